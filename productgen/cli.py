@@ -1,0 +1,129 @@
+"""Command line: ``python -m productgen COMMAND ...`` (``--help`` on each command lists its options).
+
+Each command is a small function that turns parsed options into calls on the
+library; errors the user can fix are printed as one line and exit with 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .data import DataError, load_product_images, make_split, parse_aspect
+from .imageio import ImageError
+from .weights import WeightsError
+
+USER_ERRORS = (DataError, ImageError, WeightsError, ValueError, FileNotFoundError)
+
+
+def add_data_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--data", required=required, help="folder of images (sub-folder per category, or with --labels)")
+    parser.add_argument("--labels", help="CSV with a file/id column and a label column")
+    parser.add_argument("--label-column", default="category", help="label column of --labels (default: category)")
+    parser.add_argument("--categories", nargs="+", help="category names to use, or one number: the N most common")
+    parser.add_argument("--aspect", help="reshape photos to this width:height before padding, e.g. 3:4")
+    parser.add_argument("--exclude-ids", help="file of ids to leave out (e.g. the validation split)")
+    parser.add_argument("--only-ids", help="file of ids to use, nothing else")
+    parser.add_argument("--min-per-category", type=int, default=10, help="fewest images a category may have")
+
+
+def read_data(args, size: int = 64, extra_columns: tuple[str, ...] = ()):
+    categories = args.categories
+    if categories and len(categories) == 1 and categories[0].isdigit():
+        categories = int(categories[0])
+    data = load_product_images(args.data, args.labels, args.label_column, categories, size,
+                               parse_aspect(args.aspect), args.min_per_category, args.only_ids, args.exclude_ids,
+                               extra_columns)
+    print(f"data: {data.summary()}", file=sys.stderr)
+    return data
+
+
+def command_train(args) -> None:
+    from .training import train_gan
+
+    train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
+              resume=args.resume, seed=args.seed, threads=args.threads,
+              widths=(args.generator_width, args.discriminator_width),
+              command="python -m productgen " + " ".join(sys.argv[1:]))
+
+
+def command_generate(args) -> None:
+    from .sampling import image_grid, load_generator, save_png
+
+    generator = load_generator(args.model)
+    images = generator.sample(args.category, args.n, args.seed, args.variety, args.size)
+    if args.out_dir:
+        out = Path(args.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for image in images:
+            meta = image.info["productgen"]
+            save_png(image, out / f"{meta['category']}_{args.seed}_{meta['index']:03d}.png".replace(" ", "_"))
+        print(f"wrote {len(images)} images to {out}")
+    else:
+        grid = image_grid(images)
+        save_png(grid, args.out, {"model": generator.name, "category": args.category or "all", "seed": args.seed,
+                                  "n": args.n, "variety": args.variety, "size": args.size})
+        print(f"wrote a grid of {len(images)} images to {args.out}")
+
+
+def command_split(args) -> None:
+    ids = make_split(args.labels, args.label_column, args.fraction, args.seed)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(ids) + "\n")
+    print(f"wrote {len(ids)} held-out ids to {args.out}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m productgen", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a class-conditional GAN on a folder of product photos")
+    add_data_options(train)
+    train.add_argument("--out", required=True, help="model folder to write (e.g. weights/NAME)")
+    budget = train.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    budget.add_argument("--kimg", type=float, help="train until this many thousand images have been shown in all")
+    budget.add_argument("--steps", type=int, help="train until this step in all")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
+    train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
+    train.set_defaults(run=command_train)
+
+    generate = commands.add_parser("generate", help="generate product images from a model")
+    generate.add_argument("--model", default="default", help="model folder or name under weights/")
+    generate.add_argument("--category", help="category to draw (default: all categories in turn)")
+    generate.add_argument("--n", type=int, default=16, help="how many images")
+    generate.add_argument("--seed", type=int, default=0, help="same seed, same images")
+    generate.add_argument("--variety", type=float, default=0.8, help="0 (typical) .. 1 (most varied)")
+    generate.add_argument("--size", type=int, default=64, help="output size: 64, 256, 512 or 1024")
+    target = generate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="write one grid PNG here")
+    target.add_argument("--out-dir", help="write one PNG per image into this folder")
+    generate.set_defaults(run=command_generate)
+
+    split = commands.add_parser("split", help="write a held-out id list (a share of every label)")
+    split.add_argument("--labels", required=True)
+    split.add_argument("--label-column", required=True)
+    split.add_argument("--fraction", type=float, default=0.15)
+    split.add_argument("--seed", type=int, default=0)
+    split.add_argument("--out", required=True)
+    split.set_defaults(run=command_split)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    started = time.monotonic()
+    try:
+        args.run(args)
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped; the last checkpoint is kept", file=sys.stderr)
+        return 130
+    print(f"done in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0

@@ -1,0 +1,129 @@
+"""Model folders on disk: ``config.json`` + ``*.safetensors`` (+ ``README.md`` card).
+
+This is the only module that reads or writes model folders. Writes are atomic
+(write a temporary file, then rename), so a crash never leaves a half-written
+file in place of a good one. Nothing here unpickles user files: weights are
+safetensors; the resumable training state is loaded with ``weights_only=True``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS_DIR = REPO_ROOT / "weights"
+CONFIG_NAME = "config.json"
+
+
+class WeightsError(ValueError):
+    """A model folder is missing, incomplete or not in our format."""
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call ``write(temporary_path)`` and move the result onto ``path`` only if it succeeded."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def write_json(path: str | Path, value: dict) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(value, indent=2) + "\n"))
+
+
+def read_json(path: str | Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError as error:
+        raise WeightsError(f"{path} is missing; a model folder needs {CONFIG_NAME} beside its weights") from error
+    except json.JSONDecodeError as error:
+        raise WeightsError(f"{path} is not valid JSON ({error})") from error
+
+
+def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor], dtype: torch.dtype | None = None) -> None:
+    """Save ``tensors`` as safetensors; floating tensors are cast to ``dtype`` when given."""
+    def cast(tensor):
+        tensor = tensor.detach().cpu()
+        return tensor.to(dtype) if dtype is not None and tensor.is_floating_point() else tensor
+
+    plain = {name: cast(tensor).contiguous() for name, tensor in tensors.items()}
+    atomic_write(path, lambda tmp: save_file(plain, tmp))
+
+
+def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
+    """Load a safetensors file as float32 tensors on the CPU."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path} is missing; the model folder is incomplete")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise WeightsError(f"{path.name} is not a safetensors weights file ({error})") from error
+    return {name: t.float() if t.is_floating_point() else t for name, t in tensors.items()}
+
+
+def resolve_model_dir(name_or_path: str | Path) -> Path:
+    """A folder path, or the name of a folder under ``weights/``."""
+    path = Path(name_or_path)
+    if (path / CONFIG_NAME).is_file():
+        return path
+    shipped = WEIGHTS_DIR / str(name_or_path)
+    if (shipped / CONFIG_NAME).is_file():
+        return shipped
+    raise WeightsError(f"no model at {name_or_path}: expected a folder with {CONFIG_NAME} and model.safetensors")
+
+
+def list_models(kind: str, roots: list[Path] | None = None) -> dict[str, Path]:
+    """Model folders whose ``config.json`` says ``"kind": kind``, by folder name."""
+    found = {}
+    for root in roots or [WEIGHTS_DIR]:
+        if not Path(root).is_dir():
+            continue
+        for config_path in sorted(Path(root).glob(f"*/{CONFIG_NAME}")):
+            try:
+                if json.loads(config_path.read_text()).get("kind") == kind:
+                    found.setdefault(config_path.parent.name, config_path.parent)
+            except (OSError, json.JSONDecodeError):
+                continue
+    return found
+
+
+def save_state(path: str | Path, state: dict) -> None:
+    """Resumable training state (optimizers, step counters): tensors and plain values only."""
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_state(path: str | Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def append_jsonl(path: str | Path, record: dict) -> None:
+    """Append one JSON line (a log; a torn last line is skipped by readers)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    records = []
+    if Path(path).is_file():
+        for line in Path(path).read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
