@@ -44,7 +44,7 @@ def command_train(args) -> None:
 
     train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
               resume=args.resume, seed=args.seed, threads=args.threads,
-              widths=(args.generator_width, args.discriminator_width),
+              widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
               command="python -m productgen " + " ".join(sys.argv[1:]))
 
 
@@ -67,6 +67,45 @@ def command_generate(args) -> None:
         print(f"wrote a grid of {len(images)} images to {args.out}")
 
 
+def command_train_classifier(args) -> None:
+    from .classifier import ClassifierConfig, accuracy_report, save_classifier, train_classifier
+
+    data = read_data(args, extra_columns=(args.gender_column,) if args.gender_column else ())
+    genders = data.extra.get(args.gender_column) if args.gender_column else None
+    gender_names = sorted({g for g in genders if g}) if genders else []
+    config = ClassifierConfig(categories=data.categories, genders=gender_names)
+    model = train_classifier(data, genders, config, epochs=args.epochs, seed=args.seed,
+                             log=lambda line: print(line, file=sys.stderr, flush=True))
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
+            "epochs": args.epochs}
+    if args.holdout:
+        args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
+        args.categories = data.categories
+        held_out = read_data(args)
+        info["held_out"] = accuracy_report(model, held_out)
+        info["held_out_top16"] = accuracy_report(model, held_out, data.categories[:16])
+        print(f"held-out: {info['held_out']}\nheld-out, 16 most common types: {info['held_out_top16']}")
+    save_classifier(model, args.out, info)
+    print(f"saved the classifier to {args.out}")
+
+
+def command_evaluate(args) -> None:
+    import json
+
+    from .classifier import load_classifier
+    from .metrics import evaluate_generator
+    from .sampling import load_generator
+
+    generator = load_generator(args.model)
+    args.categories = generator.categories
+    real = read_data(args)
+    report = evaluate_generator(generator, load_classifier(args.classifier), real.images, real.labels,
+                                args.per_category, args.variety)
+    print(report.table())
+    if args.json:
+        Path(args.json).write_text(json.dumps({"variety_setting": args.variety, **report.to_dict()}, indent=2))
+
+
 def command_split(args) -> None:
     ids = make_split(args.labels, args.label_column, args.fraction, args.seed)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--steps", type=int, help="train until this step in all")
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
     train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
     train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
@@ -103,6 +143,24 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--out", help="write one grid PNG here")
     target.add_argument("--out-dir", help="write one PNG per image into this folder")
     generate.set_defaults(run=command_generate)
+
+    classify = commands.add_parser("train-classifier", help="train the product classifier (Recognise, metrics)")
+    add_data_options(classify)
+    classify.add_argument("--gender-column", help="CSV column with gender (a second head), e.g. gender")
+    classify.add_argument("--holdout", help="ids file of held-out photos to report accuracy on")
+    classify.add_argument("--epochs", type=int, default=20)
+    classify.add_argument("--seed", type=int, default=0)
+    classify.add_argument("--out", default="weights/classifier")
+    classify.set_defaults(run=command_train_classifier)
+
+    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, variety of a model")
+    add_data_options(evaluate)
+    evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
+    evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
+    evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
+    evaluate.add_argument("--variety", type=float, default=1.0, help="the variety (truncation) to sample at")
+    evaluate.add_argument("--json", help="also write the report here")
+    evaluate.set_defaults(run=command_evaluate)
 
     split = commands.add_parser("split", help="write a held-out id list (a share of every label)")
     split.add_argument("--labels", required=True)

@@ -321,7 +321,7 @@ def set_threads(threads: int | None) -> None:
 
 def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = None, kimg: float | None = None,
               steps: int | None = None, resume: bool = False, seed: int = 0, threads: int | None = None,
-              widths: tuple[int, int] = (48, 32), command: str = "", callbacks: Callbacks | None = None,
+              widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "", callbacks: Callbacks | None = None,
               device: torch.device | None = None) -> TrainingRun:
     """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar."""
     from tqdm import tqdm
@@ -339,7 +339,7 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
         run, info = TrainingRun.fresh(config), {}
     optimizer_state = info.pop("optimizer_state", None)
     info.update(command=command, data=data.summary())
-    options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed)
+    options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes)
     trainer = Trainer(run, data, out_dir, options, device, info)
     if optimizer_state:
         trainer.load_optimizer_state(optimizer_state)

@@ -1,0 +1,134 @@
+"""How good a generator is, measured in the product classifier's feature space.
+
+* FID and KID: distance between the feature distributions of samples and real photos.
+* precision / recall (Kynkäänniemi et al. 2019): share of samples inside the real
+  photos' k-NN manifold, and of real photos inside the samples'.
+* class-consistency: share of samples of category c that the classifier calls c.
+* variety: mean pairwise feature distance among a category's samples over the
+  same among its real photos (1 = as varied as the photos; near 0 = collapse).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from scipy import linalg
+
+from .classifier import ProductClassifier, category_columns, predict
+from .sampling import ProductGenerator, noise_for
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """FID between two feature sets ``(N, D)``."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    root = root.real
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+
+
+def kernel_distance(a: np.ndarray, b: np.ndarray, subsets: int = 50, subset_size: int = 500, seed: int = 0) -> float:
+    """KID: unbiased MMD² with the cubic polynomial kernel, averaged over random subsets."""
+    random = np.random.default_rng(seed)
+    size = min(subset_size, len(a), len(b))
+    dim = a.shape[1]
+    values = []
+    for _ in range(subsets):
+        x = a[random.choice(len(a), size, replace=False)]
+        y = b[random.choice(len(b), size, replace=False)]
+        kxx, kyy, kxy = ((x @ x.T / dim + 1) ** 3, (y @ y.T / dim + 1) ** 3, (x @ y.T / dim + 1) ** 3)
+        off = size * (size - 1)
+        values.append((kxx.sum() - np.trace(kxx)) / off + (kyy.sum() - np.trace(kyy)) / off - 2 * kxy.mean())
+    return float(np.mean(values))
+
+
+def _radii(features: torch.Tensor, k: int) -> torch.Tensor:
+    distances = torch.cdist(features, features)
+    return distances.kthvalue(k + 1, dim=1).values  # +1: the point itself is at distance 0
+
+
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[float, float]:
+    real_t, fake_t = torch.from_numpy(real).float(), torch.from_numpy(fake).float()
+    real_radii, fake_radii = _radii(real_t, k), _radii(fake_t, k)
+    precision = (torch.cdist(fake_t, real_t) <= real_radii[None, :]).any(1).float().mean().item()
+    recall = (torch.cdist(real_t, fake_t) <= fake_radii[None, :]).any(1).float().mean().item()
+    return precision, recall
+
+
+def mean_pairwise_distance(features: np.ndarray) -> float:
+    if len(features) < 2:
+        return float("nan")
+    distances = torch.cdist(torch.from_numpy(features).float(), torch.from_numpy(features).float())
+    return float(distances.sum() / (len(features) * (len(features) - 1)))
+
+
+@dataclass
+class QualityReport:
+    fid: float
+    kid: float
+    precision: float
+    recall: float
+    class_consistency: float | None
+    variety: float
+    per_category: dict
+    samples: int
+    real_images: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def table(self) -> str:
+        consistency = "n/a" if self.class_consistency is None else f"{self.class_consistency:.3f}"
+        lines = [f"FID {self.fid:.2f} | KID x1000 {self.kid * 1000:.2f} | precision {self.precision:.3f} | "
+                 f"recall {self.recall:.3f} | class-consistency {consistency} | variety {self.variety:.3f} "
+                 f"({self.samples} samples vs {self.real_images} photos)"]
+        for name, values in self.per_category.items():
+            lines.append(f"  {name:<14} " + "  ".join(f"{key} {value:.3f}" for key, value in values.items()))
+        return "\n".join(lines)
+
+
+def generate_for_metrics(generator: ProductGenerator, per_category: int, truncation: float, seed: int = 10_000,
+                         batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 samples and their category ids: ``per_category`` of every category."""
+    labels = torch.arange(len(generator.categories)).repeat_interleave(per_category)
+    z_dim = generator.generator.config.z_dim
+    noise = torch.stack([noise_for(seed, i, z_dim) for i in range(len(labels))])
+    batches = [generator.sample_tensor(labels[i:i + batch_size], noise[i:i + batch_size], truncation)
+               for i in range(0, len(labels), batch_size)]
+    return torch.cat(batches), labels
+
+
+def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, fake_labels: torch.Tensor | None,
+                     real_images: torch.Tensor, real_labels: torch.Tensor, categories: list[str]) -> QualityReport:
+    """Compare samples (with intended category ids, or None for an unconditional model) to real photos.
+
+    ``real_labels`` and ``fake_labels`` index ``categories``; consistency is judged among those categories only.
+    """
+    columns = category_columns(classifier, categories)
+    fake, real = predict(classifier, fake_images), predict(classifier, real_images)
+    fake_features, real_features = fake["features"].numpy().astype(np.float64), real["features"].numpy().astype(np.float64)
+    called = fake["category"][:, columns].argmax(1)
+    groups = fake_labels if fake_labels is not None else called
+    per_category, varieties = {}, []
+    for index, name in enumerate(categories):
+        mine, theirs = fake_features[groups.numpy() == index], real_features[real_labels.numpy() == index]
+        variety = mean_pairwise_distance(mine) / mean_pairwise_distance(theirs) if len(theirs) > 1 else float("nan")
+        values = {"variety": variety}
+        if fake_labels is not None:
+            values["consistency"] = float((called[fake_labels == index] == index).float().mean())
+        per_category[name] = values
+        if not np.isnan(variety):
+            varieties.append(variety)
+    precision, recall = precision_recall(real_features, fake_features)
+    consistency = float((called == fake_labels).float().mean()) if fake_labels is not None else None
+    return QualityReport(frechet_distance(real_features, fake_features), kernel_distance(real_features, fake_features),
+                         precision, recall, consistency, float(np.mean(varieties)) if varieties else float("nan"),
+                         per_category, len(fake_images), len(real_images))
+
+
+def evaluate_generator(generator: ProductGenerator, classifier: ProductClassifier, real_images: torch.Tensor,
+                       real_labels: torch.Tensor, per_category: int = 100, truncation: float = 1.0) -> QualityReport:
+    """Sample ``per_category`` images of each of the generator's categories and measure them."""
+    fake, labels = generate_for_metrics(generator, per_category, truncation)
+    return evaluate_samples(classifier, fake, labels, real_images, real_labels, generator.categories)

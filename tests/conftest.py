@@ -1,0 +1,35 @@
+"""Shared fixtures: tiny images and tiny models, made by the tests themselves."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+REPO = Path(__file__).resolve().parent.parent
+
+
+def draw_product(kind: str, seed: int, size: int = 96, background=(255, 255, 255)) -> Image.Image:
+    """A simple 'product' on a plain background: a coloured ellipse ('round') or rectangle ('box')."""
+    random = np.random.default_rng(seed)
+    image = Image.new("RGB", (size, size), background)
+    draw = ImageDraw.Draw(image)
+    colour = tuple(int(c) for c in random.integers(0, 200, 3))
+    margin = int(size * random.uniform(0.15, 0.25))
+    box = (margin, margin, size - margin, size - margin)
+    (draw.ellipse if kind == "round" else draw.rectangle)(box, fill=colour)
+    return image
+
+
+@pytest.fixture
+def image_folder(tmp_path: Path) -> Path:
+    """12 images in two category sub-folders."""
+    for kind in ("round", "box"):
+        (tmp_path / kind).mkdir()
+        for i in range(6):
+            draw_product(kind, i).save(tmp_path / kind / f"{kind}_{i}.png")
+    return tmp_path

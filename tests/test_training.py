@@ -1,0 +1,121 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from productgen.data import load_product_images
+from productgen.sampling import load_generator
+from productgen.training import Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, load_run, train_gan
+
+from .conftest import REPO
+from .test_models import tiny_config
+
+
+@pytest.fixture
+def data(image_folder):
+    return load_product_images(image_folder, size=64, min_per_category=2)
+
+
+def tiny_run(data) -> TrainingRun:
+    config = tiny_config(len(data.categories))
+    config.categories = data.categories
+    return TrainingRun.fresh(config)
+
+
+def test_two_steps_change_weights_with_finite_losses(data, tmp_path):
+    run = tiny_run(data)
+    before = {k: v.clone() for k, v in run.generator.state_dict().items()}
+    trainer = Trainer(run, data, tmp_path, TrainOptions(steps=2, batch_size=8), torch.device("cpu"))
+    losses = [trainer.step() for _ in range(2)]
+    assert all(torch.isfinite(torch.tensor(pair)).all() for pair in losses)
+    after = run.generator.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    assert run.step == 2 and run.images_seen == 16
+
+
+def test_callbacks_fire_and_stop_ends_the_run(data, tmp_path):
+    seen, previews, checkpoints = [], [], []
+    callbacks = Callbacks(progress=seen.append, preview=lambda step, images: previews.append(images.shape),
+                          checkpoint=lambda step, path: checkpoints.append(step),
+                          should_stop=lambda: len(seen) >= 3)
+    options = TrainOptions(steps=100, batch_size=8, log_every=1, preview_every=2)
+    run = Trainer(tiny_run(data), data, tmp_path, options, torch.device("cpu")).train(callbacks)
+    assert run.step == 3 and [p.step for p in seen] == [1, 2, 3]
+    assert previews[0] == (2 * 4, 3, 64, 64)
+    assert checkpoints == [3]
+    assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "train_state.pt").is_file()
+
+
+def test_resume_continues_the_step_count(data, tmp_path):
+    Trainer(tiny_run(data), data, tmp_path, TrainOptions(steps=2, batch_size=8), torch.device("cpu")).train()
+    run, info = load_run(tmp_path)
+    assert run.step == 2 and "optimizer_state" in info
+    train_gan(data, tmp_path, steps=4, resume=True, threads=1)
+    assert load_run(tmp_path)[0].step == 4
+    with pytest.raises(TrainingError, match="--resume"):
+        train_gan(data, tmp_path, steps=6, resume=False, threads=1)
+
+
+def test_resume_from_shipped_files_without_train_state(data, tmp_path):
+    Trainer(tiny_run(data), data, tmp_path, TrainOptions(steps=2, batch_size=8), torch.device("cpu")).train()
+    (tmp_path / "train_state.pt").unlink()
+    run, info = load_run(tmp_path)
+    assert run.step == 2 and "optimizer_state" not in info
+
+
+def test_divergence_keeps_the_last_good_checkpoint(data, tmp_path):
+    trainer = Trainer(tiny_run(data), data, tmp_path, TrainOptions(steps=2, batch_size=8), torch.device("cpu"))
+    trainer.train()
+    good = (tmp_path / "model.safetensors").read_bytes()
+    trainer.options.steps = 10
+    with torch.no_grad():
+        next(trainer.run.generator.parameters()).fill_(float("nan"))
+    with pytest.raises(TrainingError, match="diverged"):
+        trainer.train()
+    assert (tmp_path / "model.safetensors").read_bytes() == good
+
+
+def test_generator_round_trip_and_seeds(data, tmp_path):
+    Trainer(tiny_run(data), data, tmp_path, TrainOptions(steps=1, batch_size=8), torch.device("cpu")).train()
+    generator = load_generator(tmp_path)
+    first = generator.sample("box", n=4, seed=5)
+    assert [image.size for image in first] == [(64, 64)] * 4
+    assert [image.tobytes() for image in first] == [i.tobytes() for i in generator.sample("box", n=4, seed=5)]
+    # the first images of a seed do not depend on how many are drawn
+    assert first[0].tobytes() == generator.sample("box", n=1, seed=5)[0].tobytes()
+    assert first[0].tobytes() != generator.sample("box", n=1, seed=6)[0].tobytes()
+    # saving the loaded model again and loading it gives identical images
+    from productgen.training import TrainingRun, save_gan
+    run, _ = load_run(tmp_path)
+    run.generator_ema.load_state_dict(generator.generator.state_dict())
+    save_gan(tmp_path / "copy", run, torch.float16, {})
+    again = load_generator(tmp_path / "copy").sample("box", n=4, seed=5)
+    assert [i.tobytes() for i in again] == [i.tobytes() for i in first]
+
+
+@pytest.mark.slow
+def test_cli_resumes_after_kill_9(image_folder, tmp_path):
+    out = tmp_path / "model"
+    command = [sys.executable, "-m", "productgen", "train", "--data", str(image_folder), "--min-per-category", "2",
+               "--out", str(out), "--steps", "100000", "--threads", "1", "--generator-width", "8",
+               "--discriminator-width", "8", "--checkpoint-minutes", "0"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "train_state.pt").is_file() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    killed_at = load_run(out)[0].step  # the last complete checkpoint loads
+    assert killed_at >= 1
+    resume = command + ["--resume"]
+    resume[resume.index("--steps") + 1] = str(killed_at + 2)
+    subprocess.run(resume, cwd=REPO, env=env, check=True, capture_output=True)
+    assert load_run(out)[0].step == killed_at + 2
