@@ -106,6 +106,34 @@ def command_evaluate(args) -> None:
         Path(args.json).write_text(json.dumps({"variety_setting": args.variety, **report.to_dict()}, indent=2))
 
 
+def command_enhance(args) -> None:
+    from .archives import collect_uploads
+    from .studio import Recipe, process_files, write_report
+
+    recipe = Recipe.from_json(Path(args.recipe).read_text()) if args.recipe else Recipe()
+    recipe.preset, recipe.auto = args.preset or recipe.preset, args.auto or (recipe.auto and not args.recipe)
+    if args.format:
+        recipe.output_format = args.format
+    recipe.__post_init__()
+    missing = [p for p in args.inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    collected = collect_uploads(args.inputs, Path(args.out) / ".unpacked")
+    rows = process_files(collected.files, recipe, args.out,
+                         progress=lambda i, n, name: print(f"[{i + 1}/{n}] {name}", file=sys.stderr))
+    from .studio import BatchRow
+
+    rows += [BatchRow(name, verdict="error", reason=reason) for name, reason in collected.skipped]
+    for row in rows:
+        print(f"{row.file}: {row.verdict}" + (f" -> {row.output}" if row.output else "")
+              + (f" ({row.reason})" if row.reason else "") + (f" [{row.details}]" if row.details else ""))
+    if args.report:
+        write_report(rows, args.report)
+    failed = [row for row in rows if row.verdict == "error"]
+    if failed:
+        raise SystemExit(f"error: {len(failed)} of {len(rows)} file(s) failed (listed above)")
+
+
 def command_split(args) -> None:
     ids = make_split(args.labels, args.label_column, args.fraction, args.seed)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--variety", type=float, default=1.0, help="the variety (truncation) to sample at")
     evaluate.add_argument("--json", help="also write the report here")
     evaluate.set_defaults(run=command_evaluate)
+
+    enhance = commands.add_parser("enhance", help="make photos marketplace-ready (files, folders or ZIPs)")
+    enhance.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
+    enhance.add_argument("--preset", help="amazon, shopify, ebay, etsy, google or taobao (default: amazon)")
+    enhance.add_argument("--out", required=True, help="folder for the results")
+    enhance.add_argument("--auto", action="store_true", help="choose enhancement settings per photo")
+    enhance.add_argument("--recipe", help="JSON recipe saved from the app (settings, preset, format)")
+    enhance.add_argument("--format", choices=["jpeg", "png"], help="output format (default: the recipe's, JPEG)")
+    enhance.add_argument("--report", help="write a CSV report here")
+    enhance.set_defaults(run=command_enhance)
 
     split = commands.add_parser("split", help="write a held-out id list (a share of every label)")
     split.add_argument("--labels", required=True)

@@ -7,6 +7,7 @@ re-made from the metadata written into its PNG.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,3 +201,55 @@ def image_grid(images: list[Image.Image], columns: int | None = None, gap: int =
 def tensor_to_images(batch: torch.Tensor) -> list[Image.Image]:
     """uint8 ``(N, 3, H, W)`` -> PIL images."""
     return [Image.fromarray(pixels.permute(1, 2, 0).numpy()) for pixels in batch]
+
+
+def save_samples(images: list[Image.Image], folder: str | Path, stem: str = "product") -> tuple[list[Path], Path]:
+    """Save sampled images as PNGs with provenance, plus a ZIP of them all; returns (paths, zip path)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .archives import safe_name, write_zip
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    targets = []
+    for number, image in enumerate(images):
+        meta = image.info.get("productgen", {})
+        name = safe_name(f"{meta.get('category', stem)}_seed{meta.get('seed', 0)}_{meta.get('index', number):03d}")
+        targets.append(folder / f"{name.replace(' ', '_')}.png")
+    # zlib releases the GIL, so PNG encoding runs in parallel on all cores
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        paths = list(pool.map(save_png, images, targets))
+    return paths, write_zip(paths, folder / f"{safe_name(stem)}.zip")
+
+
+def save_animation(frames: list[Image.Image], path: str | Path, seconds: float = 2.0) -> Path:
+    """Write frames as a looping GIF that plays forward and back."""
+    # one fast palette per frame; Pillow's default median-cut quantiser takes ~0.3 s a frame
+    frames = [frame.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE) for frame in frames]
+    sequence = frames + frames[-2:0:-1]
+    duration = max(20, int(seconds * 1000 / len(frames)))
+    sequence[0].save(path, save_all=True, append_images=sequence[1:], duration=duration, loop=0, optimize=False)
+    return Path(path)
+
+
+_loaded: dict[tuple[str, float], ProductGenerator] = {}
+
+
+def cached_generator(name_or_path: str | Path) -> ProductGenerator:
+    """Load a generator once per file version (a re-trained model is loaded again). Safe to share: read-only."""
+    model_dir = weights_io.resolve_model_dir(name_or_path)
+    key = (str(model_dir.resolve()), (model_dir / "model.safetensors").stat().st_mtime)
+    if key not in _loaded:
+        _loaded[key] = load_generator(model_dir)
+    return _loaded[key]
+
+
+def generator_categories(name_or_path: str | Path) -> list[str]:
+    """A generator's category names, read from its ``config.json`` without loading weights."""
+    config_json = weights_io.read_json(weights_io.resolve_model_dir(name_or_path) / weights_io.CONFIG_NAME)
+    return list(config_json.get("architecture", {}).get("categories", []))
+
+
+def available_generators() -> dict[str, Path]:
+    """Generator folders by name: shipped ones under ``weights/`` and the user's own."""
+    return weights_io.list_models("generator")

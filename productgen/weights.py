@@ -80,16 +80,16 @@ def resolve_model_dir(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if (path / CONFIG_NAME).is_file():
         return path
-    shipped = WEIGHTS_DIR / str(name_or_path)
-    if (shipped / CONFIG_NAME).is_file():
-        return shipped
+    for root in model_roots():
+        if (root / str(name_or_path) / CONFIG_NAME).is_file():
+            return root / str(name_or_path)
     raise WeightsError(f"no model at {name_or_path}: expected a folder with {CONFIG_NAME} and model.safetensors")
 
 
 def list_models(kind: str, roots: list[Path] | None = None) -> dict[str, Path]:
     """Model folders whose ``config.json`` says ``"kind": kind``, by folder name."""
     found = {}
-    for root in roots or [WEIGHTS_DIR]:
+    for root in roots or model_roots():
         if not Path(root).is_dir():
             continue
         for config_path in sorted(Path(root).glob(f"*/{CONFIG_NAME}")):
@@ -127,3 +127,16 @@ def read_jsonl(path: str | Path) -> list[dict]:
             except json.JSONDecodeError:
                 continue
     return records
+
+
+def user_models_dir() -> Path:
+    """Where new (fine-tuned) models go: ``$PRODUCTGEN_MODELS``, else ``weights/`` if writable, else a cache folder."""
+    if os.environ.get("PRODUCTGEN_MODELS"):
+        return Path(os.environ["PRODUCTGEN_MODELS"])
+    if os.access(WEIGHTS_DIR, os.W_OK):
+        return WEIGHTS_DIR
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "productgen" / "models"
+
+
+def model_roots() -> list[Path]:
+    return list(dict.fromkeys([WEIGHTS_DIR, user_models_dir()]))

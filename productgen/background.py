@@ -1,0 +1,158 @@
+"""Finding a photo's background, making it pure white, cutting the product out, and framing it.
+
+The background is the region of near-border colour that is connected to the
+image border. Connectivity is what keeps a white shirt on an off-white backdrop
+intact: its outline separates it from the border. Detection runs on a copy of
+at most ``WORK_SIDE`` px and the mask is scaled back to full size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+WORK_SIDE = 512
+WHITE = (255, 255, 255)
+
+
+def _small(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+    scale = min(1.0, WORK_SIDE / max(pixels.shape[:2]))
+    if scale == 1.0:
+        return pixels, 1.0
+    size = (max(1, round(pixels.shape[1] * scale)), max(1, round(pixels.shape[0] * scale)))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), scale
+
+
+def border_colour(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+    """Median colour of the outermost pixels and their spread (a noise estimate)."""
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]).astype(np.float64)
+    median = np.median(border, axis=0)
+    spread = float(np.median(np.abs(border - median).sum(axis=1)))
+    return median, spread
+
+
+def find_background(image: Image.Image, tolerance: float | None = None, refine: bool = False) -> np.ndarray:
+    """Bool mask (H, W), True where ``image`` shows background.
+
+    ``tolerance`` is the largest colour distance (sum of absolute RGB differences)
+    from the border colour still counted as background; by default it adapts to the
+    border's noise. ``refine`` runs OpenCV's GrabCut on the edge band (slower, better
+    on soft shadows and hair-thin gaps).
+    """
+    pixels = np.asarray(image.convert("RGB"))
+    small, _ = _small(pixels)
+    colour, spread = border_colour(small)
+    if tolerance is None:
+        tolerance = float(np.clip(6 * spread + 12, 18, 60))
+    distance = np.abs(small.astype(np.int16) - colour.astype(np.int16)).sum(axis=2)
+    candidate = (distance <= tolerance).astype(np.uint8)
+    count, components = cv2.connectedComponents(candidate, connectivity=4)
+    edge_labels = np.unique(np.concatenate([components[0], components[-1], components[:, 0], components[:, -1]]))
+    background = np.isin(components, edge_labels[edge_labels != 0])
+    if refine and background.any() and (~background).any():
+        background = _grabcut(small, background)
+    if background.shape != pixels.shape[:2]:
+        resized = cv2.resize(background.astype(np.uint8) * 255, (pixels.shape[1], pixels.shape[0]),
+                             interpolation=cv2.INTER_LINEAR)
+        background = resized > 127
+    return background
+
+
+def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
+    band = cv2.dilate(background.astype(np.uint8), np.ones((5, 5), np.uint8)) != \
+        cv2.erode(background.astype(np.uint8), np.ones((5, 5), np.uint8))
+    mask = np.where(background, cv2.GC_BGD, cv2.GC_FGD).astype(np.uint8)
+    mask[band & background] = cv2.GC_PR_BGD
+    mask[band & ~background] = cv2.GC_PR_FGD
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(np.ascontiguousarray(pixels[:, :, ::-1]), mask, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:
+        return background  # too little of one class to model: keep the flood-fill answer
+    return (mask == cv2.GC_BGD) | (mask == cv2.GC_PR_BGD)
+
+
+def whiten_background(image: Image.Image, background: np.ndarray) -> Image.Image:
+    """Set every background pixel to exactly (255, 255, 255); product pixels are left as they are."""
+    pixels = np.array(image.convert("RGB"))
+    pixels[background] = WHITE
+    return Image.fromarray(pixels)
+
+
+def cutout(image: Image.Image, background: np.ndarray, feather: float = 1.0) -> Image.Image:
+    """RGBA image: the product on a transparent background, with a ``feather``-px soft edge."""
+    product = (~background).astype(np.float32)
+    if feather > 0:
+        product = np.clip(2 * cv2.GaussianBlur(product, (0, 0), feather) - 0.5, 0, 1)
+    alpha = np.rint(product * 255).astype(np.uint8)
+    return Image.fromarray(np.dstack([np.asarray(image.convert("RGB")), alpha]), "RGBA")
+
+
+def add_contact_shadow(image: Image.Image, background: np.ndarray, strength: float = 0.25) -> Image.Image:
+    """A soft grey ellipse under the product's base, drawn on the background only (0..1 strength)."""
+    if not 0 <= strength <= 1:
+        raise ValueError(f"shadow strength must be between 0 and 1, got {strength}")
+    box = product_box(background)
+    if box is None or strength == 0:
+        return image.convert("RGB")
+    left, top, right, bottom = box
+    height, width = background.shape
+    shadow = np.zeros((height, width), np.float32)
+    centre = ((left + right) // 2, min(height - 1, bottom))
+    axes = (max(2, (right - left) // 2), max(2, (bottom - top) // 20))
+    cv2.ellipse(shadow, centre, axes, 0, 0, 360, 1.0, -1)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), max(2.0, axes[1] * 1.5)) * strength
+    shadow[~background] = 0
+    pixels = np.asarray(image.convert("RGB")).astype(np.float32) * (1 - shadow[:, :, None])
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8))
+
+
+def product_box(background: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the non-background pixels, exclusive right/bottom; None if none."""
+    rows, cols = np.nonzero(~background)
+    if rows.size == 0:
+        return None
+    return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
+
+
+@dataclass
+class Framed:
+    image: Image.Image
+    background: np.ndarray
+    scale: float  # how much the product was enlarged (>1) or shrunk
+    warnings: list[str]
+
+
+def frame_product(image: Image.Image, background: np.ndarray, canvas: tuple[int, int], fill: float = 0.85,
+                  max_upscale: float = 2.0) -> Framed:
+    """Trim to the product, scale it so its longer side fills ``fill`` of the canvas, centre it on white.
+
+    Warns when the product had to be enlarged more than ``max_upscale`` times
+    (it will look soft: the photo lacks that detail).
+    """
+    if not 0.1 <= fill <= 1.0:
+        raise ValueError(f"fill must be between 0.1 and 1.0, got {fill}")
+    width, height = canvas
+    if width < 1 or height < 1:
+        raise ValueError(f"canvas must be at least 1x1, got {canvas}")
+    box = product_box(background) or (0, 0, image.width, image.height)
+    crop = image.convert("RGB").crop(box)
+    crop_mask = background[box[1]:box[3], box[0]:box[2]]
+    scale = min(width * fill / crop.width, height * fill / crop.height)
+    size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LANCZOS4
+    resized = cv2.resize(np.asarray(crop), size, interpolation=interpolation)
+    resized_mask = cv2.resize(crop_mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    out = np.full((height, width, 3), 255, np.uint8)
+    out_mask = np.ones((height, width), bool)
+    left, top = (width - size[0]) // 2, (height - size[1]) // 2
+    out[top:top + size[1], left:left + size[0]] = np.where(resized_mask[:, :, None], 255, resized)
+    out_mask[top:top + size[1], left:left + size[0]] = resized_mask
+    warnings = []
+    if scale > max_upscale:
+        warnings.append(f"the product was enlarged {scale:.1f}x to fill the frame and will look soft; "
+                        f"use a photo at least {round(max(crop.width, crop.height) * scale / max_upscale)} px "
+                        "across the product")
+    return Framed(Image.fromarray(out), out_mask, scale, warnings)

@@ -1,0 +1,188 @@
+"""Marketplace image rules as one editable table, and the compliance check that reads it.
+
+Each preset gives the canvas we produce for that marketplace and a list of
+rules; each rule names a check, its thresholds and the page it comes from.
+To change a rule, edit ``PRESETS``: nothing else hard-codes a marketplace.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from .background import find_background, product_box
+
+AMAZON = "https://sellercentral.amazon.com/help/hub/reference/external/G1881"
+SHOPIFY = "https://help.shopify.com/en/manual/online-store/images/theme-images"
+EBAY = "https://www.ebay.com/help/selling/listings/creating-managing-listings/add-pictures?id=4148"
+ETSY = "https://help.etsy.com/hc/en-us/articles/115015663347"
+GOOGLE = "https://support.google.com/merchants/answer/6324350"
+TAOBAO = "https://rule.taobao.com/detail-11000434.htm"
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: str  # one of CHECKS
+    limits: dict
+    source: str
+    required: bool = True  # a failed recommendation is a warning, not a failure
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    canvas: tuple[int, int]
+    fill: float
+    formats: tuple[str, ...]
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
+
+
+PRESETS: dict[str, Preset] = {
+    "amazon": Preset("Amazon (main image)", (2000, 2000), 0.87, ("JPEG", "PNG", "TIFF", "GIF"), (
+        Rule("white_background", {"pass": 99.5, "warn": 97.0}, AMAZON),
+        Rule("fill", {"min": 0.85}, AMAZON),
+        Rule("longest_side", {"min": 1000}, AMAZON, required=False),
+        Rule("shortest_side", {"min": 500}, AMAZON),
+        Rule("format", {"allowed": ("JPEG", "PNG", "TIFF", "GIF")}, AMAZON),
+        Rule("colour_space", {}, AMAZON),
+    )),
+    "shopify": Preset("Shopify", (2048, 2048), 0.85, ("JPEG", "PNG", "WEBP", "GIF"), (
+        Rule("aspect", {"ratios": ((1, 1),)}, SHOPIFY, required=False),
+        Rule("size", {"width": 2048, "height": 2048}, SHOPIFY, required=False),
+        Rule("format", {"allowed": ("JPEG", "PNG", "WEBP", "GIF")}, SHOPIFY),
+    )),
+    "ebay": Preset("eBay", (1600, 1600), 0.85, ("JPEG", "PNG", "TIFF", "WEBP"), (
+        Rule("longest_side", {"min": 500}, EBAY),
+        Rule("longest_side", {"min": 1600}, EBAY, required=False),
+        Rule("no_border", {}, EBAY),
+        Rule("format", {"allowed": ("JPEG", "PNG", "TIFF", "WEBP", "BMP")}, EBAY),
+    )),
+    "etsy": Preset("Etsy", (2000, 2000), 0.8, ("JPEG", "PNG", "GIF"), (
+        Rule("aspect", {"ratios": ((1, 1), (4, 3), (3, 4))}, ETSY, required=False),
+        Rule("longest_side", {"min": 2000}, ETSY, required=False),
+        Rule("shortest_side", {"min": 635}, ETSY),
+        Rule("format", {"allowed": ("JPEG", "PNG", "GIF")}, ETSY),
+    )),
+    "google": Preset("Google Merchant Center", (1500, 1500), 0.85, ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"), (
+        Rule("shortest_side", {"min": 500}, GOOGLE),
+        Rule("no_border", {}, GOOGLE),
+        Rule("format", {"allowed": ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")}, GOOGLE),
+    )),
+    "taobao": Preset("Taobao / Tmall (main image)", (800, 800), 0.85, ("JPEG", "PNG"), (
+        Rule("size", {"width": 800, "height": 800}, TAOBAO),
+        Rule("white_background", {"pass": 99.5, "warn": 97.0}, TAOBAO),
+        Rule("format", {"allowed": ("JPEG", "PNG")}, TAOBAO),
+    )),
+}
+
+
+def get_preset(name: str) -> Preset:
+    key = name.lower().split()[0] if name else ""
+    if key not in PRESETS:
+        raise ValueError(f"unknown marketplace preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[key]
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    status: str  # "pass", "warn" or "fail"
+    measured: str
+    source: str
+
+    def row(self) -> list[str]:
+        return [self.rule, self.status.upper(), self.measured, self.source]
+
+
+def _grade(ok: bool, rule: Rule) -> str:
+    return "pass" if ok else ("fail" if rule.required else "warn")
+
+
+def _white_background(rule, image, background, **_):
+    pixels = np.asarray(image.convert("RGB"))
+    if not background.any():
+        return "fail", "no background found around the product"
+    # JPEG may round 255 to 254 in flat areas, so 254+ in all channels counts as pure white
+    white = (pixels[background] >= 254).all(axis=1).mean() * 100
+    status = "pass" if white >= rule.limits["pass"] else ("warn" if white >= rule.limits["warn"] else "fail")
+    return status, f"background {white:.1f}% pure white (255,255,255); needs {rule.limits['pass']}%+"
+
+
+def _fill(rule, image, background, **_):
+    box = product_box(background)
+    if box is None:
+        return "fail", "no product found (the whole image looks like background)"
+    share = max((box[2] - box[0]) / image.width, (box[3] - box[1]) / image.height)
+    return _grade(share >= rule.limits["min"], rule), \
+        f"product fills {share * 100:.0f}% of the frame; needs {rule.limits['min'] * 100:.0f}%+"
+
+
+def _longest_side(rule, image, **_):
+    side = max(image.size)
+    return _grade(side >= rule.limits["min"], rule), f"longest side {side} px; needs {rule.limits['min']}+"
+
+
+def _shortest_side(rule, image, **_):
+    side = min(image.size)
+    return _grade(side >= rule.limits["min"], rule), f"shortest side {side} px; needs {rule.limits['min']}+"
+
+
+def _size(rule, image, **_):
+    wanted = (rule.limits["width"], rule.limits["height"])
+    return _grade(image.size == wanted, rule), f"{image.width}x{image.height} px; wants {wanted[0]}x{wanted[1]}"
+
+
+def _aspect(rule, image, **_):
+    ratios = rule.limits["ratios"]
+    ok = any(abs(image.width * h - image.height * w) <= 0.01 * image.height * w for w, h in ratios)
+    names = " or ".join(f"{w}:{h}" for w, h in ratios)
+    return _grade(ok, rule), f"aspect {image.width / image.height:.2f}; wants {names}"
+
+
+def _format(rule, image, file_format=None, **_):
+    if file_format is None:
+        return "pass", "format chosen at download"
+    ok = file_format.upper() in rule.limits["allowed"]
+    return _grade(ok, rule), f"{file_format.upper()}; allowed {', '.join(rule.limits['allowed'])}"
+
+
+def _colour_space(rule, image, icc_profile=None, **_):
+    if not icc_profile:
+        return "pass", "no embedded profile (read as sRGB)"
+    ok = b"sRGB" in icc_profile[:512] or b"sRGB" in icc_profile
+    return _grade(ok, rule), "sRGB profile" if ok else "non-sRGB colour profile; convert to sRGB"
+
+
+def _no_border(rule, image, **_):
+    pixels = np.asarray(image.convert("RGB")).astype(np.int16)
+    edges = [pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]
+    inner = [pixels[3], pixels[-4], pixels[:, 3], pixels[:, -4]] if min(image.size) > 8 else edges
+    framed = all(np.abs(e - e.mean(0)).max() < 12 and e.mean() < 235 and np.abs(e.mean(0) - i.mean(0)).sum() > 30
+                 for e, i in zip(edges, inner))
+    return _grade(not framed, rule), "a coloured border frames the photo" if framed else "no border"
+
+
+CHECKS = {"white_background": _white_background, "fill": _fill, "longest_side": _longest_side,
+          "shortest_side": _shortest_side, "size": _size, "aspect": _aspect, "format": _format,
+          "colour_space": _colour_space, "no_border": _no_border}
+
+
+def check_compliance(image: Image.Image, preset: Preset | str, file_format: str | None = None,
+                     background: np.ndarray | None = None, icc_profile: bytes | None = None) -> list[RuleResult]:
+    """Check ``image`` against every rule of ``preset``; ``background`` is found if not given."""
+    preset = get_preset(preset) if isinstance(preset, str) else preset
+    if background is None:
+        background = find_background(image)
+    results = []
+    for rule in preset.rules:
+        status, measured = CHECKS[rule.check](rule, image=image, background=background, file_format=file_format,
+                                              icc_profile=icc_profile)
+        results.append(RuleResult(rule.check.replace("_", " "), status, measured, rule.source))
+    return results
+
+
+def verdict(results: list[RuleResult]) -> str:
+    """'pass', 'warn' or 'fail': the worst of the results."""
+    statuses = {result.status for result in results}
+    return "fail" if "fail" in statuses else ("warn" if "warn" in statuses else "pass")
