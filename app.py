@@ -12,7 +12,10 @@ from pathlib import Path
 import gradio as gr
 
 from productgen import sampling
-from productgen.archives import ArchiveError
+from productgen.archives import ArchiveError, collect_uploads, write_zip
+from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
+from productgen.marketplaces import PRESETS
+from productgen.studio import Recipe
 from productgen.data import DataError
 from productgen.imageio import ImageError
 from productgen.weights import WeightsError
@@ -84,6 +87,12 @@ def remember_selection(gallery, event: gr.SelectData):
     return item["image"]["path"] if isinstance(item, dict) else item[0]
 
 
+def send_to_enhance(path):
+    if not path:
+        raise gr.Error("Click an image in the gallery first.")
+    return [path], gr.update(choices=[(Path(path).name, path)], value=path), gr.Tabs(selected="enhance")
+
+
 def build_generate_tab():
     models = model_names()
     first = DEFAULT_MODEL if DEFAULT_MODEL in models else (models[0] if models else None)
@@ -134,6 +143,292 @@ def wire_generate(g: dict, demo: gr.Blocks):
     g["gallery"].select(remember_selection, g["gallery"], g["selected"], api_visibility="private")
 
 
+# -- Enhance ------------------------------------------------------------------------------------------
+
+CONTROL_NAMES = ["white_balance", "levels_clip", "exposure", "gamma", "brightness", "contrast", "saturation",
+                 "sharpen_amount", "sharpen_radius", "sharpen_threshold", "denoise"]
+
+
+def uploaded_photos(files) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Image files from an upload (files and ZIPs), and what was skipped with why."""
+    paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
+    collected = collect_uploads(paths, work_folder("upload-"))
+    return collected.files, collected.skipped
+
+
+def on_upload(files):
+    try:
+        photos, skipped = uploaded_photos(files)
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    for name, reason in skipped:
+        gr.Warning(f"{name} skipped: {reason}")
+    names = [str(p) for p in photos]
+    labels = [(p.name, str(p)) for p in photos]
+    return gr.update(choices=labels, value=names[0] if names else None)
+
+
+def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_format, quality, transparent, *controls):
+    try:
+        settings = EnhanceSettings(**dict(zip(CONTROL_NAMES, controls)))
+        recipe = Recipe(settings, bool(auto), bool(clean), bool(refine), float(shadow), preset, float(fill),
+                        output_format, int(quality), bool(transparent))
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    return recipe.to_json()
+
+
+def enhance_photo(photo: str, recipe_json: str):
+    """One photo through the recipe: ((before, after), report rows, verdict, output file, settings used)."""
+    from productgen import studio
+
+    if not photo:
+        raise gr.Error("Upload a photo first (JPEG, PNG, WebP, or a ZIP of them).")
+    try:
+        recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
+        original, icc = studio.read_photo(photo)
+        result = studio.process_image(original, recipe, icc)
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    out = studio.save_result(result.image, work_folder("enhance-") / studio.output_name(photo, recipe), recipe)
+    pair = studio.side_by_side(original, result.image)
+    verdict = {"pass": "✅ Passes", "warn": "⚠️ Passes with warnings", "fail": "❌ Fails"}[result.verdict]
+    preset = PRESETS[recipe.preset].name
+    text = f"**{verdict} the {preset} rules.**" + "".join(f"\n- {w}" for w in result.warnings)
+    rows = [r.row() for r in result.report]
+    return pair, rows, text, str(out), json_settings(result.settings)
+
+
+def json_settings(settings: EnhanceSettings) -> str:
+    import json
+
+    return json.dumps(settings.to_dict(), indent=2)
+
+
+def auto_controls(photo: str, recipe_json: str):
+    """Settings that Auto picks for this photo, as slider values, plus the recipe with auto on."""
+    from productgen import studio
+    from productgen.background import find_background
+    from productgen.enhance import choose_settings
+
+    if not photo:
+        raise gr.Error("Upload a photo first.")
+    try:
+        image, _ = studio.read_photo(photo)
+        settings = choose_settings(image, find_background(image))
+        recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    recipe.auto = True
+    values = settings.to_dict()
+    return [True] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
+
+
+def enhance_batch(files, recipe_json: str, progress=gr.Progress()):
+    """Every uploaded photo through the recipe: (ZIP of results + report.csv, report rows, status)."""
+    from productgen import studio
+
+    try:
+        photos, skipped = uploaded_photos(files)
+        recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    if not photos:
+        raise gr.Error("No photos to process: upload JPEG/PNG/WebP files or a ZIP of them.")
+    folder = work_folder("batch-")
+    rows = studio.process_files(photos, recipe, folder / "out",
+                                progress=lambda i, n, name: progress((i, n), desc=f"{name}", unit="photos"))
+    rows += [studio.BatchRow(name, verdict="error", reason=reason) for name, reason in skipped]
+    report = studio.write_report(rows, folder / "out" / "report.csv")
+    outputs = [folder / "out" / row.output for row in rows if row.output] + [report]
+    archive = write_zip(outputs, folder / f"{recipe.preset}_photos.zip")
+    table = [[r.file, r.output, r.verdict, r.reason or r.details] for r in rows]
+    failed = sum(r.verdict == "error" for r in rows)
+    status = f"{len(rows) - failed} of {len(rows)} photos processed" + (f"; {failed} failed (see table)" if failed else "")
+    return str(archive), table, status
+
+
+def save_recipe(recipe_json: str):
+    try:
+        Recipe.from_json(recipe_json)
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    path = work_folder("recipe-") / "recipe.json"
+    path.write_text(recipe_json)
+    return str(path)
+
+
+def load_recipe(file):
+    if not file:
+        raise gr.Error("Choose a recipe .json file.")
+    try:
+        text = Path(file if isinstance(file, str) else file.name).read_text(encoding="utf-8")
+        recipe = Recipe.from_json(text)
+    except (UnicodeDecodeError, *USER_ERRORS) as error:
+        raise as_user_error(ValueError(f"not a recipe file: {error}")) from error
+    values = recipe.enhance.to_dict()
+    return [recipe.preset, recipe.auto, recipe.clean_background, recipe.refine_edges, recipe.shadow,
+            recipe.fill or PRESETS[recipe.preset].fill, recipe.output_format, recipe.jpeg_quality,
+            recipe.transparent] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
+
+
+def build_enhance_tab():
+    defaults = EnhanceSettings()
+    w = {}
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            w["files"] = gr.File(label="Photos (one or many, or a ZIP)", file_count="multiple",
+                                 file_types=["image", ".zip"])
+            w["photo"] = gr.Dropdown([], label="Photo to preview")
+            w["preset"] = gr.Dropdown([(p.name, key) for key, p in PRESETS.items()], value="amazon",
+                                      label="Marketplace")
+            with gr.Row():
+                w["auto_button"] = gr.Button("Auto", variant="primary")
+                w["preview_button"] = gr.Button("Apply to this photo")
+            w["auto"] = gr.Checkbox(True, label="Choose settings automatically for each photo")
+            with gr.Accordion("Manual settings", open=False):
+                w["white_balance"] = gr.Radio(list(WHITE_BALANCE_SOURCES), value=defaults.white_balance,
+                                              label="White balance from")
+                w["levels_clip"] = gr.Slider(0, 5, value=0, step=0.1, label="Auto levels clip (%)")
+                w["exposure"] = gr.Slider(-2, 2, value=0, step=0.05, label="Exposure (stops)")
+                w["gamma"] = gr.Slider(0.3, 3, value=1, step=0.05, label="Gamma (mid-tones)")
+                w["brightness"] = gr.Slider(0.3, 2, value=1, step=0.01, label="Brightness")
+                w["contrast"] = gr.Slider(0.3, 2, value=1, step=0.01, label="Contrast")
+                w["saturation"] = gr.Slider(0, 2, value=1, step=0.01, label="Saturation")
+                w["sharpen_amount"] = gr.Slider(0, 3, value=0, step=0.05, label="Sharpen amount")
+                w["sharpen_radius"] = gr.Slider(0.3, 10, value=1, step=0.1, label="Sharpen radius (px)")
+                w["sharpen_threshold"] = gr.Slider(0, 30, value=0, step=1, label="Sharpen threshold (levels)")
+                w["denoise"] = gr.Slider(0, 20, value=0, step=1, label="Denoise (slow on big photos)")
+            with gr.Accordion("Background, framing and file", open=False):
+                w["clean"] = gr.Checkbox(True, label="Pure white background")
+                w["refine"] = gr.Checkbox(False, label="Refine edges (GrabCut, slower)")
+                w["shadow"] = gr.Slider(0, 1, value=0, step=0.05, label="Contact shadow (not for Amazon)")
+                w["fill"] = gr.Slider(0.5, 1.0, value=PRESETS["amazon"].fill, step=0.01,
+                                      label="Product share of the frame")
+                w["format"] = gr.Radio(["JPEG", "PNG"], value="JPEG", label="File format")
+                w["quality"] = gr.Slider(60, 100, value=92, step=1, label="JPEG quality")
+                w["transparent"] = gr.Checkbox(False, label="Transparent cut-out (PNG)")
+            with gr.Accordion("Recipe (applied to the whole batch)", open=False):
+                w["recipe"] = gr.Code(Recipe().to_json(), language="json", label="Recipe", interactive=True)
+                w["save_recipe"] = gr.Button("Save recipe")
+                w["recipe_file"] = gr.File(label="Recipe file")
+                w["load_recipe"] = gr.File(label="Load a recipe (.json)", file_types=[".json"])
+        with gr.Column(scale=2):
+            w["slider"] = gr.ImageSlider(label="Before / after", type="pil", format="png")
+            w["verdict"] = gr.Markdown()
+            w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label="Compliance",
+                                       wrap=True, interactive=False)
+            w["download"] = gr.File(label="Download this photo")
+            w["settings"] = gr.Code(language="json", label="Settings used", interactive=False)
+            with gr.Row():
+                w["batch_button"] = gr.Button("Process all photos", variant="primary")
+                w["stop"] = gr.Button("Stop", variant="stop")
+            w["batch_status"] = gr.Markdown()
+            w["batch_zip"] = gr.File(label="All results (ZIP with report.csv)")
+            w["batch_table"] = gr.Dataframe(headers=["file", "output", "verdict", "notes"], label="Batch report",
+                                            wrap=True, interactive=False)
+    return w
+
+
+def wire_enhance(w: dict):
+    top = [w["preset"], w["auto"], w["clean"], w["refine"], w["shadow"], w["fill"], w["format"], w["quality"],
+           w["transparent"]]
+    controls = [w[name] for name in CONTROL_NAMES]
+    for widget in top + controls:
+        widget.input(recipe_from_controls, top + controls, w["recipe"], api_visibility="private")
+    for widget in controls:  # touching a manual control means: use my settings
+        widget.input(lambda: False, None, w["auto"], api_visibility="private")
+    w["preset"].input(lambda key: PRESETS[key].fill, w["preset"], w["fill"], api_visibility="private")
+    w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private")
+    outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"]]
+    w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
+        enhance_photo, [w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="cpu")
+    w["auto_button"].click(auto_controls, [w["photo"], w["recipe"]], [w["auto"]] + controls + [w["recipe"]],
+                           api_name="auto_settings").then(
+        enhance_photo, [w["photo"], w["recipe"]], outputs, api_visibility="private", concurrency_id="cpu")
+    batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],
+                                    [w["batch_zip"], w["batch_table"], w["batch_status"]],
+                                    api_name="enhance_batch", concurrency_id="cpu")
+    w["stop"].click(None, cancels=[batch], api_visibility="private")
+    w["save_recipe"].click(save_recipe, w["recipe"], w["recipe_file"], api_visibility="private")
+    w["load_recipe"].upload(load_recipe, w["load_recipe"], top + controls + [w["recipe"]],
+                            api_visibility="private")
+
+
+# -- Recognise ----------------------------------------------------------------------------------------
+
+def swatches_html(colours) -> str:
+    chips = "".join(
+        f'<span style="display:inline-flex;align-items:center;margin:4px 10px 4px 0">'
+        f'<span style="width:28px;height:28px;border-radius:6px;border:1px solid #999;background:{c.hex};'
+        f'margin-right:6px"></span>{c.name} · {c.hex} · {c.share * 100:.0f}%</span>' for c in colours)
+    return f'<div class="swatches">{chips}</div>'
+
+
+def recognise_photos(files, progress=gr.Progress()):
+    """Recognise uploaded photos: (top-3 of the first, its swatches, title, alt text, tags, table, CSV)."""
+    from productgen.classifier import load_classifier
+    from productgen.recognise import recognise_files, write_csv
+
+    try:
+        photos, skipped = uploaded_photos(files)
+        if not photos:
+            raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
+        results = recognise_files(photos, cached_classifier(),
+                                  progress=lambda done, total: progress((done, total), unit="photos"))
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
+    for name, reason in skipped:
+        gr.Warning(f"{name} skipped: {reason}")
+    folder = work_folder("recognise-")
+    csv_path = write_csv(results, folder / "tags.csv")
+    table = [[r.file, r.result.category, f"{r.result.categories[0][1]:.2f}",
+              ", ".join(c.name for c in r.result.colours), r.result.alt_text] if r.result
+             else [r.file, "", "", "", f"error: {r.error}"] for r in results]
+    first = next((r.result for r in results if r.result), None)
+    if first is None:
+        raise gr.Error("None of the files could be read as a photo (see the table).")
+    top3 = {name: p for name, p in first.categories}
+    note = "\n\n_Not sure: this may be a type the model does not know._" if first.unsure else ""
+    return (top3, swatches_html(first.colours) + note, first.title, first.alt_text, ", ".join(first.tags), table,
+            str(csv_path))
+
+
+_classifier = {}
+
+
+def cached_classifier():
+    from productgen.classifier import load_classifier
+
+    if "model" not in _classifier:
+        _classifier["model"] = load_classifier()
+    return _classifier["model"]
+
+
+def build_recognise_tab():
+    w = {}
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            w["files"] = gr.File(label="Photos (one or many, or a ZIP)", file_count="multiple",
+                                 file_types=["image", ".zip"])
+            w["go"] = gr.Button("Recognise", variant="primary")
+        with gr.Column(scale=2):
+            w["top3"] = gr.Label(num_top_classes=3, label="Category (first photo)")
+            w["swatches"] = gr.HTML(label="Colours")
+            w["title"] = gr.Textbox(label="Suggested title", buttons=["copy"])
+            w["alt"] = gr.Textbox(label="Alt text", buttons=["copy"])
+            w["tags"] = gr.Textbox(label="Tags", buttons=["copy"])
+    w["table"] = gr.Dataframe(headers=["file", "category", "confidence", "colours", "alt text"],
+                              label="All photos", wrap=True, interactive=False)
+    w["csv"] = gr.File(label="Download the table (CSV)")
+    return w
+
+
+def wire_recognise(w: dict):
+    w["go"].click(recognise_photos, w["files"], [w["top3"], w["swatches"], w["title"], w["alt"], w["tags"],
+                                                 w["table"], w["csv"]], api_name="recognise", concurrency_id="cpu")
+
+
 # -- the app -----------------------------------------------------------------------------------------
 
 def build_app() -> gr.Blocks:
@@ -143,7 +438,16 @@ def build_app() -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
                 generate_widgets = build_generate_tab()
+            with gr.Tab("Enhance", id="enhance"):
+                enhance_widgets = build_enhance_tab()
+            with gr.Tab("Recognise", id="recognise"):
+                recognise_widgets = build_recognise_tab()
         wire_generate(generate_widgets, demo)
+        wire_enhance(enhance_widgets)
+        wire_recognise(recognise_widgets)
+        generate_widgets["send"].click(send_to_enhance, generate_widgets["selected"],
+                                       [enhance_widgets["files"], enhance_widgets["photo"], tabs],
+                                       api_visibility="private")
         demo.tabs = tabs
     return demo
 

@@ -25,6 +25,7 @@ IMAGE_SIZE = 64
 class ClassifierConfig:
     categories: list[str] = field(default_factory=lambda: ["product"])
     genders: list[str] = field(default_factory=list)
+    colours: list[str] = field(default_factory=list)
     widths: tuple[int, ...] = (32, 64, 128, 256)
     image_size: int = IMAGE_SIZE
 
@@ -53,7 +54,8 @@ class ResidualBlock(nn.Module):
 
 
 class ProductClassifier(nn.Module):
-    """Images ``(N, 3, 64, 64)`` in [0, 1] -> category logits, gender logits; ``features`` -> ``(N, D)``."""
+    """Images ``(N, 3, 64, 64)`` in [0, 1] -> logits of category, gender and main colour;
+    ``features`` -> ``(N, D)``."""
 
     def __init__(self, config: ClassifierConfig):
         super().__init__()
@@ -64,6 +66,7 @@ class ProductClassifier(nn.Module):
                                     *(ResidualBlock(a, b, 2) for a, b in zip(widths, widths[1:])))
         self.category_head = nn.Linear(widths[-1], len(config.categories))
         self.gender_head = nn.Linear(widths[-1], max(1, len(config.genders)))
+        self.colour_head = nn.Linear(widths[-1], max(1, len(config.colours)))
         self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
 
@@ -71,9 +74,9 @@ class ProductClassifier(nn.Module):
         x = (images - self.mean) / self.std
         return self.stages(self.stem(x)).mean(dim=(2, 3))
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         h = self.features(images)
-        return self.category_head(h), self.gender_head(h)
+        return self.category_head(h), self.gender_head(h), self.colour_head(h)
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
@@ -95,14 +98,23 @@ def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return ((images - mean) * scale + mean + shift).clamp(0, 1)
 
 
-def train_classifier(data: ProductImages, genders: list[str] | None, config: ClassifierConfig, epochs: int = 20,
-                     batch_size: int = 128, lr: float = 2e-3, seed: int = 0, log=print) -> ProductClassifier:
-    """Train on ``data`` (``genders``: one gender name per image, or None); returns the model in eval mode."""
+def _ids(values: list[str] | None, names: list[str], count: int) -> torch.Tensor:
+    """Label ids for a secondary head; -100 (ignored) where a value is missing or not in ``names``."""
+    if not values:
+        return torch.full((count,), -100)
+    return torch.tensor([names.index(v) if v in names else -100 for v in values])
+
+
+def train_classifier(data: ProductImages, genders: list[str] | None, colours: list[str] | None,
+                     config: ClassifierConfig, epochs: int = 20, batch_size: int = 128, lr: float = 2e-3,
+                     seed: int = 0, log=print) -> ProductClassifier:
+    """Train on ``data``; ``genders``/``colours`` give one label per image for the secondary heads (or None).
+    Returns the model in eval mode."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = ProductClassifier(config).to(memory_format=torch.channels_last)
-    gender_ids = torch.tensor([config.genders.index(g) if g in config.genders else -100 for g in genders]) \
-        if genders else torch.full((len(data),), -100)
+    gender_ids = _ids(genders, config.genders, len(data))
+    colour_ids = _ids(colours, config.colours, len(data))
     steps_per_epoch = -(-len(data) // batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr, weight_decay=5e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=epochs * steps_per_epoch)
@@ -114,11 +126,12 @@ def train_classifier(data: ProductImages, genders: list[str] | None, config: Cla
         for start in range(0, len(data), batch_size):
             index = order[start:start + batch_size]
             images = _augment(to_unit(data.images[index]), generator).contiguous(memory_format=torch.channels_last)
-            category_logits, gender_logits = model(images)
+            category_logits, gender_logits, colour_logits = model(images)
             labels = data.labels[index]
             loss = F.cross_entropy(category_logits, labels, label_smoothing=0.1)
-            if (gender_ids[index] >= 0).any():
-                loss = loss + 0.3 * F.cross_entropy(gender_logits, gender_ids[index], ignore_index=-100)
+            for logits, ids, weight in ((gender_logits, gender_ids[index], 0.3), (colour_logits, colour_ids[index], 0.5)):
+                if (ids >= 0).any():
+                    loss = loss + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -132,15 +145,16 @@ def train_classifier(data: ProductImages, genders: list[str] | None, config: Cla
 
 @torch.no_grad()
 def predict(model: ProductClassifier, images: torch.Tensor, batch_size: int = 256) -> dict[str, torch.Tensor]:
-    """uint8 images -> ``{"category": probs, "gender": probs, "features": (N, D)}``."""
+    """uint8 images -> ``{"category": probs, "gender": probs, "colour": probs, "features": (N, D)}``."""
     model.eval()
-    outputs = {"category": [], "gender": [], "features": []}
+    outputs = {"category": [], "gender": [], "colour": [], "features": []}
     for start in range(0, len(images), batch_size):
         batch = to_unit(images[start:start + batch_size])
         h = model.features(batch)
         outputs["features"].append(h)
         outputs["category"].append(model.category_head(h).softmax(1))
         outputs["gender"].append(model.gender_head(h).softmax(1))
+        outputs["colour"].append(model.colour_head(h).softmax(1))
     return {key: torch.cat(value) if value else torch.empty(0) for key, value in outputs.items()}
 
 

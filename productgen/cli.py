@@ -68,13 +68,18 @@ def command_generate(args) -> None:
 
 
 def command_train_classifier(args) -> None:
+    from collections import Counter
+
     from .classifier import ClassifierConfig, accuracy_report, save_classifier, train_classifier
 
-    data = read_data(args, extra_columns=(args.gender_column,) if args.gender_column else ())
+    extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
+    data = read_data(args, extra_columns=extra)
     genders = data.extra.get(args.gender_column) if args.gender_column else None
-    gender_names = sorted({g for g in genders if g}) if genders else []
-    config = ClassifierConfig(categories=data.categories, genders=gender_names)
-    model = train_classifier(data, genders, config, epochs=args.epochs, seed=args.seed,
+    colours = data.extra.get(args.colour_column) if args.colour_column else None
+    colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
+    config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
+                              colours=colour_names)
+    model = train_classifier(data, genders, colours, config, epochs=args.epochs, seed=args.seed,
                              log=lambda line: print(line, file=sys.stderr, flush=True))
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
             "epochs": args.epochs}
@@ -134,6 +139,35 @@ def command_enhance(args) -> None:
         raise SystemExit(f"error: {len(failed)} of {len(rows)} file(s) failed (listed above)")
 
 
+def command_tag(args) -> None:
+    from .archives import collect_uploads
+    from .classifier import load_classifier
+    from .recognise import recognise_files, write_csv
+
+    missing = [p for p in args.inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        collected = collect_uploads(args.inputs, workdir)
+        results = recognise_files(collected.files, load_classifier(args.classifier))
+        for item in results:
+            if item.result:
+                r = item.result
+                print(f"{item.file}: {r.category} {r.categories[0][1]:.0%} | "
+                      f"{', '.join(c.label() for c in r.colours)} | {r.title}")
+            else:
+                print(f"{item.file}: error: {item.error}")
+        for name, reason in collected.skipped:
+            print(f"{name}: error: {reason}")
+        if args.csv:
+            write_csv(results, args.csv)
+            print(f"wrote {args.csv}", file=sys.stderr)
+    if any(item.error for item in results) or collected.skipped:
+        raise SystemExit("error: some files could not be read (listed above)")
+
+
 def command_split(args) -> None:
     ids = make_split(args.labels, args.label_column, args.fraction, args.seed)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("train-classifier", help="train the product classifier (Recognise, metrics)")
     add_data_options(classify)
     classify.add_argument("--gender-column", help="CSV column with gender (a second head), e.g. gender")
+    classify.add_argument("--colour-column", help="CSV column with the main colour (a third head), e.g. baseColour")
+    classify.add_argument("--min-per-colour", type=int, default=25, help="fewest images a colour name needs")
     classify.add_argument("--holdout", help="ids file of held-out photos to report accuracy on")
     classify.add_argument("--epochs", type=int, default=20)
     classify.add_argument("--seed", type=int, default=0)
@@ -199,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     enhance.add_argument("--format", choices=["jpeg", "png"], help="output format (default: the recipe's, JPEG)")
     enhance.add_argument("--report", help="write a CSV report here")
     enhance.set_defaults(run=command_enhance)
+
+    tag = commands.add_parser("tag", help="recognise category and colours of photos; titles, alt text, tags")
+    tag.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
+    tag.add_argument("--csv", help="write the table here")
+    tag.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
+    tag.set_defaults(run=command_tag)
 
     split = commands.add_parser("split", help="write a held-out id list (a share of every label)")
     split.add_argument("--labels", required=True)

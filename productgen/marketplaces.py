@@ -155,12 +155,19 @@ def _colour_space(rule, image, icc_profile=None, **_):
 
 
 def _no_border(rule, image, **_):
+    """A frame: every side's outermost line is one non-white colour that changes within 5% of the side."""
     pixels = np.asarray(image.convert("RGB")).astype(np.int16)
-    edges = [pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]
-    inner = [pixels[3], pixels[-4], pixels[:, 3], pixels[:, -4]] if min(image.size) > 8 else edges
-    framed = all(np.abs(e - e.mean(0)).max() < 12 and e.mean() < 235 and np.abs(e.mean(0) - i.mean(0)).sum() > 30
-                 for e, i in zip(edges, inner))
-    return _grade(not framed, rule), "a coloured border frames the photo" if framed else "no border"
+    depth = max(2, min(pixels.shape[:2]) // 20)
+
+    def framed(lines) -> bool:  # lines[0] is the outermost
+        edge = lines[0]
+        uniform = np.abs(edge - edge.mean(0)).max() < 24 and edge.mean() < 235
+        return uniform and any(np.abs(line.mean(0) - edge.mean(0)).sum() > 30 for line in lines[1:depth])
+
+    sides = [[pixels[i] for i in range(depth)], [pixels[-1 - i] for i in range(depth)],
+             [pixels[:, i] for i in range(depth)], [pixels[:, -1 - i] for i in range(depth)]]
+    border = min(pixels.shape[:2]) > 4 and all(framed(lines) for lines in sides)
+    return _grade(not border, rule), "a coloured border frames the photo" if border else "no border"
 
 
 CHECKS = {"white_background": _white_background, "fill": _fill, "longest_side": _longest_side,

@@ -1,0 +1,109 @@
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from productgen import enhance
+from productgen.background import cutout, find_background, frame_product, product_box, whiten_background
+
+from .conftest import draw_product
+
+FILTERS = [
+    (enhance.adjust_brightness, 1.0), (enhance.adjust_contrast, 1.0), (enhance.adjust_saturation, 1.0),
+    (enhance.adjust_exposure, 0.0), (enhance.adjust_gamma, 1.0), (enhance.denoise, 0.0),
+]
+
+
+@pytest.mark.parametrize("function, neutral", FILTERS)
+def test_neutral_setting_is_identity(function, neutral):
+    image = draw_product("round", 1)
+    assert np.array_equal(np.asarray(function(image, neutral)), np.asarray(image))
+
+
+def test_unsharp_and_gains_identity():
+    image = draw_product("box", 2)
+    assert np.array_equal(np.asarray(enhance.unsharp_mask(image, 0.0)), np.asarray(image))
+    assert np.array_equal(np.asarray(enhance.apply_gains(image, [1, 1, 1])), np.asarray(image))
+
+
+def test_filters_change_in_the_expected_direction():
+    image = Image.new("RGB", (20, 20), (100, 120, 140))
+    assert np.asarray(enhance.adjust_brightness(image, 1.5)).mean() > 150
+    assert np.asarray(enhance.adjust_exposure(image, 1.0)).mean() > 120
+    grey = np.asarray(enhance.adjust_saturation(image, 0.0))
+    assert np.ptp(grey[0, 0]) <= 1
+    edge = Image.new("RGB", (40, 40), (80, 80, 80))
+    ImageDraw.Draw(edge).rectangle((20, 0, 39, 39), fill=(160, 160, 160))
+    sharp = np.asarray(enhance.unsharp_mask(edge, 2.0, 2.0))
+    assert sharp[:, 19].mean() < 80 and sharp[:, 20].mean() > 160  # overshoot on both sides of the edge
+
+
+def test_white_balance_from_background_makes_it_neutral():
+    image = Image.new("RGB", (60, 60), (240, 230, 215))  # a warm backdrop
+    ImageDraw.Draw(image).ellipse((15, 15, 45, 45), fill=(40, 90, 160))
+    background = find_background(image)
+    balanced = np.asarray(enhance.apply_gains(image, enhance.white_balance_gains(image, background, 255)))
+    assert np.all(balanced[2, 2] >= 253)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda im: enhance.adjust_brightness(im, -1), "brightness"),
+    (lambda im: enhance.adjust_contrast(im, float("nan")), "contrast"),
+    (lambda im: enhance.unsharp_mask(im, 1, radius=0), "sharpen radius"),
+    (lambda im: enhance.auto_levels(im, 50), "levels clip"),
+    (lambda im: enhance.adjust_gamma(im, "2"), "gamma"),
+    (lambda im: enhance.apply_gains(im, [1, 1]), "gains"),
+    (lambda im: enhance.EnhanceSettings(white_balance="sun"), "white_balance"),
+])
+def test_bad_arguments_name_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(draw_product("round", 0))
+
+
+def test_auto_enhance_returns_settings_that_reproduce_it():
+    image = draw_product("round", 3, background=(235, 235, 228))
+    background = find_background(image)
+    result, chosen = enhance.auto_enhance(image, background)
+    again = enhance.apply_enhancements(image, enhance.EnhanceSettings.from_dict(chosen.to_dict()), background)
+    assert np.array_equal(np.asarray(result), np.asarray(again))
+    assert chosen.white_balance == "background"
+
+
+def test_white_shirt_on_off_white_survives():
+    image = Image.new("RGB", (300, 300), (240, 238, 235))
+    ImageDraw.Draw(image).rectangle((80, 60, 220, 250), fill=(250, 250, 250), outline=(160, 160, 160), width=3)
+    background = find_background(image)
+    clean = np.asarray(whiten_background(image, background))
+    assert tuple(clean[5, 5]) == (255, 255, 255)
+    assert tuple(clean[150, 150]) == (250, 250, 250)  # the shirt is not background
+    assert product_box(background) == (80, 60, 221, 251)
+
+
+def test_cutout_and_framing():
+    image = draw_product("box", 4, size=200)
+    background = find_background(image)
+    rgba = cutout(image, background)
+    assert rgba.mode == "RGBA" and rgba.getpixel((2, 2))[3] == 0 and rgba.getpixel((100, 100))[3] == 255
+    framed = frame_product(image, background, (500, 500), fill=0.85)
+    left, top, right, bottom = product_box(framed.background)
+    assert framed.image.size == (500, 500)
+    assert max(right - left, bottom - top) == pytest.approx(425, abs=2)
+    assert framed.warnings  # enlarged ~3.5x: warned
+    with pytest.raises(ValueError, match="fill"):
+        frame_product(image, background, (500, 500), fill=2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.integers(1, 64), height=st.integers(1, 64), mode=st.sampled_from(["RGB", "L", "RGBA", "P", "CMYK"]),
+       name=st.sampled_from(["adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_exposure",
+                             "adjust_gamma", "unsharp_mask", "auto_levels", "denoise"]),
+       value=st.one_of(st.floats(-10, 60), st.just(float("nan")), st.integers(-5, 300)))
+def test_filters_only_raise_value_errors_and_keep_size(width, height, mode, name, value):
+    image = Image.new(mode, (width, height))
+    try:
+        out = getattr(enhance, name)(image, value)
+    except ValueError as error:
+        assert str(error)
+        return
+    assert out.size == (width, height) and out.mode == "RGB"
