@@ -25,7 +25,7 @@ def _check_range(name: str, value: float, low: float, high: float) -> float:
 def _pixels(image: Image.Image) -> np.ndarray:
     if not isinstance(image, Image.Image):
         raise ValueError(f"image must be a PIL image, got {type(image).__name__}")
-    return np.asarray(image.convert("RGB"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
 
 
 def _lut(image: Image.Image, table: np.ndarray) -> Image.Image:
@@ -42,7 +42,7 @@ def adjust_brightness(image: Image.Image, factor: float) -> Image.Image:
 def adjust_contrast(image: Image.Image, factor: float) -> Image.Image:
     """Stretch around the image's mean grey by ``factor`` (0..3; 1 = unchanged)."""
     factor = _check_range("contrast", factor, 0.0, 3.0)
-    mean = float(cv2.cvtColor(_pixels(image), cv2.COLOR_RGB2GRAY).mean())
+    mean = float(cv2.mean(cv2.cvtColor(_pixels(image), cv2.COLOR_RGB2GRAY))[0])
     return _lut(image, (np.arange(256) - mean) * factor + mean)
 
 
@@ -78,9 +78,9 @@ def unsharp_mask(image: Image.Image, amount: float, radius: float = 1.0, thresho
         return Image.fromarray(pixels)
     blurred = cv2.GaussianBlur(pixels, (0, 0), radius)
     sharpened = cv2.addWeighted(pixels, 1 + amount, blurred, -amount, 0)
-    if threshold > 0:
-        detail = cv2.absdiff(pixels, blurred).max(axis=2, keepdims=True)
-        sharpened = np.where(detail > threshold, sharpened, pixels)
+    if threshold > 0:  # per channel, as in Pillow: keep the original where the detail is below the threshold
+        keep = cv2.compare(cv2.absdiff(pixels, blurred), threshold, cv2.CMP_LE)
+        cv2.copyTo(pixels, keep, sharpened)
     return Image.fromarray(sharpened)
 
 

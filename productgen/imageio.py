@@ -79,7 +79,10 @@ def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -
             image.load()
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageError(f"{name}: too many megapixels to open safely (over {max_pixels / 1e6:.0f} MP, a possible "
+                         "decompression bomb); resize it first") from error
+    except UnidentifiedImageError as error:
         raise ImageError(f"{name}: not an image Pillow can read ({type(error).__name__}); use JPEG, PNG or WebP") from error
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{name}: the image is damaged or truncated ({error}); export it again") from error

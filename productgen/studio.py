@@ -100,14 +100,13 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     return Processed(image, settings, report, warnings)
 
 
-def save_result(image: Image.Image, path: str | Path, recipe: Recipe) -> Path:
-    """Write ``image`` in the recipe's format (JPEG quality, or PNG) as sRGB."""
-    path = Path(path)
+def save_result(image: Image.Image, path, recipe: Recipe):
+    """Write ``image`` (to a path or file object) in the recipe's format (JPEG quality, or PNG) as sRGB."""
     if recipe.output_format == "JPEG":
         image.convert("RGB").save(path, "JPEG", quality=recipe.jpeg_quality, optimize=True, subsampling=0)
     else:
         image.save(path, "PNG", compress_level=6)
-    return path
+    return Path(path) if isinstance(path, (str, Path)) else path
 
 
 def output_name(source: str | Path, recipe: Recipe) -> str:

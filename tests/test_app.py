@@ -1,0 +1,102 @@
+"""The app as its users meet it over HTTP: launched, then called through gradio_client."""
+import io
+import os
+import zipfile
+
+import pytest
+from PIL import Image
+
+from .conftest import REPO, draw_product
+
+pytestmark = [pytest.mark.app, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
+    os.environ["PRODUCTGEN_MODELS"] = str(tmp_path_factory.mktemp("models"))
+    from gradio_client import Client
+
+    import app
+
+    demo = app.build_app()
+    demo.queue(default_concurrency_limit=2)
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1")
+    yield Client(url, verbose=False)
+    demo.close()
+
+
+def test_import_and_build_load_no_model():
+    import subprocess
+    import sys
+
+    code = ("import app, sys; demo = app.build_app(); from productgen import sampling; "
+            "assert not sampling._loaded and not app._classifier, 'a model was loaded'; "
+            "assert 'productgen.classifier' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def test_generate_gives_png_with_provenance_and_zip(client):
+    gallery, archive, status = client.predict("default", "Watches", 8, 3, 0.8, "256", api_name="/generate")
+    assert len(gallery) == 8 and "Watches" in status
+    first = Image.open(gallery[0]["image"])
+    assert first.format == "PNG" and first.size == (256, 256)
+    assert first.text["AI-generated"] == "true" and first.text["productgen:seed"] == "3"
+    with zipfile.ZipFile(archive) as bundle:
+        assert len([n for n in bundle.namelist() if n.endswith(".png")]) == 8
+    again = client.predict("default", "Watches", 8, 3, 0.8, "256", api_name="/generate")[0]
+    assert open(gallery[0]["image"], "rb").read() == open(again[0]["image"], "rb").read()
+
+
+def test_interpolate_gives_an_animation(client):
+    path = client.predict("default", "Watches", "Handbags", 1, 2, 6, 0.8, api_name="/interpolate")
+    with Image.open(path) as gif:
+        assert gif.is_animated and gif.n_frames >= 6
+
+
+def photo_file(tmp_path, name="photo.jpg", size=900):
+    path = tmp_path / name
+    draw_product("round", 7, size=size, background=(238, 236, 232)).save(path, quality=92)
+    return path
+
+
+def test_enhance_auto_and_report(client, tmp_path):
+    from gradio_client import handle_file
+
+    photo = str(photo_file(tmp_path))
+    values = client.predict(photo, "", api_name="/auto_settings")
+    recipe = values[-1]
+    assert '"auto": true' in recipe
+    pair, report, verdict, download, settings = client.predict(photo, recipe, api_name="/enhance")
+    assert "Passes" in verdict
+    rows = report["data"] if isinstance(report, dict) else report
+    assert any(row[0] == "white background" and row[1] == "PASS" for row in rows)
+    assert Image.open(download).size == (2000, 2000)
+    zip_path, table, status = client.predict([handle_file(photo), handle_file(photo)], recipe,
+                                             api_name="/enhance_batch")
+    with zipfile.ZipFile(zip_path) as bundle:
+        assert sorted(bundle.namelist()) == ["photo_amazon.jpg", "photo_amazon_1.jpg", "report.csv"]
+
+
+def test_enhance_refuses_a_text_file_clearly(client, tmp_path):
+    from gradio_client import handle_file
+
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("I am text")
+    with pytest.raises(Exception, match="not an image"):
+        client.predict(str(bad), "", api_name="/enhance")
+    zip_path, table, status = client.predict([handle_file(str(bad)), handle_file(str(photo_file(tmp_path)))], "",
+                                             api_name="/enhance_batch")
+    rows = table["data"] if isinstance(table, dict) else table
+    assert "1 failed" in status and any("not an image" in row[3] for row in rows)
+
+
+def test_recognise_batch_with_csv(client, tmp_path):
+    from gradio_client import handle_file
+
+    files = [handle_file(str(photo_file(tmp_path, f"p{i}.png", 200))) for i in range(3)]
+    top3, swatches, title, alt, tags, table, csv_path = client.predict(files, api_name="/recognise")
+    assert len(top3["confidences"]) == 3 and title and alt.startswith(title)
+    assert "#" in swatches
+    lines = open(csv_path, encoding="utf-8").read().splitlines()
+    assert len(lines) == 4 and lines[0].startswith("file,category")

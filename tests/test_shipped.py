@@ -1,0 +1,38 @@
+"""The weights committed in weights/ load from a clean clone and do what their cards say."""
+import json
+
+import pytest
+
+from productgen.sampling import load_generator, read_provenance, save_png
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+DEFAULT = REPO / "weights" / "default"
+
+
+def test_files_are_plain_and_small():
+    for folder in ("default", "classifier"):
+        for name in ("model.safetensors", "config.json", "README.md"):
+            path = REPO / "weights" / folder / name
+            assert path.is_file(), path
+            assert path.stat().st_size < 10_000_000
+            assert not path.read_bytes().startswith(b"version https://git-lfs")
+
+
+def test_default_generator_gives_every_category():
+    generator = load_generator(DEFAULT)
+    config = json.loads((DEFAULT / "config.json").read_text())
+    assert len(generator.categories) == 16 and config["training"]["step"] > 0
+    for category in generator.categories:
+        images = generator.sample(category, n=2, seed=1, truncation=0.8, size=256)
+        assert len(images) == 2 and all(image.size == (256, 256) for image in images)
+
+
+def test_an_image_is_reproduced_from_its_metadata(tmp_path):
+    generator = load_generator(DEFAULT)
+    image = generator.sample("Watches", n=5, seed=11, truncation=0.7)[4]
+    meta = read_provenance(save_png(image, tmp_path / "watch.png"))
+    again = load_generator(DEFAULT).sample(meta["category"], n=int(meta["index"]) + 1, seed=int(meta["seed"]),
+                                           truncation=float(meta["variety"]))[int(meta["index"])]
+    assert again.tobytes() == image.tobytes()
