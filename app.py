@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from productgen import sampling
-from productgen.archives import ArchiveError, collect_uploads, write_zip
+from productgen.archives import ArchiveError, collect_uploads, safe_name, write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
@@ -429,6 +429,126 @@ def wire_recognise(w: dict):
                                                  w["table"], w["csv"]], api_name="recognise", concurrency_id="cpu")
 
 
+# -- Fine-tune ----------------------------------------------------------------------------------------
+
+ON_CPU_SPACE = bool(os.environ.get("SPACE_ID")) and not __import__("torch").cuda.is_available()
+SPACE_CPU_MINUTES = 5.0
+_jobs: dict[str, object] = {}  # the server's one running fine-tune, by the session that started it
+
+
+def finetune_photos(files, category: str):
+    """Uploaded photos (files or ZIP) as training data: ZIP sub-folders name categories, else ``category``."""
+    import shutil
+
+    from productgen.data import load_product_images
+
+    paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
+    collected = collect_uploads(paths, work_folder("upload-"))
+    for name, reason in collected.skipped:
+        gr.Warning(f"{name} skipped: {reason}")
+    if not collected.files:
+        raise ValueError("no photos: upload 20-200 JPEG/PNG/WebP photos of your product, or a ZIP of them")
+    typed = (category or "").strip()
+    if not typed and None in collected.categories:
+        raise ValueError("name the category of your photos (e.g. 'Mugs'), or upload a ZIP with one folder each")
+    folder = work_folder("finetune-data-")
+    for index, (path, folder_name) in enumerate(zip(collected.files, collected.categories)):
+        target = folder / safe_name(typed or folder_name) / f"{index:04d}{path.suffix.lower()}"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, target)
+    return load_product_images(folder, min_per_category=4)
+
+
+def start_finetune(files, category, base, budget_kind, budget, name, request: gr.Request):
+    """Stream a fine-tune: yields (preview grid, loss table, status, Generate's model list)."""
+    import pandas as pd
+
+    from productgen.finetune import FinetuneJob
+    from productgen.weights import user_models_dir
+
+    budget = float(budget or 0)
+    if budget <= 0:
+        raise gr.Error("Set a budget above 0 (minutes or steps).")
+    if ON_CPU_SPACE and budget_kind == "minutes":
+        budget = min(budget, SPACE_CPU_MINUTES)
+    clean = "".join(c if c.isalnum() or c in "-_" else "-" for c in (name or "").strip()).strip("-")
+    if not clean:
+        raise gr.Error("Give your model a name (letters, digits, - or _).")
+    try:
+        data = finetune_photos(files, category)
+        minutes, steps = (budget, None) if budget_kind == "minutes" else (None, int(budget))
+        job = FinetuneJob(base, data, user_models_dir() / clean, minutes, steps, classifier=cached_classifier())
+        job.start()
+    except USER_ERRORS + (RuntimeError,) as error:
+        raise as_user_error(error) from error
+    _jobs[request.session_hash if request else "local"] = job
+    started = __import__("time").monotonic()
+    yield None, pd.DataFrame(columns=["step", "loss", "series"]), f"Training on {data.summary()}...", gr.update()
+    while not job.finished.wait(1.5):
+        yield job_view(job, started)
+    final = job_view(job, started)
+    if job.error:
+        raise gr.Error(f"Fine-tuning stopped: {job.error}")
+    status = f"**Model `{clean}` is ready in Generate.** {job.quality}"
+    yield final[0], final[1], status, gr.update(choices=model_names(), value=clean)
+
+
+def job_view(job, started):
+    import pandas as pd
+
+    preview = job.preview[1] if job.preview else None
+    losses = pd.DataFrame(job.losses or [], columns=["step", "loss", "series"])
+    report = job.progress
+    if report is None:
+        return preview, losses, "Starting...", gr.update()
+    eta = f", about {report.eta_s:.0f} s left" if report.eta_s is not None else ""
+    text = (f"Step {report.step} · {report.images_seen} images shown · D {report.loss_discriminator:.2f} · "
+            f"G {report.loss_generator:.2f} · augmentation {report.augment_probability:.2f}{eta}")
+    return preview, losses, text, gr.update()
+
+
+def stop_finetune(request: gr.Request):
+    job = _jobs.get(request.session_hash if request else "local")
+    if job is None or job.finished.is_set():
+        return "No fine-tune of yours is running."
+    job.stop()
+    return "Stopping after this step; the checkpoint is kept..."
+
+
+def build_finetune_tab():
+    w = {}
+    if ON_CPU_SPACE:
+        gr.Markdown(f"⚠️ This Space has no GPU. Fine-tuning is meant for your own computer's GPU; here it is "
+                    f"capped at {SPACE_CPU_MINUTES:.0f} minutes on the CPU, and the model is lost when the Space "
+                    "restarts: download it or push it to the Hub.")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            w["files"] = gr.File(label="Your product photos (20-200, or a ZIP with a folder per category)",
+                                 file_count="multiple", file_types=["image", ".zip"])
+            w["category"] = gr.Textbox(label="Category of these photos (if not in ZIP folders)",
+                                       placeholder="e.g. Ceramic mugs")
+            w["base"] = gr.Dropdown(model_names(), value=DEFAULT_MODEL, label="Start from model")
+            with gr.Row():
+                w["budget_kind"] = gr.Radio(["minutes", "steps"], value="minutes", label="Budget in")
+                w["budget"] = gr.Number(value=3, label="Budget")
+            w["name"] = gr.Textbox(label="Name of your model", value="my-products")
+            with gr.Row():
+                w["start"] = gr.Button("Start fine-tuning", variant="primary")
+                w["stop"] = gr.Button("Stop", variant="stop")
+        with gr.Column(scale=2):
+            w["preview"] = gr.Image(label="Samples so far (same seeds each time)", type="pil", format="png")
+            w["plot"] = gr.LinePlot(x="step", y="loss", color="series", label="Losses")
+            w["status"] = gr.Markdown()
+    return w
+
+
+def wire_finetune(w: dict, generate_model):
+    w["start"].click(start_finetune, [w["files"], w["category"], w["base"], w["budget_kind"], w["budget"], w["name"]],
+                     [w["preview"], w["plot"], w["status"], generate_model], api_name="finetune",
+                     concurrency_id="finetune", concurrency_limit=1)
+    w["stop"].click(stop_finetune, None, w["status"], api_name="stop_finetune")
+
+
 # -- the app -----------------------------------------------------------------------------------------
 
 def build_app() -> gr.Blocks:
@@ -442,9 +562,12 @@ def build_app() -> gr.Blocks:
                 enhance_widgets = build_enhance_tab()
             with gr.Tab("Recognise", id="recognise"):
                 recognise_widgets = build_recognise_tab()
+            with gr.Tab("Fine-tune", id="finetune"):
+                finetune_widgets = build_finetune_tab()
         wire_generate(generate_widgets, demo)
         wire_enhance(enhance_widgets)
         wire_recognise(recognise_widgets)
+        wire_finetune(finetune_widgets, generate_widgets["model"])
         generate_widgets["send"].click(send_to_enhance, generate_widgets["selected"],
                                        [enhance_widgets["files"], enhance_widgets["photo"], tabs],
                                        api_visibility="private")

@@ -39,13 +39,54 @@ def read_data(args, size: int = 64, extra_columns: tuple[str, ...] = ()):
     return data
 
 
+def stop_on_ctrl_c():
+    """First Ctrl-C: finish the current step and write a checkpoint; a second one stops at once."""
+    import signal
+
+    requested = []
+
+    def handler(signum, frame):
+        if requested:
+            raise KeyboardInterrupt
+        requested.append(True)
+        print("\nstopping after this step (Ctrl-C again to stop at once)...", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, handler)
+    return lambda: bool(requested)
+
+
 def command_train(args) -> None:
-    from .training import train_gan
+    from .training import Callbacks, train_gan
 
     train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
               resume=args.resume, seed=args.seed, threads=args.threads,
               widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
-              command="python -m productgen " + " ".join(sys.argv[1:]))
+              command="python -m productgen " + " ".join(sys.argv[1:]),
+              callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
+
+
+def command_finetune(args) -> None:
+    from .cards import generator_card
+    from .finetune import finetune, quality_report
+    from .training import Callbacks, Progress
+
+    if args.labels and args.category:
+        raise ValueError("give either --labels/--label-column or --category, not both")
+    data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
+                               args.min_per_category, single_category=args.category)
+    print(f"data: {data.summary()}", file=sys.stderr)
+
+    def progress(report: Progress):
+        eta = f", ETA {report.eta_s:.0f} s" if report.eta_s is not None else ""
+        print(f"step {report.step}: D {report.loss_discriminator:.3f} G {report.loss_generator:.3f} "
+              f"augment p {report.augment_probability:.2f}{eta}", file=sys.stderr, flush=True)
+
+    finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
+             callbacks=Callbacks(progress=progress, should_stop=stop_on_ctrl_c()),
+             command="python -m productgen " + " ".join(sys.argv[1:]))
+    quality = quality_report(args.out, data)
+    generator_card(args.out, quality, data_source=f"the user's photos in {args.data}")
+    print(quality)
 
 
 def command_generate(args) -> None:
@@ -168,6 +209,12 @@ def command_tag(args) -> None:
         raise SystemExit("error: some files could not be read (listed above)")
 
 
+def command_push(args) -> None:
+    from .weights import push_to_hub
+
+    print(f"pushed to {push_to_hub(args.model, args.repo, private=args.private)}")
+
+
 def command_split(args) -> None:
     ids = make_split(args.labels, args.label_column, args.fraction, args.seed)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -193,6 +240,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
     train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
     train.set_defaults(run=command_train)
+
+    tune = commands.add_parser("finetune", help="fine-tune a model on your own product photos")
+    tune.add_argument("--base", default="default", help="model to start from (folder or name under weights/)")
+    tune.add_argument("--data", required=True, help="folder of photos (sub-folder per category, or --category)")
+    tune.add_argument("--labels", help="CSV with a file/id column and a label column")
+    tune.add_argument("--label-column", default="category", help="label column of --labels")
+    tune.add_argument("--category", help="one category name for every photo in --data")
+    tune.add_argument("--aspect", help="reshape photos to this width:height before padding")
+    tune.add_argument("--min-per-category", type=int, default=8, help="fewest photos a category may have")
+    tune.add_argument("--out", required=True, help="model folder to write, e.g. weights/my-mugs")
+    tune_budget = tune.add_mutually_exclusive_group(required=True)
+    tune_budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    tune_budget.add_argument("--steps", type=int, help="train until this step in all")
+    tune.add_argument("--resume", action="store_true", help="continue the fine-tune in --out")
+    tune.set_defaults(run=command_finetune)
 
     generate = commands.add_parser("generate", help="generate product images from a model")
     generate.add_argument("--model", default="default", help="model folder or name under weights/")
@@ -241,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--csv", help="write the table here")
     tag.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
     tag.set_defaults(run=command_tag)
+
+    push = commands.add_parser("push", help="upload a model to the Hugging Face Hub (token from HF_TOKEN)")
+    push.add_argument("model", help="model folder, e.g. weights/my-mugs")
+    push.add_argument("--repo", required=True, help="Hub repo id, user/name")
+    push.add_argument("--private", action="store_true")
+    push.set_defaults(run=command_push)
 
     split = commands.add_parser("split", help="write a held-out id list (a share of every label)")
     split.add_argument("--labels", required=True)

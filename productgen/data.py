@@ -120,6 +120,12 @@ def _rows_from_csv(root: Path, labels: Path, label_column: str, extra_columns: t
             yield row[id_column], _find_file(root, row[id_column]), row[label_column].strip(), extras
 
 
+def _rows_with_one_label(root: Path, category: str):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and is_image_name(path.name) and not path.name.startswith("."):
+            yield path.stem, path, category, {}
+
+
 def _rows_from_folders(root: Path):
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in sorted(folder.rglob("*")):
@@ -155,20 +161,24 @@ def load_product_images(
     only_ids: str | Path | None = None,
     exclude_ids: str | Path | None = None,
     extra_columns: tuple[str, ...] = (),
+    single_category: str | None = None,
 ) -> ProductImages:
     """Read a labelled image folder into memory.
 
     ``categories`` is a list of names (any spelling), an int (the N most common) or
     None (all with at least ``min_per_category`` images). ``aspect`` reshapes every
     photo to that width/height ratio before padding (the shipped catalogue was
-    squashed from 3:4 to square). Unreadable files are skipped and listed in
+    squashed from 3:4 to square). ``single_category`` labels every image under ``data`` with that
+    name (no sub-folders or CSV needed). Unreadable files are skipped and listed in
     ``skipped``; an empty folder, a missing column or a category with too few
     images raises :class:`DataError`.
     """
     root = Path(data)
     if not root.is_dir():
         raise DataError(f"data folder {root} does not exist; pass --data a folder of images")
-    if labels is not None:
+    if single_category:
+        rows = list(_rows_with_one_label(root, single_category))
+    elif labels is not None:
         rows = list(_rows_from_csv(root, Path(labels), label_column, extra_columns))
     else:
         rows = list(_rows_from_folders(root))

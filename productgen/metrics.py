@@ -132,3 +132,28 @@ def evaluate_generator(generator: ProductGenerator, classifier: ProductClassifie
     """Sample ``per_category`` images of each of the generator's categories and measure them."""
     fake, labels = generate_for_metrics(generator, per_category, truncation)
     return evaluate_samples(classifier, fake, labels, real_images, real_labels, generator.categories)
+
+
+@dataclass
+class MemorisationReport:
+    """How close samples sit to their nearest training photo, relative to how close photos sit to each other."""
+
+    median_ratio: float  # median over samples of (distance to nearest photo) / (typical photo-to-photo distance)
+    copied_share: float  # share of samples under half the typical photo-to-photo distance
+    flagged: bool
+
+    def text(self) -> str:
+        verdict = "FLAGGED: some samples look like copies of training photos" if self.flagged else "no copying seen"
+        return (f"nearest-photo distance {self.median_ratio:.2f}x the photo-to-photo spacing (median); "
+                f"{self.copied_share:.0%} of samples closer than half of it: {verdict}")
+
+
+def memorisation(sample_features: np.ndarray, photo_features: np.ndarray, flag_share: float = 0.2
+                 ) -> MemorisationReport:
+    """Compare each sample's nearest training photo with the photos' own nearest-neighbour spacing."""
+    samples, photos = torch.from_numpy(sample_features).float(), torch.from_numpy(photo_features).float()
+    nearest = torch.cdist(samples, photos).min(1).values
+    spacing = _radii(photos, 1).median().clamp_min(1e-8) if len(photos) > 1 else torch.tensor(1.0)
+    ratios = nearest / spacing
+    copied = float((ratios < 0.5).float().mean())
+    return MemorisationReport(float(ratios.median()), copied, copied >= flag_share)

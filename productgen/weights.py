@@ -140,3 +140,41 @@ def user_models_dir() -> Path:
 
 def model_roots() -> list[Path]:
     return list(dict.fromkeys([WEIGHTS_DIR, user_models_dir()]))
+
+
+HUB_FILES = ["config.json", "*.safetensors", "README.md"]
+
+
+def push_to_hub(model_dir: str | Path, repo_id: str, token: str | None = None, private: bool = False) -> str:
+    """Upload a model folder's weights, config and card to the Hugging Face Hub; returns the repo URL.
+
+    The token comes from the argument or ``HF_TOKEN``; it is passed to the Hub client only, never stored.
+    """
+    from huggingface_hub import HfApi
+
+    model_dir = resolve_model_dir(model_dir)
+    token = token or os.environ.get("HF_TOKEN")
+    if not token:
+        raise WeightsError("no Hugging Face token: set HF_TOKEN (a write token from your Hub settings)")
+    api = HfApi(token=token)
+    url = api.create_repo(repo_id, private=private, exist_ok=True)
+    api.upload_folder(folder_path=str(model_dir), repo_id=repo_id, allow_patterns=HUB_FILES,
+                      commit_message=f"Upload {model_dir.name} from productgen")
+    return str(url)
+
+
+def download_from_hub(repo_id: str) -> Path:
+    """Fetch a model folder from the Hub (only when online and asked for explicitly)."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=HUB_FILES))
+    except (LocalEntryNotFoundError, HfHubHTTPError, OSError, ValueError) as error:
+        raise WeightsError(f"could not fetch {repo_id} from the Hugging Face Hub ({type(error).__name__}); "
+                           "check the name and your connection, or unset HF_HUB_OFFLINE") from error
+
+
+def is_hub_id(name: str | Path) -> bool:
+    text = str(name)
+    return text.count("/") == 1 and not Path(text).exists() and not text.startswith((".", "/"))
