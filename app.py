@@ -13,11 +13,11 @@ import gradio as gr
 
 from productgen import sampling
 from productgen.archives import ArchiveError, collect_uploads, safe_name, write_zip
+from productgen.data import DataError
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
+from productgen.imageio import ImageError
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
-from productgen.data import DataError
-from productgen.imageio import ImageError
 from productgen.weights import WeightsError
 
 USER_ERRORS = (ValueError, ImageError, ArchiveError, DataError, WeightsError, FileNotFoundError)
@@ -244,7 +244,8 @@ def enhance_batch(files, recipe_json: str, progress=gr.Progress()):
     archive = write_zip(outputs, folder / f"{recipe.preset}_photos.zip")
     table = [[r.file, r.output, r.verdict, r.reason or r.details] for r in rows]
     failed = sum(r.verdict == "error" for r in rows)
-    status = f"{len(rows) - failed} of {len(rows)} photos processed" + (f"; {failed} failed (see table)" if failed else "")
+    status = f"{len(rows) - failed} of {len(rows)} photos processed"
+    status += f"; {failed} failed (see table)" if failed else ""
     return str(archive), table, status
 
 
@@ -367,7 +368,6 @@ def swatches_html(colours) -> str:
 
 def recognise_photos(files, progress=gr.Progress()):
     """Recognise uploaded photos: (top-3 of the first, its swatches, title, alt text, tags, table, CSV)."""
-    from productgen.classifier import load_classifier
     from productgen.recognise import recognise_files, write_csv
 
     try:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import dcgan  # noqa: E402
+
 from productgen.data import ProductImages  # noqa: E402
 from productgen.models import GANConfig, Generator  # noqa: E402
 from productgen.training import Trainer, TrainingRun, TrainOptions  # noqa: E402

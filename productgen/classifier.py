@@ -15,8 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .data import ProductImages, spelling_key
 from . import weights as weights_io
+from .data import ProductImages, spelling_key
 
 IMAGE_SIZE = 64
 
@@ -129,7 +129,8 @@ def train_classifier(data: ProductImages, genders: list[str] | None, colours: li
             category_logits, gender_logits, colour_logits = model(images)
             labels = data.labels[index]
             loss = F.cross_entropy(category_logits, labels, label_smoothing=0.1)
-            for logits, ids, weight in ((gender_logits, gender_ids[index], 0.3), (colour_logits, colour_ids[index], 0.5)):
+            heads = ((gender_logits, gender_ids[index], 0.3), (colour_logits, colour_ids[index], 0.5))
+            for logits, ids, weight in heads:
                 if (ids >= 0).any():
                     loss = loss + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
             optimizer.zero_grad(set_to_none=True)

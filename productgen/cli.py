@@ -18,7 +18,8 @@ USER_ERRORS = (DataError, ImageError, WeightsError, ValueError, FileNotFoundErro
 
 
 def add_data_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    parser.add_argument("--data", required=required, help="folder of images (sub-folder per category, or with --labels)")
+    parser.add_argument("--data", required=required,
+                        help="folder of images (sub-folder per category, or with --labels)")
     parser.add_argument("--labels", help="CSV with a file/id column and a label column")
     parser.add_argument("--label-column", default="category", help="label column of --labels (default: category)")
     parser.add_argument("--categories", nargs="+", help="category names to use, or one number: the N most common")

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import torch
 
+from . import weights as weights_io
 from .data import ProductImages, spelling_key
 from .models import GANConfig
-from .training import (STATE_NAME, Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, default_device,
-                       load_run)
-from . import weights as weights_io
+from .training import STATE_NAME, Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, default_device, load_run
 
 MIN_PHOTOS = 8
 MIN_FREE_BYTES = 200 * 1024 * 1024

@@ -83,7 +83,8 @@ def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -
         raise ImageError(f"{name}: too many megapixels to open safely (over {max_pixels / 1e6:.0f} MP, a possible "
                          "decompression bomb); resize it first") from error
     except UnidentifiedImageError as error:
-        raise ImageError(f"{name}: not an image Pillow can read ({type(error).__name__}); use JPEG, PNG or WebP") from error
+        raise ImageError(f"{name}: not an image Pillow can read ({type(error).__name__}); "
+                         "use JPEG, PNG or WebP") from error
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{name}: the image is damaged or truncated ({error}); export it again") from error
     return normalise_mode(image, keep_alpha=keep_alpha)

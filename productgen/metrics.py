@@ -107,7 +107,8 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
     """
     columns = category_columns(classifier, categories)
     fake, real = predict(classifier, fake_images), predict(classifier, real_images)
-    fake_features, real_features = fake["features"].numpy().astype(np.float64), real["features"].numpy().astype(np.float64)
+    fake_features = fake["features"].numpy().astype(np.float64)
+    real_features = real["features"].numpy().astype(np.float64)
     called = fake["category"][:, columns].argmax(1)
     groups = fake_labels if fake_labels is not None else called
     per_category, varieties = {}, []

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from PIL import Image, PngImagePlugin
 
+from . import weights as weights_io
 from .data import spelling_key
 from .models import GANConfig, Generator
-from . import weights as weights_io
 
 OUTPUT_SIZES = (64, 256, 512, 1024)
 

@@ -20,11 +20,11 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
+from . import weights as weights_io
 from .augment import AdaptiveProbability, diff_augment
 from .data import ProductImages
 from .models import Discriminator, GANConfig, Generator
 from .sampling import recalibrate_batchnorm
-from . import weights as weights_io
 
 STATE_NAME = "train_state.pt"
 LOG_NAME = "train_log.jsonl"
@@ -378,7 +378,8 @@ def set_threads(threads: int | None) -> None:
 
 def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = None, kimg: float | None = None,
               steps: int | None = None, resume: bool = False, seed: int = 0, threads: int | None = None,
-              widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "", callbacks: Callbacks | None = None,
+              widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "",
+              callbacks: Callbacks | None = None,
               device: torch.device | None = None) -> TrainingRun:
     """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar."""
     from tqdm import tqdm

@@ -1,5 +1,4 @@
 """The app as its users meet it over HTTP: launched, then called through gradio_client."""
-import io
 import os
 import zipfile
 

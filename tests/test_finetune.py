@@ -7,7 +7,7 @@ import torch
 
 from productgen.classifier import ClassifierConfig, ProductClassifier
 from productgen.data import load_product_images
-from productgen.finetune import FinetuneJob, finetune, quality_report, transfer
+from productgen.finetune import FinetuneJob, finetune, transfer
 from productgen.sampling import load_generator
 from productgen.training import Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, load_run
 
@@ -80,8 +80,9 @@ def test_job_runs_in_background_one_at_a_time_and_reports(base, mugs, tmp_path):
 
 
 def test_quality_report_flags_copies(base, mugs, tmp_path):
-    from productgen.metrics import memorisation
     import numpy as np
+
+    from productgen.metrics import memorisation
 
     photos = np.random.default_rng(0).normal(size=(30, 16))
     assert memorisation(photos[:10] + 1e-4, photos).flagged

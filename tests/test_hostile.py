@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from productgen.archives import ArchiveError, collect_uploads, extract_zip, Collected
+from productgen.archives import ArchiveError, Collected, collect_uploads, extract_zip
 from productgen.imageio import ImageError, open_image
 from productgen.studio import Recipe, process_image
 from productgen.weights import WeightsError, load_tensors

@@ -89,7 +89,7 @@ def test_generator_round_trip_and_seeds(data, tmp_path):
     assert first[0].tobytes() == generator.sample("box", n=1, seed=5)[0].tobytes()
     assert first[0].tobytes() != generator.sample("box", n=1, seed=6)[0].tobytes()
     # saving the loaded model again and loading it gives identical images
-    from productgen.training import TrainingRun, save_gan
+    from productgen.training import save_gan
     run, _ = load_run(tmp_path)
     run.generator_ema.load_state_dict(generator.generator.state_dict())
     save_gan(tmp_path / "copy", run, torch.float16, {})

@@ -1,0 +1,45 @@
+"""App start-up time and Generate latency through gradio_client, on this machine.
+
+    python bench/app_latency.py
+
+Prints seconds from ``python app.py`` to the first HTTP answer, then the median
+of 5 Generate requests for 16 images at 512 px (the answer, without fetching the
+files; then with the client fetching every PNG and the ZIP), against a 1 s target.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import free_port, start_app  # noqa: E402
+
+
+def main() -> None:
+    from gradio_client import Client
+
+    port = free_port()
+    started = time.monotonic()
+    app = start_app(port)
+    print(f"start-up: {time.monotonic() - started:.2f} s until the app answers HTTP")
+    try:
+        for download in (False, True):
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=download)
+            client.predict("default", "Watches", 16, 0, 0.8, "512", api_name="/generate")  # warm-up
+            times = []
+            for seed in range(1, 6):
+                begun = time.monotonic()
+                client.predict("default", "Watches", 16, seed, 0.8, "512", api_name="/generate")
+                times.append(time.monotonic() - begun)
+            what = "with the files downloaded" if download else "answer only"
+            print(f"generate 16 x 512 px ({what}): median {statistics.median(times):.2f} s "
+                  f"(target <= 1 s), all {[round(t, 2) for t in times]}")
+    finally:
+        app.terminate()
+        app.wait(10)
+
+
+if __name__ == "__main__":
+    main()

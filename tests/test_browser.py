@@ -1,0 +1,164 @@
+"""The app in a real browser: headless Chromium (Debian's package) driven by Playwright, one merchant task per tab.
+
+Screenshots go to tests/artifacts/. Under CI (CI=true) a missing Chromium is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, draw_product
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "tests" / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is missing: .ci/run installs it with apt-get install chromium")
+    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    models = tmp_path_factory.mktemp("models")
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio")), "PRODUCTGEN_MODELS": str(models),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError as error:
+            if process.poll() is not None:
+                raise RuntimeError(process.stdout.read().decode()) from error
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.get_by_role("tab", name="Generate").wait_for()
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def choose(page, label: str, value: str) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    page.get_by_role("option", name=value, exact=True).click()
+
+
+def set_number(page, label: str, value) -> None:
+    field = page.get_by_label(label, exact=True).first
+    field.fill(str(value))
+    field.press("Enter")
+
+
+def test_generate_eight_watches_and_download_the_zip(page, tmp_path):
+    choose(page, "Category", "Watches")
+    set_number(page, "How many", 8)
+    set_number(page, "Seed (same seed, same images)", 3)
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text("8 × Watches, seed 3").wait_for()
+    assert page.locator("[data-testid='gallery'] img, .gallery img, button.thumbnail-item img").count() >= 8
+    shot(page, "generate")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Watches_seed3.zip").first.click()
+    path = tmp_path / "all.zip"
+    info.value.save_as(path)
+    with zipfile.ZipFile(path) as bundle:
+        assert len([n for n in bundle.namelist() if n.endswith(".png")]) == 8
+
+
+def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
+    photo = tmp_path / "my shoe.jpg"
+    draw_product("round", 4, size=1000, background=(236, 234, 229)).save(photo, quality=90)
+    page.get_by_role("tab", name="Enhance").click()
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+    page.get_by_label("Photo to preview").wait_for()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Auto", exact=True).click()
+    page.get_by_text("Passes the Amazon (main image) rules").wait_for()
+    assert page.get_by_text("white background", exact=True).count() >= 1
+    shot(page, "enhance")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="my shoe_amazon.jpg").first.click()
+    info.value.save_as(tmp_path / "out.jpg")
+    from PIL import Image
+
+    assert Image.open(tmp_path / "out.jpg").size == (2000, 2000)
+
+
+def test_recognise_a_photo(page, tmp_path):
+    photo = tmp_path / "red.png"
+    draw_product("box", 9, size=300).save(photo)
+    page.get_by_role("tab", name="Recognise").click()
+    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Recognise", exact=True).click()
+    page.get_by_text("tags.csv").first.wait_for()
+    assert page.get_by_label("Suggested title").input_value()
+    shot(page, "recognise")
+
+
+def test_finetune_twelve_photos_preview_and_stop(page, tmp_path):
+    photos = []
+    for i in range(12):
+        path = tmp_path / f"mug_{i}.png"
+        draw_product("round" if i % 2 else "box", i, size=96).save(path)
+        photos.append(str(path))
+    page.get_by_role("tab", name="Fine-tune").click()
+    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(photos)
+    page.wait_for_timeout(1500)
+    page.get_by_label("Category of these photos (if not in ZIP folders)").fill("Mugs")
+    page.get_by_label("Name of your model").fill("browser-mugs")
+    page.get_by_role("button", name="Start fine-tuning").click()
+    page.get_by_text("Step ").first.wait_for(timeout=120_000)
+    page.get_by_role("tabpanel").locator("img").first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("is ready in Generate").wait_for(timeout=180_000)
+    shot(page, "finetune")
