@@ -112,7 +112,7 @@ def build_generate_tab():
             gallery = gr.Gallery(label="Generated images (PNG)", format="png", columns=4, height=520,
                                  buttons=["download", "fullscreen"])
             status = gr.Markdown()
-            archive = gr.File(label="Download all (ZIP)")
+            archive = gr.File(label="Download all (ZIP)", interactive=False)
             selected = gr.State(None)
             send = gr.Button("Send selected image to Enhance")
     with gr.Accordion("Interpolate between two seeds or categories (animated GIF)", open=False):
@@ -123,7 +123,7 @@ def build_generate_tab():
             seed_b = gr.Number(value=2, precision=0, label="To seed")
             frames = gr.Slider(4, 48, value=16, step=1, label="Frames")
         morph = gr.Button("Interpolate")
-        animation = gr.Image(label="Interpolation", type="filepath", format="gif")
+        animation = gr.Image(label="Interpolation", type="filepath", format="gif", interactive=False)
     return dict(model=model, category=category, count=count, seed=seed, variety=variety, size=size, go=go,
                 new_seed=new_seed, gallery=gallery, status=status, archive=archive, selected=selected, send=send,
                 category_a=category_a, category_b=category_b, seed_a=seed_a, seed_b=seed_b, frames=frames,
@@ -312,20 +312,20 @@ def build_enhance_tab():
             with gr.Accordion("Recipe (applied to the whole batch)", open=False):
                 w["recipe"] = gr.Code(Recipe().to_json(), language="json", label="Recipe", interactive=True)
                 w["save_recipe"] = gr.Button("Save recipe")
-                w["recipe_file"] = gr.File(label="Recipe file")
+                w["recipe_file"] = gr.File(label="Recipe file", interactive=False)
                 w["load_recipe"] = gr.File(label="Load a recipe (.json)", file_types=[".json"])
         with gr.Column(scale=2):
-            w["slider"] = gr.ImageSlider(label="Before / after", type="pil", format="png")
+            w["slider"] = gr.ImageSlider(label="Before / after", type="pil", format="png", interactive=False)
             w["verdict"] = gr.Markdown()
             w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label="Compliance",
                                        wrap=True, interactive=False)
-            w["download"] = gr.File(label="Download this photo")
+            w["download"] = gr.File(label="Download this photo", interactive=False)
             w["settings"] = gr.Code(language="json", label="Settings used", interactive=False)
             with gr.Row():
                 w["batch_button"] = gr.Button("Process all photos", variant="primary")
                 w["stop"] = gr.Button("Stop", variant="stop")
             w["batch_status"] = gr.Markdown()
-            w["batch_zip"] = gr.File(label="All results (ZIP with report.csv)")
+            w["batch_zip"] = gr.File(label="All results (ZIP with report.csv)", interactive=False)
             w["batch_table"] = gr.Dataframe(headers=["file", "output", "verdict", "notes"], label="Batch report",
                                             wrap=True, interactive=False)
     return w
@@ -420,7 +420,7 @@ def build_recognise_tab():
             w["tags"] = gr.Textbox(label="Tags", buttons=["copy"])
     w["table"] = gr.Dataframe(headers=["file", "category", "confidence", "colours", "alt text"],
                               label="All photos", wrap=True, interactive=False)
-    w["csv"] = gr.File(label="Download the table (CSV)")
+    w["csv"] = gr.File(label="Download the table (CSV)", interactive=False)
     return w
 
 
@@ -536,7 +536,8 @@ def build_finetune_tab():
                 w["start"] = gr.Button("Start fine-tuning", variant="primary")
                 w["stop"] = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
-            w["preview"] = gr.Image(label="Samples so far (same seeds each time)", type="pil", format="png")
+            w["preview"] = gr.Image(label="Samples so far (same seeds each time)", type="pil", format="png",
+                                    interactive=False)
             w["plot"] = gr.LinePlot(x="step", y="loss", color="series", label="Losses")
             w["status"] = gr.Markdown()
     return w

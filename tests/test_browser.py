@@ -93,9 +93,18 @@ def choose(page, label: str, value: str) -> None:
 
 
 def set_number(page, label: str, value) -> None:
-    field = page.get_by_label(label, exact=True).first
+    """A gr.Number (its label) or a gr.Slider (its number box)."""
+    field = page.get_by_label(f"number input for {label}", exact=True)
+    if not field.count():
+        field = page.get_by_label(label, exact=True)
+    field = field.first
     field.fill(str(value))
     field.press("Enter")
+
+
+def download_link(page, label: str):
+    """The download link of the gr.File labelled ``label``."""
+    return page.locator(".block", has=page.get_by_text(label, exact=True)).locator("a[download]").first
 
 
 def test_generate_eight_watches_and_download_the_zip(page, tmp_path):
@@ -107,7 +116,7 @@ def test_generate_eight_watches_and_download_the_zip(page, tmp_path):
     assert page.locator("[data-testid='gallery'] img, .gallery img, button.thumbnail-item img").count() >= 8
     shot(page, "generate")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Watches_seed3.zip").first.click()
+        download_link(page, "Download all (ZIP)").click()
     path = tmp_path / "all.zip"
     info.value.save_as(path)
     with zipfile.ZipFile(path) as bundle:
@@ -118,15 +127,17 @@ def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
     photo = tmp_path / "my shoe.jpg"
     draw_product("round", 4, size=1000, background=(236, 234, 229)).save(photo, quality=90)
     page.get_by_role("tab", name="Enhance").click()
-    page.locator("input[type=file]").first.set_input_files(str(photo))
-    page.get_by_label("Photo to preview").wait_for()
-    page.wait_for_timeout(1500)
+    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
+    page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'my shoe.jpg')")
     page.get_by_role("button", name="Auto", exact=True).click()
-    page.get_by_text("Passes the Amazon (main image) rules").wait_for()
+    try:
+        page.get_by_text("Passes the Amazon (main image) rules").wait_for()
+    finally:
+        shot(page, "enhance")
     assert page.get_by_text("white background", exact=True).count() >= 1
     shot(page, "enhance")
     with page.expect_download() as info:
-        page.get_by_role("link", name="my shoe_amazon.jpg").first.click()
+        download_link(page, "Download this photo").click()
     info.value.save_as(tmp_path / "out.jpg")
     from PIL import Image
 
@@ -140,7 +151,7 @@ def test_recognise_a_photo(page, tmp_path):
     page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
     page.wait_for_timeout(1000)
     page.get_by_role("button", name="Recognise", exact=True).click()
-    page.get_by_text("tags.csv").first.wait_for()
+    download_link(page, "Download the table (CSV)").wait_for()
     assert page.get_by_label("Suggested title").input_value()
     shot(page, "recognise")
 
