@@ -77,7 +77,7 @@ def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
 def whiten_background(image: Image.Image, background: np.ndarray) -> Image.Image:
     """Set every background pixel to exactly (255, 255, 255); product pixels are left as they are."""
     pixels = np.array(image.convert("RGB"))
-    pixels[background] = WHITE
+    np.copyto(pixels, np.uint8(255), where=background[:, :, None])
     return Image.fromarray(pixels)
 
 
@@ -111,10 +111,11 @@ def add_contact_shadow(image: Image.Image, background: np.ndarray, strength: flo
 
 def product_box(background: np.ndarray) -> tuple[int, int, int, int] | None:
     """(left, top, right, bottom) of the non-background pixels, exclusive right/bottom; None if none."""
-    rows, cols = np.nonzero(~background)
-    if rows.size == 0:
+    product = (~background).view(np.uint8)
+    if not product.any():
         return None
-    return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
+    left, top, width, height = cv2.boundingRect(product)
+    return left, top, left + width, top + height
 
 
 @dataclass

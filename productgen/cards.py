@@ -36,3 +36,40 @@ def generator_card(model_dir: str | Path, quality: str = "", data_source: str = 
     text = "\n".join(lines)
     atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
     return model_dir / "README.md"
+
+
+def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
+    """Write ``README.md`` for the product classifier from its ``config.json`` (held-out accuracy included)."""
+    model_dir = Path(model_dir)
+    config = read_json(model_dir / "config.json")
+    training, architecture = config.get("training", {}), config.get("architecture", {})
+    held_out, top16 = training.get("held_out", {}), training.get("held_out_top16", {})
+    categories = architecture.get("categories", [])
+
+    def accuracy(report: dict) -> str:
+        if not report:
+            return "not measured"
+        return (f"top-1 {report['top1']:.1%}, top-3 {report['top3']:.1%} on {report['photos']} held-out photos; "
+                f"most confused: {', '.join(report['confused'][:6])}")
+
+    lines = [
+        f"# {model_dir.name}: product classifier (article type, gender, main colour; 64x64)", "",
+        "Tags merchants' photos in the Recognise tab and provides the feature space in which productgen "
+        "measures its generators (FID, KID, precision/recall, class-consistency, variety).", "",
+        f"- Article types ({len(categories)}): {', '.join(categories)}.",
+        f"- Genders: {', '.join(architecture.get('genders', []))}. Main colours "
+        f"({len(architecture.get('colours', []))}): {', '.join(architecture.get('colours', []))}.",
+        f"- Network: residual CNN, widths {architecture.get('widths')}; weights stored as float16.", "",
+        "## Training", "",
+        f"- Data: {CATALOGUE_SOURCE}. Images: {training.get('data', 'n/a')}.",
+        "- The 1,285 photos of `productgen/splits/products_val_ids.txt` (15% of every type, seed 0) are held out.",
+        f"- Command: `{training.get('command', 'n/a')}` ({training.get('epochs')} epochs, CPU).", "",
+        "## Held-out accuracy", "",
+        f"- 16 most common types: {accuracy(top16)}.",
+        f"- All types: {accuracy(held_out)}.", "",
+    ]
+    if extra:
+        lines += [extra, ""]
+    text = "\n".join(lines)
+    atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
+    return model_dir / "README.md"

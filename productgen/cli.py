@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .data import DataError, load_product_images, make_split, parse_aspect
 from .imageio import ImageError
-from .weights import WeightsError
+from .weights import WeightsError, resolve_model_dir
 
 USER_ERRORS = (DataError, ImageError, WeightsError, ValueError, FileNotFoundError)
 
@@ -139,6 +139,7 @@ def command_train_classifier(args) -> None:
 def command_evaluate(args) -> None:
     import json
 
+    from .cards import generator_card
     from .classifier import load_classifier
     from .metrics import evaluate_generator
     from .sampling import load_generator
@@ -146,11 +147,20 @@ def command_evaluate(args) -> None:
     generator = load_generator(args.model)
     args.categories = generator.categories
     real = read_data(args)
-    report = evaluate_generator(generator, load_classifier(args.classifier), real.images, real.labels,
-                                args.per_category, args.variety)
-    print(report.table())
+    classifier = load_classifier(args.classifier)
+    sections, reports = [], {}
+    for variety in args.variety:
+        report = evaluate_generator(generator, classifier, real.images, real.labels, args.per_category, variety)
+        reports[str(variety)] = report.to_dict()
+        heading = (f"At variety {variety} ({args.per_category} samples per category against {len(real)} held-out "
+                   "photos, in the product classifier's features):")
+        sections.append(f"{heading}\n\n```\n{report.table()}\n```")
+        print(f"{heading}\n{report.table()}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"variety_setting": args.variety, **report.to_dict()}, indent=2))
+        Path(args.json).write_text(json.dumps(reports, indent=2))
+    if args.write_card:
+        command = "python -m productgen " + " ".join(a for a in sys.argv[1:] if a != "--write-card")
+        generator_card(resolve_model_dir(args.model), "\n\n".join(sections) + f"\n\nMeasured with `{command}`.")
 
 
 def command_enhance(args) -> None:
@@ -285,8 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
     evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
     evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
-    evaluate.add_argument("--variety", type=float, default=1.0, help="the variety (truncation) to sample at")
+    evaluate.add_argument("--variety", type=float, nargs="+", default=[1.0], help="variety (truncation) to sample at")
     evaluate.add_argument("--json", help="also write the report here")
+    evaluate.add_argument("--write-card", action="store_true", help="put the report in the model's README.md")
     evaluate.set_defaults(run=command_evaluate)
 
     enhance = commands.add_parser("enhance", help="make photos marketplace-ready (files, folders or ZIPs)")

@@ -79,8 +79,7 @@ def unsharp_mask(image: Image.Image, amount: float, radius: float = 1.0, thresho
     blurred = cv2.GaussianBlur(pixels, (0, 0), radius)
     sharpened = cv2.addWeighted(pixels, 1 + amount, blurred, -amount, 0)
     if threshold > 0:  # per channel, as in Pillow: keep the original where the detail is below the threshold
-        keep = cv2.compare(cv2.absdiff(pixels, blurred), threshold, cv2.CMP_LE)
-        cv2.copyTo(pixels, keep, sharpened)
+        np.copyto(sharpened, pixels, where=cv2.absdiff(pixels, blurred) <= threshold)
     return Image.fromarray(sharpened)
 
 
@@ -90,9 +89,9 @@ def white_balance_gains(image: Image.Image, reference: np.ndarray | None, target
     With ``target`` (e.g. 255 for a background meant to be white) the reference's
     brightest channel mean maps to it; otherwise the mean grey is kept.
     """
-    pixels = _pixels(image).reshape(-1, 3).astype(np.float64)
-    chosen = pixels[reference.reshape(-1)] if reference is not None and reference.any() else pixels
-    means = np.maximum(chosen.mean(axis=0), 1.0)
+    pixels = _pixels(image)
+    mask = reference.view(np.uint8) if reference is not None and reference.any() else None
+    means = np.maximum(np.array(cv2.mean(pixels, mask=mask)[:3]), 1.0)
     level = target if target is not None else means.mean()
     return np.clip(level / means, 0.5, 2.0)
 

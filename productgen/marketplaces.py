@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -104,7 +105,9 @@ def _white_background(rule, image, background, **_):
     if not background.any():
         return "fail", "no background found around the product"
     # JPEG may round 255 to 254 in flat areas, so 254+ in all channels counts as pure white
-    white = (pixels[background] >= 254).all(axis=1).mean() * 100
+    white_pixels = cv2.inRange(pixels, (254, 254, 254), (255, 255, 255))
+    mask = background.view(np.uint8)
+    white = cv2.countNonZero(cv2.bitwise_and(white_pixels, white_pixels, mask=mask)) / cv2.countNonZero(mask) * 100
     status = "pass" if white >= rule.limits["pass"] else ("warn" if white >= rule.limits["warn"] else "fail")
     return status, f"background {white:.1f}% pure white (255,255,255); needs {rule.limits['pass']}%+"
 
