@@ -11,16 +11,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from productgen import sampling
-from productgen.archives import ArchiveError, collect_uploads, safe_name, write_zip
-from productgen.data import DataError
+from productgen import weights
+from productgen.archives import collect_uploads, safe_name, write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
-from productgen.imageio import ImageError
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
-from productgen.weights import WeightsError
 
-USER_ERRORS = (ValueError, ImageError, ArchiveError, DataError, WeightsError, FileNotFoundError)
+# The core's user errors (bad images, archives, data, weights, recipes) are all ValueErrors.
+USER_ERRORS = (ValueError, FileNotFoundError)
 DEFAULT_MODEL = "default"
 
 
@@ -38,13 +36,13 @@ def as_user_error(error: Exception) -> gr.Error:
 # -- Generate -----------------------------------------------------------------------------------------
 
 def model_names() -> list[str]:
-    names = list(sampling.available_generators())
+    names = list(weights.list_models("generator"))
     return sorted(names, key=lambda name: (name != DEFAULT_MODEL, name))
 
 
 def categories_of(model: str) -> list[str]:
     try:
-        return sampling.generator_categories(model)
+        return weights.generator_categories(model)
     except USER_ERRORS:
         return []
 
@@ -58,6 +56,8 @@ def on_model_change(model: str):
 
 def generate(model: str, category: str, count: float, seed: float, variety: float, size: str):
     """Generate ``count`` images; returns (gallery items, ZIP path, status text)."""
+    from productgen import sampling
+
     try:
         generator = sampling.cached_generator(model)
         images = generator.sample(category, int(count), int(seed), float(variety), int(size))
@@ -73,6 +73,8 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
 def interpolate(model: str, category_a: str, category_b: str, seed_a: float, seed_b: float, frames: float,
                 variety: float):
     """An animated GIF morphing from (seed A, category A) to (seed B, category B)."""
+    from productgen import sampling
+
     try:
         generator = sampling.cached_generator(model)
         images = generator.interpolate((int(seed_a), int(seed_b)), (category_a, category_b), int(frames),
@@ -431,7 +433,16 @@ def wire_recognise(w: dict):
 
 # -- Fine-tune ----------------------------------------------------------------------------------------
 
-ON_CPU_SPACE = bool(os.environ.get("SPACE_ID")) and not __import__("torch").cuda.is_available()
+def on_cpu_space() -> bool:
+    """A Hugging Face Space (SPACE_ID is set there) without a GPU."""
+    if not os.environ.get("SPACE_ID"):
+        return False
+    import torch
+
+    return not torch.cuda.is_available()
+
+
+
 SPACE_CPU_MINUTES = 5.0
 _jobs: dict[str, object] = {}  # the server's one running fine-tune, by the session that started it
 
@@ -464,12 +475,11 @@ def start_finetune(files, category, base, budget_kind, budget, name, request: gr
     import pandas as pd
 
     from productgen.finetune import FinetuneJob
-    from productgen.weights import user_models_dir
 
     budget = float(budget or 0)
     if budget <= 0:
         raise gr.Error("Set a budget above 0 (minutes or steps).")
-    if ON_CPU_SPACE and budget_kind == "minutes":
+    if on_cpu_space() and budget_kind == "minutes":
         budget = min(budget, SPACE_CPU_MINUTES)
     clean = "".join(c if c.isalnum() or c in "-_" else "-" for c in (name or "").strip()).strip("-")
     if not clean:
@@ -477,7 +487,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, request: gr
     try:
         data = finetune_photos(files, category)
         minutes, steps = (budget, None) if budget_kind == "minutes" else (None, int(budget))
-        job = FinetuneJob(base, data, user_models_dir() / clean, minutes, steps, classifier=cached_classifier())
+        job = FinetuneJob(base, data, weights.user_models_dir() / clean, minutes, steps, classifier=cached_classifier())
         job.start()
     except USER_ERRORS + (RuntimeError,) as error:
         raise as_user_error(error) from error
@@ -517,7 +527,7 @@ def stop_finetune(request: gr.Request):
 
 def build_finetune_tab():
     w = {}
-    if ON_CPU_SPACE:
+    if on_cpu_space():
         gr.Markdown(f"⚠️ This Space has no GPU. Fine-tuning is meant for your own computer's GPU; here it is "
                     f"capped at {SPACE_CPU_MINUTES:.0f} minutes on the CPU, and the model is lost when the Space "
                     "restarts: download it or push it to the Hub.")
@@ -576,7 +586,15 @@ def build_app() -> gr.Blocks:
     return demo
 
 
+def warm_up() -> None:
+    """Import torch and the sampler in the background, so the page is up before they are."""
+    import threading
+
+    threading.Thread(target=lambda: __import__("productgen.sampling"), daemon=True).start()
+
+
 def main() -> None:
+    warm_up()
     demo = build_app()
     demo.queue(max_size=64, default_concurrency_limit=2)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),

@@ -1,5 +1,16 @@
 """productgen: product images for small online merchants (generate, enhance, recognise, fine-tune)."""
-from .sampling import ProductGenerator, load_generator
-
-__all__ = ["ProductGenerator", "load_generator"]
+__all__ = ["ProductGenerator", "load_generator", "recognise"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Imported on first use: torch takes seconds to import, and the app's UI needs none of it to start.
+    if name in ("ProductGenerator", "load_generator"):
+        from . import sampling
+
+        return getattr(sampling, name)
+    if name == "recognise":
+        from .recognise import recognise
+
+        return recognise
+    raise AttributeError(f"module 'productgen' has no attribute {name!r}")

@@ -248,14 +248,3 @@ def cached_generator(name_or_path: str | Path) -> ProductGenerator:
     if key not in _loaded:
         _loaded[key] = load_generator(model_dir)
     return _loaded[key]
-
-
-def generator_categories(name_or_path: str | Path) -> list[str]:
-    """A generator's category names, read from its ``config.json`` without loading weights."""
-    config_json = weights_io.read_json(weights_io.resolve_model_dir(name_or_path) / weights_io.CONFIG_NAME)
-    return list(config_json.get("architecture", {}).get("categories", []))
-
-
-def available_generators() -> dict[str, Path]:
-    """Generator folders by name: shipped ones under ``weights/`` and the user's own."""
-    return weights_io.list_models("generator")

@@ -11,10 +11,11 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+if TYPE_CHECKING:  # torch is imported where tensors are read or written, so the app starts fast
+    import torch
+
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS_DIR = REPO_ROOT / "weights"
@@ -55,6 +56,8 @@ def read_json(path: str | Path) -> dict:
 
 def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor], dtype: torch.dtype | None = None) -> None:
     """Save ``tensors`` as safetensors; floating tensors are cast to ``dtype`` when given."""
+    from safetensors.torch import save_file
+
     def cast(tensor):
         tensor = tensor.detach().cpu()
         return tensor.to(dtype) if dtype is not None and tensor.is_floating_point() else tensor
@@ -65,6 +68,9 @@ def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor], dtype: torc
 
 def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
     """Load a safetensors file as float32 tensors on the CPU."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path} is missing; the model folder is incomplete")
@@ -103,10 +109,14 @@ def list_models(kind: str, roots: list[Path] | None = None) -> dict[str, Path]:
 
 def save_state(path: str | Path, state: dict) -> None:
     """Resumable training state (optimizers, step counters): tensors and plain values only."""
+    import torch
+
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
 def load_state(path: str | Path) -> dict:
+    import torch
+
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
@@ -178,3 +188,9 @@ def download_from_hub(repo_id: str) -> Path:
 def is_hub_id(name: str | Path) -> bool:
     text = str(name)
     return text.count("/") == 1 and not Path(text).exists() and not text.startswith((".", "/"))
+
+
+def generator_categories(name_or_path: str | Path) -> list[str]:
+    """A generator's category names, read from its ``config.json`` without loading weights."""
+    config_json = read_json(resolve_model_dir(name_or_path) / CONFIG_NAME)
+    return list(config_json.get("architecture", {}).get("categories", []))
