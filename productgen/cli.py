@@ -125,6 +125,7 @@ def command_train_classifier(args) -> None:
                              log=lambda line: print(line, file=sys.stderr, flush=True))
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
             "epochs": args.epochs}
+    save_classifier(model, args.out, info)  # first: a failure below must not lose the trained model
     if args.holdout:
         args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
         args.categories = data.categories

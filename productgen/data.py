@@ -142,6 +142,7 @@ def _choose(counts: Counter, categories, min_per_category: int) -> list[str]:
                             "add photos or lower --min-per-category")
         return ranked[:categories] if isinstance(categories, int) else ranked
     by_key = {spelling_key(name): name for name in counts}
+    by_key.update({spelling_key(display_name(name)): name for name in counts})
     chosen = []
     for wanted in categories:
         if spelling_key(wanted) not in by_key:

@@ -28,6 +28,10 @@ def test_csv_labels_and_aspect(tmp_path):
     data = load_product_images(tmp_path / "images", tmp_path / "labels.csv", "articleType", ["t-shirts"],
                                size=32, aspect=parse_aspect("3:4"), min_per_category=2)
     assert data.categories == ["T-shirts"] and len(data) == 4
+    # the display names a model stores ("Flip-flops") select the raw label ("Flip Flops") again
+    again = load_product_images(tmp_path / "images", tmp_path / "labels.csv", "articleType", ["Flip-flops"],
+                                size=32, min_per_category=2)
+    assert again.categories == ["Flip-flops"] and len(again) == 4
     # 3:4 reshaping leaves white columns at the sides
     assert data.images[:, :, 16, 0].min() >= 250
 
