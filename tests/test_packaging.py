@@ -35,3 +35,35 @@ def test_ci_runs_the_readme_test_command():
     assert "pip install -r requirements-test.txt && python -m ruff check . && python -m pytest" in readme
     assert "requirements-test.txt" in ci and "ruff check ." in ci and "pytest" in ci
     assert "pip install -r requirements.txt && python app.py" in readme
+
+
+def test_new_models_go_to_a_cache_folder_when_the_repo_is_read_only(monkeypatch, tmp_path):
+    from productgen import weights
+
+    monkeypatch.delenv("PRODUCTGEN_MODELS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(weights.os, "access", lambda path, mode: False)
+    assert weights.user_models_dir() == tmp_path / "productgen" / "models"
+    monkeypatch.setenv("PRODUCTGEN_MODELS", str(tmp_path / "mine"))
+    assert weights.user_models_dir() == tmp_path / "mine"
+
+
+def test_app_honours_server_name_and_port(monkeypatch):
+    import app
+
+    seen = {}
+
+    class FakeBlocks:
+        def queue(self, **options):
+            seen["queue"] = options
+
+        def launch(self, **options):
+            seen.update(options)
+
+    monkeypatch.setattr(app, "build_app", FakeBlocks)
+    monkeypatch.setattr(app, "warm_up", lambda: None)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
+    app.main()
+    assert seen["server_name"] == "0.0.0.0" and seen["server_port"] == 7861
+    assert seen["queue"]["max_size"] > 0
