@@ -92,7 +92,7 @@ def remember_selection(gallery, event: gr.SelectData):
 def send_to_enhance(path):
     if not path:
         raise gr.Error("Click an image in the gallery first.")
-    return [path], gr.update(choices=[(Path(path).name, path)], value=path), gr.Tabs(selected="enhance")
+    return [path], gr.update(choices=[Path(path).name], value=Path(path).name), gr.Tabs(selected="enhance")
 
 
 def build_generate_tab():
@@ -165,9 +165,17 @@ def on_upload(files):
         raise as_user_error(error) from error
     for name, reason in skipped:
         gr.Warning(f"{name} skipped: {reason}")
-    names = [str(p) for p in photos]
-    labels = [(p.name, str(p)) for p in photos]
-    return gr.update(choices=labels, value=names[0] if names else None)
+    names = [p.name for p in photos]
+    return gr.update(choices=names, value=names[0] if names else None)
+
+
+def pick_photo(files, name: str | None) -> str:
+    """The uploaded photo called ``name`` (the first one if no name or no match). Only files of this request
+    are ever chosen: the name never reaches the file system."""
+    photos, _ = uploaded_photos(files)
+    if not photos:
+        raise ValueError("upload a photo first (JPEG, PNG, WebP, or a ZIP of them)")
+    return str(next((p for p in photos if p.name == name), photos[0]))
 
 
 def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_format, quality, transparent, *controls):
@@ -180,13 +188,13 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
     return recipe.to_json()
 
 
-def enhance_photo(photo: str, recipe_json: str):
-    """One photo through the recipe: ((before, after), report rows, verdict, output file, settings used)."""
+def enhance_photo(files, name: str | None, recipe_json: str):
+    """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
+    settings used)."""
     from productgen import studio
 
-    if not photo:
-        raise gr.Error("Upload a photo first (JPEG, PNG, WebP, or a ZIP of them).")
     try:
+        photo = pick_photo(files, name)
         recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
         original, icc = studio.read_photo(photo)
         result = studio.process_image(original, recipe, icc)
@@ -207,16 +215,14 @@ def json_settings(settings: EnhanceSettings) -> str:
     return json.dumps(settings.to_dict(), indent=2)
 
 
-def auto_controls(photo: str, recipe_json: str):
-    """Settings that Auto picks for this photo, as slider values, plus the recipe with auto on."""
+def auto_controls(files, name: str | None, recipe_json: str):
+    """Settings that Auto picks for the chosen photo, as slider values, plus the recipe with auto on."""
     from productgen import studio
     from productgen.background import find_background
     from productgen.enhance import choose_settings
 
-    if not photo:
-        raise gr.Error("Upload a photo first.")
     try:
-        image, _ = studio.read_photo(photo)
+        image, _ = studio.read_photo(pick_photo(files, name))
         settings = choose_settings(image, find_background(image))
         recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
     except USER_ERRORS as error:
@@ -282,7 +288,7 @@ def build_enhance_tab():
         with gr.Column(scale=1, min_width=300):
             w["files"] = gr.File(label="Photos (one or many, or a ZIP)", file_count="multiple",
                                  file_types=["image", ".zip"])
-            w["photo"] = gr.Dropdown([], label="Photo to preview")
+            w["photo"] = gr.Dropdown([], label="Photo to preview", allow_custom_value=True)
             w["preset"] = gr.Dropdown([(p.name, key) for key, p in PRESETS.items()], value="amazon",
                                       label="Marketplace")
             with gr.Row():
@@ -345,10 +351,11 @@ def wire_enhance(w: dict):
     w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private")
     outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"]]
     w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
-        enhance_photo, [w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="cpu")
-    w["auto_button"].click(auto_controls, [w["photo"], w["recipe"]], [w["auto"]] + controls + [w["recipe"]],
-                           api_name="auto_settings").then(
-        enhance_photo, [w["photo"], w["recipe"]], outputs, api_visibility="private", concurrency_id="cpu")
+        enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="cpu")
+    w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
+                           [w["auto"]] + controls + [w["recipe"]], api_name="auto_settings").then(
+        enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_visibility="private",
+        concurrency_id="cpu")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],
                                     [w["batch_zip"], w["batch_table"], w["batch_status"]],
                                     api_name="enhance_batch", concurrency_id="cpu")

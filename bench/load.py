@@ -68,7 +68,7 @@ def photo(path: Path) -> Path:
 
 
 def user(url: str, number: int, until: float, picture: str, results: list, errors: list) -> None:
-    from gradio_client import Client
+    from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False, download_files=False)
     turn = number
@@ -79,7 +79,7 @@ def user(url: str, number: int, until: float, picture: str, results: list, error
             if action == "generate":
                 client.predict("default", "Watches", 8, turn, 0.8, "256", api_name="/generate")
             else:
-                client.predict(picture, "", api_name="/enhance")
+                client.predict([handle_file(picture)], None, "", api_name="/enhance")
             results.append((action, time.monotonic() - started))
         except Exception as error:  # noqa: BLE001 - counted and shown
             errors.append(f"{action}: {type(error).__name__}: {error}"[:300])

@@ -64,10 +64,11 @@ def test_enhance_auto_and_report(client, tmp_path):
     from gradio_client import handle_file
 
     photo = str(photo_file(tmp_path))
-    values = client.predict(photo, "", api_name="/auto_settings")
+    values = client.predict([handle_file(photo)], None, "", api_name="/auto_settings")
     recipe = values[-1]
     assert '"auto": true' in recipe
-    pair, report, verdict, download, settings = client.predict(photo, recipe, api_name="/enhance")
+    pair, report, verdict, download, settings = client.predict([handle_file(photo)], "photo.jpg", recipe,
+                                                               api_name="/enhance")
     assert "Passes" in verdict
     rows = report["data"] if isinstance(report, dict) else report
     assert any(row[0] == "white background" and row[1] == "PASS" for row in rows)
@@ -84,7 +85,9 @@ def test_enhance_refuses_a_text_file_clearly(client, tmp_path):
     bad = tmp_path / "notes.jpg"
     bad.write_text("I am text")
     with pytest.raises(Exception, match="not an image"):
-        client.predict(str(bad), "", api_name="/enhance")
+        client.predict([handle_file(str(bad))], None, "", api_name="/enhance")
+    with pytest.raises(Exception, match="upload a photo first"):
+        client.predict([], "/etc/passwd", "", api_name="/enhance")
     zip_path, table, status = client.predict([handle_file(str(bad)), handle_file(str(photo_file(tmp_path)))], "",
                                              api_name="/enhance_batch")
     rows = table["data"] if isinstance(table, dict) else table
