@@ -1,10 +1,13 @@
-"""Enhancement speed: our OpenCV filter chain vs the same chain in Pillow, in the same process.
+"""Enhancement speed: our pipeline vs the same steps in Pillow, in the same process.
 
     python bench/enhance_speed.py [--size 2000]
 
-Both chains do brightness, contrast, saturation and an unsharp mask on one
-photo-sized image; then the whole one-click pipeline (background, auto
-settings, framing for Amazon, compliance, JPEG) is timed per photo.
+1. The filter chain (brightness, contrast, saturation, unsharp mask) on one photo.
+2. The one-click pipeline on one photo: auto levels and white balance, colour,
+   sharpening, background found by flood fill from the border on a 512 px copy
+   and made pure white, trimmed and framed on the Amazon canvas, saved as JPEG.
+   Ours adds the compliance report; the Pillow chain does the same steps with
+   Pillow's own tools (ImageOps, ImageEnhance, ImageFilter, ImageDraw.floodfill).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps, ImageStat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +48,33 @@ def pillow(image):
     return image.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=3))
 
 
+def pillow_pipeline(image: Image.Image, canvas: int = 2000, fill: float = 0.87) -> bytes:
+    """The one-click pipeline written with Pillow alone."""
+    border = ImageStat.Stat(image.crop((0, 0, image.width, 8))).mean
+    image = image.point([min(255, round(v * 255 / max(1, border[c]))) for c in range(3) for v in range(256)])
+    image = ImageOps.autocontrast(image, cutoff=0.5, preserve_tone=True)
+    image = ImageEnhance.Color(image).enhance(1.15)
+    image = image.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=3))
+    small = image.copy()
+    small.thumbnail((512, 512))
+    sentinel = (255, 0, 255)
+    for corner in ((0, 0), (small.width - 1, 0), (0, small.height - 1), (small.width - 1, small.height - 1)):
+        ImageDraw.floodfill(small, corner, sentinel, thresh=30)
+    mask = ImageChops.difference(small, Image.new("RGB", small.size, sentinel)).convert("L").point(
+        lambda v: 255 if v == 0 else 0).resize(image.size, Image.Resampling.BILINEAR).point(lambda v: 255 * (v > 127))
+    image = Image.composite(Image.new("RGB", image.size, (255, 255, 255)), image, mask)
+    box = ImageOps.invert(mask).getbbox() or (0, 0, image.width, image.height)
+    product = image.crop(box)
+    scale = canvas * fill / max(product.size)
+    product = product.resize((round(product.width * scale), round(product.height * scale)),
+                             Image.Resampling.LANCZOS)
+    out = Image.new("RGB", (canvas, canvas), (255, 255, 255))
+    out.paste(product, ((canvas - product.width) // 2, (canvas - product.height) // 2))
+    buffer = io.BytesIO()
+    out.save(buffer, "JPEG", quality=92, optimize=True, subsampling=0)
+    return buffer.getvalue()
+
+
 def best(function, image, repeats=5):
     function(image)
     times = []
@@ -68,9 +98,10 @@ def main():
     def pipeline(picture):
         save_result(process_image(picture, recipe).image, io.BytesIO(), recipe)
 
-    seconds = best(pipeline, image, 3)
-    print(f"one-click pipeline (auto, white background, Amazon framing, report, JPEG): {seconds * 1000:.0f} ms "
-          f"per {args.size} px photo = {1 / seconds:.1f} photos/s")
+    seconds, pillow_seconds = best(pipeline, image, 3), best(pillow_pipeline, image, 3)
+    print(f"one-click pipeline (auto, white background, Amazon framing, JPEG): ours {seconds * 1000:.0f} ms "
+          f"(with the compliance report), Pillow {pillow_seconds * 1000:.0f} ms, Pillow / ours = "
+          f"{pillow_seconds / seconds:.2f}x; ours {1 / seconds:.1f} photos/s")
 
 
 if __name__ == "__main__":

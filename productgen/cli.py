@@ -69,8 +69,9 @@ def command_train(args) -> None:
 def command_finetune(args) -> None:
     from .cards import generator_card
     from .finetune import finetune, quality_report
-    from .training import Callbacks, Progress
+    from .training import Callbacks, Progress, set_threads
 
+    set_threads(args.threads)
     if args.labels and args.category:
         raise ValueError("give either --labels/--label-column or --category, not both")
     data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
@@ -266,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune_budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
     tune_budget.add_argument("--steps", type=int, help="train until this step in all")
     tune.add_argument("--resume", action="store_true", help="continue the fine-tune in --out")
+    tune.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     tune.set_defaults(run=command_finetune)
 
     generate = commands.add_parser("generate", help="generate product images from a model")

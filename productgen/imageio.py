@@ -88,3 +88,22 @@ def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{name}: the image is damaged or truncated ({error}); export it again") from error
     return normalise_mode(image, keep_alpha=keep_alpha)
+
+
+def as_pixels(image) -> np.ndarray:
+    """An RGB PIL image or an (H, W, 3) uint8 array, as an (H, W, 3) uint8 array (no copy for arrays)."""
+    if isinstance(image, np.ndarray):
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"image array must be (height, width, 3) uint8, got {image.shape} {image.dtype}")
+        return image
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"image must be a PIL image or a uint8 array, got {type(image).__name__}")
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+
+
+def like(original, pixels: np.ndarray):
+    """``pixels`` in the type of ``original``: an array stays an array, anything else becomes a PIL image.
+
+    Pipelines pass arrays from step to step and convert once at the end.
+    """
+    return pixels if isinstance(original, np.ndarray) else Image.fromarray(pixels)

@@ -14,9 +14,9 @@ from typing import Callable
 
 from PIL import Image
 
-from .background import add_contact_shadow, cutout, find_background, frame_product, whiten_background
+from .background import add_contact_shadow, cutout, find_background, frame_product
 from .enhance import EnhanceSettings, apply_enhancements, choose_settings
-from .imageio import ImageError, open_image
+from .imageio import ImageError, as_pixels, open_image
 from .marketplaces import RuleResult, check_compliance, get_preset, verdict
 
 OUTPUT_FORMATS = ("JPEG", "PNG")
@@ -81,19 +81,21 @@ class Processed:
 def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None) -> Processed:
     """Run the whole pipeline on one photo (any size; processed at full resolution)."""
     preset = get_preset(recipe.preset)
-    background = find_background(photo, refine=recipe.refine_edges)
-    settings = choose_settings(photo, background) if recipe.auto else recipe.enhance
-    image = apply_enhancements(photo, settings, background)
+    pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
+    background = find_background(pixels, refine=recipe.refine_edges)
+    settings = choose_settings(pixels, background) if recipe.auto else recipe.enhance
+    image = apply_enhancements(pixels, settings, background)
     warnings = []
     if not (~background).any():
         warnings.append("no product found: the photo looks like plain background")
-    if recipe.clean_background:
-        image = whiten_background(image, background)
-    framed = frame_product(image, background, preset.canvas, recipe.fill or preset.fill)
+    # framing trims to the product and whitens the background it keeps (when asked): no separate pass
+    framed = frame_product(image, background, preset.canvas, recipe.fill or preset.fill,
+                           whiten=recipe.clean_background)
     image, background = framed.image, framed.background
     warnings += framed.warnings
     if recipe.shadow and not recipe.transparent:
         image = add_contact_shadow(image, background, recipe.shadow)
+    image = Image.fromarray(image)
     report = check_compliance(image, preset, recipe.output_format, background, icc_profile)
     if recipe.transparent:
         image = cutout(image, background)

@@ -144,16 +144,25 @@ def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
     assert Image.open(tmp_path / "out.jpg").size == (2000, 2000)
 
 
-def test_recognise_a_photo(page, tmp_path):
-    photo = tmp_path / "red.png"
-    draw_product("box", 9, size=300).save(photo)
+def test_recognise_a_batch_of_100_with_csv(page, tmp_path):
+    photos = []
+    for i in range(100):
+        path = tmp_path / f"item {i:03d}.png"
+        draw_product("box" if i % 2 else "round", i, size=120).save(path)
+        photos.append(str(path))
     page.get_by_role("tab", name="Recognise").click()
-    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
-    page.wait_for_timeout(1000)
+    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(photos)
+    page.get_by_text("item 099.png").first.wait_for()
     page.get_by_role("button", name="Recognise", exact=True).click()
-    download_link(page, "Download the table (CSV)").wait_for()
+    link = download_link(page, "Download the table (CSV)")
+    link.wait_for(timeout=180_000)
     assert page.get_by_label("Suggested title").input_value()
     shot(page, "recognise")
+    with page.expect_download() as info:
+        link.click()
+    info.value.save_as(tmp_path / "tags.csv")
+    rows = (tmp_path / "tags.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 101 and rows[0].startswith("file,category,confidence")
 
 
 def test_finetune_twelve_photos_preview_and_stop(page, tmp_path):
