@@ -33,6 +33,7 @@ class Recipe:
     shadow: float = 0.0
     preset: str = "amazon"
     fill: float | None = None
+    canvas: tuple[int, int] | None = None  # width, height; None: the preset's size
     output_format: str = "JPEG"
     jpeg_quality: int = 92
     transparent: bool = False
@@ -46,6 +47,10 @@ class Recipe:
             raise ValueError(f"output_format must be JPEG or PNG, got {self.output_format!r}")
         if not 1 <= self.jpeg_quality <= 100:
             raise ValueError(f"jpeg_quality must be 1..100, got {self.jpeg_quality}")
+        if self.canvas is not None:
+            self.canvas = tuple(int(side) for side in self.canvas)
+            if len(self.canvas) != 2 or not all(100 <= side <= 10_000 for side in self.canvas):
+                raise ValueError(f"canvas must be [width, height] between 100 and 10000 px, got {self.canvas}")
         if self.transparent and self.output_format != "PNG":
             raise ValueError("a transparent cut-out needs output_format PNG")
 
@@ -89,7 +94,7 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     if not (~background).any():
         warnings.append("no product found: the photo looks like plain background")
     # framing trims to the product and whitens the background it keeps (when asked): no separate pass
-    framed = frame_product(image, background, preset.canvas, recipe.fill or preset.fill,
+    framed = frame_product(image, background, recipe.canvas or preset.canvas, recipe.fill or preset.fill,
                            whiten=recipe.clean_background)
     image, background = framed.image, framed.background
     warnings += framed.warnings

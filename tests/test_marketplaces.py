@@ -39,6 +39,9 @@ def test_presets_give_their_sizes_and_taobao_square():
         assert process_image(photo, Recipe(preset=key)).image.size == get_preset(key).canvas
     with pytest.raises(ValueError, match="unknown marketplace"):
         get_preset("myshop")
+    assert process_image(photo, Recipe(preset="amazon", canvas=(1200, 900))).image.size == (1200, 900)
+    with pytest.raises(ValueError, match="canvas"):
+        Recipe(canvas=(5, 5))
 
 
 def test_border_is_detected_for_ebay():
