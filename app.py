@@ -181,8 +181,9 @@ def pick_photo(files, name: str | None) -> str:
 def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_format, quality, transparent, *controls):
     try:
         settings = EnhanceSettings(**dict(zip(CONTROL_NAMES, controls)))
-        recipe = Recipe(settings, bool(auto), bool(clean), bool(refine), float(shadow), preset, float(fill),
-                        output_format, int(quality), bool(transparent))
+        recipe = Recipe(enhance=settings, auto=bool(auto), clean_background=bool(clean), refine_edges=bool(refine),
+                        shadow=float(shadow), preset=preset, fill=float(fill), output_format=output_format,
+                        jpeg_quality=int(quality), transparent=bool(transparent))
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     return recipe.to_json()

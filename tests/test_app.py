@@ -103,3 +103,20 @@ def test_recognise_batch_with_csv(client, tmp_path):
     assert "#" in swatches
     lines = open(csv_path, encoding="utf-8").read().splitlines()
     assert len(lines) == 4 and lines[0].startswith("file,category")
+
+
+def test_recipe_controls_round_trip(tmp_path):
+    import app
+
+    top = ["etsy", False, True, False, 0.2, 0.8, "PNG", 90, False]
+    controls = ["product", 1.0, 0.5, 1.2, 1.1, 0.9, 1.3, 0.7, 2.0, 4, 0]
+    recipe_json = app.recipe_from_controls(*top, *controls)
+    saved = tmp_path / "recipe.json"
+    saved.write_text(recipe_json)
+    values = app.load_recipe(str(saved))
+    assert values[:9] == top and values[9:-1] == controls and values[-1] == recipe_json
+    (tmp_path / "bad.json").write_text("{\"colour\": 1}")
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="not a recipe"):
+        app.load_recipe(str(tmp_path / "bad.json"))
