@@ -106,7 +106,7 @@ def build_generate_tab():
             with gr.Row():
                 count = gr.Slider(1, 64, value=8, step=1, label="How many")
                 seed = gr.Number(value=7, precision=0, label="Seed (same seed, same images)")
-            variety = gr.Slider(0.0, 1.0, value=0.8, step=0.05, label="Variety (low: typical, high: varied)")
+            variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Variety (low: typical, high: varied)")
             size = gr.Radio(["64", "256", "512", "1024"], value="512", label="Output size (px, square)")
             go = gr.Button("Generate", variant="primary")
             new_seed = gr.Button("New seed")

@@ -121,7 +121,7 @@ def command_train_classifier(args) -> None:
     colours = data.extra.get(args.colour_column) if args.colour_column else None
     colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
     config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
-                              colours=colour_names)
+                              colours=colour_names, widths=tuple(args.widths))
     model = train_classifier(data, genders, colours, config, epochs=args.epochs, seed=args.seed,
                              log=lambda line: print(line, file=sys.stderr, flush=True))
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--category", help="category to draw (default: all categories in turn)")
     generate.add_argument("--n", type=int, default=16, help="how many images")
     generate.add_argument("--seed", type=int, default=0, help="same seed, same images")
-    generate.add_argument("--variety", type=float, default=0.8, help="0 (typical) .. 1 (most varied)")
+    generate.add_argument("--variety", type=float, default=1.0, help="0 (typical) .. 1 (most varied; the default)")
     generate.add_argument("--size", type=int, default=64, help="output size: 64, 256, 512 or 1024")
     target = generate.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="write one grid PNG here")
@@ -289,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--min-per-colour", type=int, default=25, help="fewest images a colour name needs")
     classify.add_argument("--holdout", help="ids file of held-out photos to report accuracy on")
     classify.add_argument("--epochs", type=int, default=20)
+    classify.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256], help="channels of the 4 stages")
     classify.add_argument("--seed", type=int, default=0)
     classify.add_argument("--out", default="weights/classifier")
     classify.set_defaults(run=command_train_classifier)
