@@ -40,6 +40,13 @@ def model_names() -> list[str]:
     return sorted(names, key=lambda name: (name != DEFAULT_MODEL, name))
 
 
+def known_model(model: str) -> str:
+    """``model`` if it is one of the app's models (never an arbitrary server path from the API)."""
+    if model not in model_names():
+        raise gr.Error(f"Unknown model {model!r}; choose one of: {', '.join(model_names())}.")
+    return model
+
+
 def categories_of(model: str) -> list[str]:
     try:
         return weights.generator_categories(model)
@@ -59,7 +66,7 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
     from productgen import sampling
 
     try:
-        generator = sampling.cached_generator(model)
+        generator = sampling.cached_generator(known_model(model))
         images = generator.sample(category, int(count), int(seed), float(variety), int(size))
     except USER_ERRORS as error:
         raise as_user_error(error) from error
@@ -76,7 +83,7 @@ def interpolate(model: str, category_a: str, category_b: str, seed_a: float, see
     from productgen import sampling
 
     try:
-        generator = sampling.cached_generator(model)
+        generator = sampling.cached_generator(known_model(model))
         images = generator.interpolate((int(seed_a), int(seed_b)), (category_a, category_b), int(frames),
                                        float(variety), size=256)
     except USER_ERRORS as error:
@@ -102,7 +109,9 @@ def build_generate_tab():
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(models, value=first, label="Model", allow_custom_value=True)
             choices = categories_of(first) if first else []
-            category = gr.Dropdown(choices, value=choices[0] if choices else None, label="Category")
+            # custom values: the API may name a category of another model; the core checks it
+            category = gr.Dropdown(choices, value=choices[0] if choices else None, label="Category",
+                                   allow_custom_value=True)
             with gr.Row():
                 count = gr.Slider(1, 64, value=8, step=1, label="How many")
                 seed = gr.Number(value=7, precision=0, label="Seed (same seed, same images)")
@@ -119,8 +128,10 @@ def build_generate_tab():
             send = gr.Button("Send selected image to Enhance")
     with gr.Accordion("Interpolate between two seeds or categories (animated GIF)", open=False):
         with gr.Row():
-            category_a = gr.Dropdown(choices, value=choices[0] if choices else None, label="From category")
-            category_b = gr.Dropdown(choices, value=choices[-1] if choices else None, label="To category")
+            category_a = gr.Dropdown(choices, value=choices[0] if choices else None, label="From category",
+                                     allow_custom_value=True)
+            category_b = gr.Dropdown(choices, value=choices[-1] if choices else None, label="To category",
+                                     allow_custom_value=True)
             seed_a = gr.Number(value=1, precision=0, label="From seed")
             seed_b = gr.Number(value=2, precision=0, label="To seed")
             frames = gr.Slider(4, 48, value=16, step=1, label="Frames")
@@ -478,7 +489,7 @@ def finetune_photos(files, category: str):
     return load_product_images(folder, min_per_category=4)
 
 
-def start_finetune(files, category, base, budget_kind, budget, name, request: gr.Request):
+def start_finetune(files, category, base, budget_kind, budget, name, resume, request: gr.Request):
     """Stream a fine-tune: yields (preview grid, loss table, status, Generate's model list)."""
     import pandas as pd
 
@@ -492,10 +503,12 @@ def start_finetune(files, category, base, budget_kind, budget, name, request: gr
     clean = "".join(c if c.isalnum() or c in "-_" else "-" for c in (name or "").strip()).strip("-")
     if not clean:
         raise gr.Error("Give your model a name (letters, digits, - or _).")
+    known_model(base)
     try:
         data = finetune_photos(files, category)
         minutes, steps = (budget, None) if budget_kind == "minutes" else (None, int(budget))
-        job = FinetuneJob(base, data, weights.user_models_dir() / clean, minutes, steps, classifier=cached_classifier())
+        job = FinetuneJob(base, data, weights.user_models_dir() / clean, minutes, steps, resume=bool(resume),
+                          classifier=cached_classifier())
         job.start()
     except USER_ERRORS + (RuntimeError,) as error:
         raise as_user_error(error) from error
@@ -550,6 +563,7 @@ def build_finetune_tab():
                 w["budget_kind"] = gr.Radio(["minutes", "steps"], value="minutes", label="Budget in")
                 w["budget"] = gr.Number(value=3, label="Budget")
             w["name"] = gr.Textbox(label="Name of your model", value="my-products")
+            w["resume"] = gr.Checkbox(False, label="Continue this model's training (same photos; steps count on)")
             with gr.Row():
                 w["start"] = gr.Button("Start fine-tuning", variant="primary")
                 w["stop"] = gr.Button("Stop", variant="stop")
@@ -562,7 +576,8 @@ def build_finetune_tab():
 
 
 def wire_finetune(w: dict, generate_model):
-    w["start"].click(start_finetune, [w["files"], w["category"], w["base"], w["budget_kind"], w["budget"], w["name"]],
+    w["start"].click(start_finetune, [w["files"], w["category"], w["base"], w["budget_kind"], w["budget"], w["name"],
+                                      w["resume"]],
                      [w["preview"], w["plot"], w["status"], generate_model], api_name="finetune",
                      concurrency_id="finetune", concurrency_limit=1)
     w["stop"].click(stop_finetune, None, w["status"], api_name="stop_finetune")

@@ -63,7 +63,9 @@ def main() -> None:
                                    model.config.categories, aspect=0.75, min_per_category=1, only_ids=SPLIT)
     for name, subset in (("16 most common types", TOP16), (f"all {len(model.config.categories)} types", None)):
         report = accuracy_report(model, held_out, subset)
-        print(f"{name}: top-1 {report['top1']:.1%}, top-3 {report['top3']:.1%} on {report['photos']} photos; "
+        within = (f" (choosing among these {len(subset)} only: top-1 {report['top1_within']:.1%}, top-3 "
+                  f"{report['top3_within']:.1%})") if subset else ""
+        print(f"{name}: top-1 {report['top1']:.1%}, top-3 {report['top3']:.1%} on {report['photos']} photos{within}; "
               f"most confused: {', '.join(report['confused'][:5])}")
     colour_accuracy(args.data, model, args.limit)
 

@@ -49,8 +49,10 @@ def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
     def accuracy(report: dict) -> str:
         if not report:
             return "not measured"
-        return (f"top-1 {report['top1']:.1%}, top-3 {report['top3']:.1%} on {report['photos']} held-out photos; "
-                f"most confused: {', '.join(report['confused'][:6])}")
+        within = (f"; choosing among these types only: top-1 {report['top1_within']:.1%}, top-3 "
+                  f"{report['top3_within']:.1%}") if "top1_within" in report else ""
+        return (f"top-1 {report['top1']:.1%}, top-3 {report['top3']:.1%} on {report['photos']} held-out photos "
+                f"(choosing among all types){within}; most confused: {', '.join(report['confused'][:6])}")
 
     lines = [
         f"# {model_dir.name}: product classifier (article type, gender, main colour; 64x64)", "",

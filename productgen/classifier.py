@@ -187,7 +187,8 @@ def load_classifier(name_or_path: str | Path = "classifier") -> ProductClassifie
 
 def accuracy_report(model: ProductClassifier, data: ProductImages, subset: list[str] | None = None) -> dict:
     """Top-1/top-3 accuracy on ``data`` (optionally only photos whose category is in ``subset``) and the
-    most confused pairs. Predictions range over all the classifier's categories."""
+    most confused pairs. ``top1``/``top3`` choose among all the classifier's categories; with a ``subset``,
+    ``top1_within``/``top3_within`` choose among the subset's categories only."""
     columns = category_columns(model, data.categories)
     truth = torch.tensor(columns)[data.labels]
     keep = torch.ones(len(truth), dtype=torch.bool)
@@ -204,6 +205,12 @@ def accuracy_report(model: ProductClassifier, data: ProductImages, subset: list[
             pair = (model.config.categories[actual], model.config.categories[called])
             confusions[pair] = confusions.get(pair, 0) + 1
     worst = sorted(confusions.items(), key=lambda item: -item[1])[:8]
-    return {"photos": int(keep.sum()), "top1": float((top1 == truth).float().mean()),
-            "top3": float((top3 == truth[:, None]).any(1).float().mean()),
-            "confused": [f"{a} -> {b}: {n}" for (a, b), n in worst]}
+    report = {"photos": int(keep.sum()), "top1": float((top1 == truth).float().mean()),
+              "top3": float((top3 == truth[:, None]).any(1).float().mean()),
+              "confused": [f"{a} -> {b}: {n}" for (a, b), n in worst]}
+    if subset is not None:
+        columns = torch.tensor(sorted(wanted))
+        within = columns[probs[:, columns].topk(min(3, len(columns)), dim=1).indices]
+        report["top1_within"] = float((within[:, 0] == truth).float().mean())
+        report["top3_within"] = float((within == truth[:, None]).any(1).float().mean())
+    return report

@@ -104,7 +104,7 @@ def command_generate(args) -> None:
             save_png(image, out / f"{meta['category']}_{args.seed}_{meta['index']:03d}.png".replace(" ", "_"))
         print(f"wrote {len(images)} images to {out}")
     else:
-        grid = image_grid(images)
+        grid = image_grid(images, args.columns)
         save_png(grid, args.out, {"model": generator.name, "category": args.category or "all", "seed": args.seed,
                                   "n": args.n, "variety": args.variety, "size": args.size})
         print(f"wrote a grid of {len(images)} images to {args.out}")
@@ -277,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="same seed, same images")
     generate.add_argument("--variety", type=float, default=1.0, help="0 (typical) .. 1 (most varied; the default)")
     generate.add_argument("--size", type=int, default=64, help="output size: 64, 256, 512 or 1024")
+    generate.add_argument("--columns", type=int, help="grid columns (default: about square)")
     target = generate.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="write one grid PNG here")
     target.add_argument("--out-dir", help="write one PNG per image into this folder")

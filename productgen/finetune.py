@@ -10,6 +10,7 @@ copied in the few minutes a CPU allows.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -132,12 +133,10 @@ class FinetuneJob:
     :class:`TrainingError` while another is running.
     """
 
-    _lock = __import__("threading").Lock()
+    _lock = threading.Lock()
 
     def __init__(self, base_dir, data: ProductImages, out_dir, minutes=None, steps=None, resume=False,
                  classifier=None, data_source: str = "the user's uploaded photos"):
-        import threading
-
         self.base_dir, self.data, self.out_dir = base_dir, data, Path(out_dir)
         self.minutes, self.steps, self.resume = minutes, steps, resume
         self.classifier, self.data_source = classifier, data_source

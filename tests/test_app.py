@@ -1,6 +1,7 @@
 """The app as its users meet it over HTTP: launched, then called through gradio_client."""
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -120,3 +121,55 @@ def test_recipe_controls_round_trip(tmp_path):
 
     with pytest.raises(gr.Error, match="not a recipe"):
         app.load_recipe(str(tmp_path / "bad.json"))
+
+
+def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path):
+    import json
+    import time
+
+    from gradio_client import handle_file
+
+    photos = []
+    for i in range(12):
+        path = tmp_path / f"mug {i}.png"
+        draw_product("round" if i % 2 else "box", i, size=80).save(path)
+        photos.append(handle_file(str(path)))
+    models = Path(os.environ["PRODUCTGEN_MODELS"])
+
+    def run_until_stopped(resume: bool) -> list:
+        job = client.submit(photos, "Mugs", "default", "steps", 100000, "api-mugs", resume, api_name="/finetune")
+        deadline = time.monotonic() + 180
+        while not any("Step" in str(update[2]) for update in job.outputs()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.predict(api_name="/stop_finetune").startswith("Stopping")
+        return job.result(timeout=300)
+
+    final = run_until_stopped(resume=False)
+    assert "ready in Generate" in final[2] and "Memorisation check" in final[2]
+    first_step = json.loads((models / "api-mugs" / "config.json").read_text())["training"]["step"]
+    assert first_step >= 1
+    with pytest.raises(Exception, match="already holds a fine-tune"):
+        client.predict(photos, "Mugs", "default", "steps", 5, "api-mugs", False, api_name="/finetune")
+    run_until_stopped(resume=True)
+    assert json.loads((models / "api-mugs" / "config.json").read_text())["training"]["step"] > first_step
+    gallery, _, status = client.predict("api-mugs", "Mugs", 2, 1, 1.0, "64", api_name="/generate")
+    assert len(gallery) == 2
+    with pytest.raises(Exception, match="this model knows"):
+        client.predict("default", "Mugs", 2, 1, 1.0, "64", api_name="/generate")
+    with pytest.raises(Exception, match="Unknown model"):
+        client.predict("/etc", "Mugs", 2, 1, 1.0, "64", api_name="/generate")
+
+
+def test_a_second_finetune_is_told_one_is_running(tmp_path):
+    from productgen.finetune import FinetuneJob
+
+    assert FinetuneJob._lock.acquire(blocking=False)  # as if a run were in progress
+    try:
+        import app
+
+        with pytest.raises(Exception, match="already running"):
+            for _ in app.start_finetune([str(photo_file(tmp_path, f"p{i}.png", 64)) for i in range(10)], "Mugs",
+                                        "default", "steps", 1, "second", False, None):
+                pass
+    finally:
+        FinetuneJob._lock.release()

@@ -121,6 +121,11 @@ def test_generate_eight_watches_and_download_the_zip(page, tmp_path):
     info.value.save_as(path)
     with zipfile.ZipFile(path) as bundle:
         assert len([n for n in bundle.namelist() if n.endswith(".png")]) == 8
+    # a generated image goes on to the Enhance tab
+    page.locator("button.thumbnail-item, .thumbnail-item").first.click()
+    page.get_by_role("button", name="Send selected image to Enhance").click()
+    page.get_by_role("tab", name="Enhance", selected=True).wait_for()
+    page.get_by_text("Watches_seed3_000.png").first.wait_for()
 
 
 def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
