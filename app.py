@@ -569,7 +569,7 @@ def build_finetune_tab():
                 w["stop"] = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
             w["preview"] = gr.Image(label="Samples so far (same seeds each time)", type="pil", format="png",
-                                    interactive=False)
+                                    interactive=False, height=320)
             w["plot"] = gr.LinePlot(x="step", y="loss", color="series", label="Losses")
             w["status"] = gr.Markdown()
     return w
