@@ -101,7 +101,9 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     if recipe.shadow and not recipe.transparent:
         image = add_contact_shadow(image, background, recipe.shadow)
     image = Image.fromarray(image)
-    report = check_compliance(image, preset, recipe.output_format, background, icc_profile)
+    # the verdict re-detects the background on the result, as a marketplace would see it, rather than
+    # trusting the mask the pipeline painted white
+    report = check_compliance(image, preset, recipe.output_format, None, icc_profile)
     if recipe.transparent:
         image = cutout(image, background)
     return Processed(image, settings, report, warnings)

@@ -22,7 +22,7 @@ def test_grey_background_fails_amazon_with_the_measured_share():
     photo = draw_product("box", 1, size=1200, background=(235, 235, 235))
     report = check_compliance(photo, "amazon", "JPEG")
     white = next(r for r in report if r.rule == "white background")
-    assert white.status == "fail" and "0.0% pure white" in white.measured and "needs 99.5%" in white.measured
+    assert white.status == "fail" and "0.00% pure white" in white.measured and "needs 99.5%" in white.measured
     assert verdict(report) == "fail"
 
 
