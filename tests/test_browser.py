@@ -153,15 +153,23 @@ def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
     assert Image.open(tmp_path / "out.jpg").size == (2000, 2000)
 
 
+def draw_photos(folder: Path, count: int, name: str, size: int) -> list[str]:
+    """``count`` drawn product photos named ``name.format(i)``, alternating two shapes."""
+    paths = []
+    for i in range(count):
+        path = folder / name.format(i)
+        draw_product("box" if i % 2 else "round", i, size=size).save(path)
+        paths.append(str(path))
+    return paths
+
+
 def test_recognise_a_batch_of_100_with_csv(page, tmp_path):
-    photos = []
-    for i in range(100):
-        path = tmp_path / f"item {i:03d}.png"
-        draw_product("box" if i % 2 else "round", i, size=120).save(path)
-        photos.append(str(path))
+    photos = draw_photos(tmp_path, 100, "item {:03d}.png", 120)
     page.get_by_role("tab", name="Recognise").click()
     page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(photos)
-    page.get_by_text("item 099.png").first.wait_for()
+    # 100 uploads can take a while on a busy 2-core machine
+    page.get_by_text("item 099.png").last.wait_for(state="attached", timeout=180_000)
+    page.wait_for_timeout(1000)
     page.get_by_role("button", name="Recognise", exact=True).click()
     link = download_link(page, "Download the table (CSV)")
     link.wait_for(timeout=180_000)
@@ -176,11 +184,7 @@ def test_recognise_a_batch_of_100_with_csv(page, tmp_path):
 
 
 def test_finetune_twelve_photos_preview_and_stop(page, tmp_path):
-    photos = []
-    for i in range(12):
-        path = tmp_path / f"mug_{i}.png"
-        draw_product("round" if i % 2 else "box", i, size=96).save(path)
-        photos.append(str(path))
+    photos = draw_photos(tmp_path, 12, "mug_{}.png", 96)
     page.get_by_role("tab", name="Fine-tune").click()
     page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(photos)
     page.wait_for_timeout(1500)
