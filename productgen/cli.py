@@ -167,7 +167,7 @@ def command_evaluate(args) -> None:
 
 def command_enhance(args) -> None:
     from .archives import collect_uploads
-    from .studio import Recipe, process_files, write_report
+    from .studio import BatchRow, Recipe, process_files, write_report
 
     recipe = Recipe.from_json(Path(args.recipe).read_text()) if args.recipe else Recipe()
     recipe.preset, recipe.auto = args.preset or recipe.preset, args.auto or (recipe.auto and not args.recipe)
@@ -180,8 +180,6 @@ def command_enhance(args) -> None:
     collected = collect_uploads(args.inputs, Path(args.out) / ".unpacked")
     rows = process_files(collected.files, recipe, args.out,
                          progress=lambda i, n, name: print(f"[{i + 1}/{n}] {name}", file=sys.stderr))
-    from .studio import BatchRow
-
     rows += [BatchRow(name, verdict="error", reason=reason) for name, reason in collected.skipped]
     for row in rows:
         print(f"{row.file}: {row.verdict}" + (f" -> {row.output}" if row.output else "")
