@@ -610,19 +610,21 @@ def build_app() -> gr.Blocks:
 
 
 def warm_up() -> None:
-    """Import torch and the sampler in the background, so the page is up before they are."""
+    """Import torch and the sampler in the background, so the first Generate does not wait for them."""
     import threading
 
     threading.Thread(target=lambda: __import__("productgen.sampling"), daemon=True).start()
 
 
 def main() -> None:
-    warm_up()
     demo = build_app()
     demo.queue(max_size=64, default_concurrency_limit=2)
+    # the page is served first; torch is imported afterwards (in a thread it would hold the GIL meanwhile)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ["GRADIO_SERVER_PORT"]) if os.environ.get("GRADIO_SERVER_PORT") else None,
-                max_file_size="50mb", footer_links=["api", "settings"])
+                max_file_size="50mb", footer_links=["api", "settings"], prevent_thread_lock=True)
+    warm_up()
+    demo.block_thread()
 
 
 if __name__ == "__main__":

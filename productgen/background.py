@@ -17,6 +17,7 @@ from .imageio import as_pixels, like
 
 WORK_SIDE = 512
 WHITE = (255, 255, 255)
+FRINGE = 0.006  # how deep (share of the longer side) a near-white fringe is whitened
 
 
 def _small(pixels: np.ndarray) -> tuple[np.ndarray, float]:
@@ -83,8 +84,38 @@ def whiten_background(image, background: np.ndarray):
 
 def paint_white(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Set ``pixels`` to (255, 255, 255) where ``mask`` is True, in place (10x faster than numpy indexing)."""
+    if mask.size < 64:  # OpenCV reads a scalar as a matrix when the image is tiny
+        pixels[mask] = 255
+        return pixels
     cv2.bitwise_or(pixels, (255, 255, 255, 0), dst=pixels, mask=np.ascontiguousarray(mask).view(np.uint8))
     return pixels
+
+
+def whiten_fringe(pixels: np.ndarray, background: np.ndarray, tolerance: int = 24,
+                  width: int | None = None) -> np.ndarray:
+    """Grow ``background`` into the near-white fringe around the product and paint that fringe white, in place.
+
+    Resizing and JPEG leave a halo of almost-white pixels (240-254) just outside the product's edge; a
+    marketplace's checker counts them as off-white background. Only pixels within ``tolerance`` (sum of RGB
+    differences) of pure white and connected to the background are taken, at most ``width`` px deep (default
+    ``FRINGE`` of the longer side), so a white product behind a darker outline keeps its pixels. Returns the grown mask.
+    """
+    if width is None:
+        width = max(1, round(max(pixels.shape[:2]) * FRINGE))
+    # sum of the three channels' distance to 255; saturating at 255 is harmless as tolerance < 255
+    distance = cv2.transform(cv2.bitwise_not(pixels), np.ones((1, 3), np.float32))
+    near_white = cv2.inRange(distance, 0, tolerance) // 255
+    grown = background.view(np.uint8).copy()
+    count = cv2.countNonZero(grown)
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(width):  # geodesic dilation: one pixel per pass, only through near-white pixels
+        grown = cv2.bitwise_or(cv2.bitwise_and(cv2.dilate(grown, kernel), near_white), grown)
+        count, before = cv2.countNonZero(grown), count
+        if count == before:
+            break
+    grown = grown.view(bool)
+    paint_white(pixels, grown & ~background)
+    return grown
 
 
 def cutout(image: Image.Image, background: np.ndarray, feather: float = 1.0) -> Image.Image:
@@ -134,11 +165,13 @@ class Framed:
 
 def frame_product(image, background: np.ndarray, canvas: tuple[int, int], fill: float = 0.85,
                   max_upscale: float = 2.0, whiten: bool = True) -> Framed:
-    """Trim to the product, scale it so its longer side fills ``fill`` of the canvas, centre it on white
-    (with ``whiten``, the background left inside the trimmed box becomes pure white too).
+    """Trim to the product, scale it so its longer side fills ``fill`` of the canvas, centre it on white.
 
-    Warns when the product had to be enlarged more than ``max_upscale`` times
-    (it will look soft: the photo lacks that detail).
+    With ``whiten``, the background left inside the trimmed box becomes pure white too, and so does the
+    near-white fringe along the product's edge (see ``whiten_fringe``); the trim is then taken again, so a
+    halo or faint shadow that turned out to be background does not shrink the product on the canvas.
+    Warns when the product had to be enlarged more than ``max_upscale`` times (it will look soft: the photo
+    lacks that detail).
     """
     if not 0.1 <= fill <= 1.0:
         raise ValueError(f"fill must be between 0.1 and 1.0, got {fill}")
@@ -149,8 +182,17 @@ def frame_product(image, background: np.ndarray, canvas: tuple[int, int], fill: 
     box = product_box(background) or (0, 0, pixels.shape[1], pixels.shape[0])
     crop = pixels[box[1]:box[3], box[0]:box[2]]
     crop_mask = background[box[1]:box[3], box[0]:box[2]]
+    scale = min(width * fill / crop.shape[1], height * fill / crop.shape[0])
+    if whiten:
+        crop = crop.copy()  # whitened in place below; the caller's photo stays as it was
+        fringe = max(1, round(max(canvas) * FRINGE / scale))  # FRINGE of the canvas, in the photo's pixels
+        crop_mask = whiten_fringe(crop, crop_mask, width=fringe)
+        inner = product_box(crop_mask)
+        if inner is not None and inner != (0, 0, crop.shape[1], crop.shape[0]):
+            rows, columns = slice(inner[1], inner[3]), slice(inner[0], inner[2])
+            crop, crop_mask = crop[rows, columns], crop_mask[rows, columns]
+            scale = min(width * fill / crop.shape[1], height * fill / crop.shape[0])
     crop_height, crop_width = crop.shape[:2]
-    scale = min(width * fill / crop_width, height * fill / crop_height)
     size = (max(1, round(crop_width * scale)), max(1, round(crop_height * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LANCZOS4
     resized = cv2.resize(crop, size, interpolation=interpolation)

@@ -111,10 +111,16 @@ def command_generate(args) -> None:
 
 
 def command_train_classifier(args) -> None:
+    import time
     from collections import Counter
 
-    from .classifier import ClassifierConfig, accuracy_report, save_classifier, train_classifier
+    import torch
 
+    from .classifier import ClassifierConfig, accuracy_report, save_classifier, train_classifier
+    from .training import set_threads
+
+    set_threads(args.threads)
+    started = time.monotonic()
     extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
     data = read_data(args, extra_columns=extra)
     genders = data.extra.get(args.gender_column) if args.gender_column else None
@@ -125,7 +131,7 @@ def command_train_classifier(args) -> None:
     model = train_classifier(data, genders, colours, config, epochs=args.epochs, seed=args.seed,
                              log=lambda line: print(line, file=sys.stderr, flush=True))
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
-            "epochs": args.epochs}
+            "epochs": args.epochs, "threads": torch.get_num_threads(), "seconds": round(time.monotonic() - started)}
     save_classifier(model, args.out, info)  # first: a failure below must not lose the trained model
     if args.holdout:
         args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
@@ -290,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--epochs", type=int, default=20)
     classify.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256], help="channels of the 4 stages")
     classify.add_argument("--seed", type=int, default=0)
+    classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     classify.add_argument("--out", default="weights/classifier")
     classify.set_defaults(run=command_train_classifier)
 

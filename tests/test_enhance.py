@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from productgen import enhance
-from productgen.background import cutout, find_background, frame_product, product_box, whiten_background
+from productgen.background import cutout, find_background, frame_product, product_box, whiten_background, whiten_fringe
+from productgen.studio import Recipe, process_image
 
 from .conftest import draw_product
 
@@ -78,6 +79,48 @@ def test_white_shirt_on_off_white_survives():
     assert tuple(clean[5, 5]) == (255, 255, 255)
     assert tuple(clean[150, 150]) == (250, 250, 250)  # the shirt is not background
     assert product_box(background) == (80, 60, 221, 251)
+
+
+def test_near_white_halo_is_whitened_but_an_outlined_white_product_is_kept():
+    pixels = np.full((60, 60, 3), 255, np.uint8)
+    pixels[10:50, 10:50] = 248  # a 2-px halo left by resizing/JPEG around a dark product
+    pixels[12:48, 12:48] = 40
+    background = np.ones((60, 60), bool)
+    background[10:50, 10:50] = False
+    grown = whiten_fringe(pixels, background, width=3)
+    assert tuple(pixels[11, 11]) == (255, 255, 255) and grown[11, 11]
+    assert tuple(pixels[30, 30]) == (40, 40, 40) and not grown[30, 30]
+    shirt = np.full((60, 60, 3), 255, np.uint8)
+    shirt[10:50, 10:50] = 170  # grey outline
+    shirt[12:48, 12:48] = 248  # white shirt inside it
+    outline_mask = np.ones((60, 60), bool)
+    outline_mask[10:50, 10:50] = False
+    assert np.array_equal(whiten_fringe(shirt, outline_mask, width=5), outline_mask)
+    assert tuple(shirt[13, 13]) == (248, 248, 248)
+
+
+def test_framing_refills_the_canvas_when_a_halo_turns_out_to_be_background():
+    image = Image.new("RGB", (400, 400), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((96, 96, 303, 303), fill=(248, 247, 247))  # faint 4-px halo the flood fill keeps
+    draw.rectangle((100, 100, 299, 299), fill=(90, 40, 20))
+    background = find_background(image)
+    assert product_box(background) == (96, 96, 304, 304)
+    framed = frame_product(image, background, (1000, 1000), fill=0.9)
+    left, top, right, bottom = product_box(framed.background)
+    assert 890 <= right - left <= 903 and 890 <= bottom - top <= 903  # without refilling: 865
+    assert np.asarray(framed.image)[framed.background].min() == 255
+
+
+def test_pipeline_passes_amazon_background_rule_for_a_haloed_photo():
+    image = Image.new("RGB", (400, 400), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((60, 40, 340, 360), fill=(249, 249, 249))  # light halo around the product
+    draw.ellipse((66, 46, 334, 354), fill=(30, 60, 120))
+    result = process_image(image, Recipe(preset="amazon", canvas=(1000, 1000)))
+    rules = {r.rule: r for r in result.report}
+    assert rules["white background"].status == "pass", rules["white background"].measured
+    assert np.asarray(result.image)[500, 500].sum() < 300  # the product is kept (auto-enhanced)
 
 
 def test_cutout_and_framing():

@@ -60,10 +60,14 @@ def test_app_honours_server_name_and_port(monkeypatch):
         def launch(self, **options):
             seen.update(options)
 
+        def block_thread(self):
+            seen["blocked"] = "warm_up" in seen  # the page is served before torch is imported
+
     monkeypatch.setattr(app, "build_app", FakeBlocks)
-    monkeypatch.setattr(app, "warm_up", lambda: None)
+    monkeypatch.setattr(app, "warm_up", lambda: seen.setdefault("warm_up", "server_name" in seen))
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
     app.main()
     assert seen["server_name"] == "0.0.0.0" and seen["server_port"] == 7861
     assert seen["queue"]["max_size"] > 0
+    assert seen["warm_up"] and seen["blocked"] and seen["prevent_thread_lock"]
