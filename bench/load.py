@@ -40,7 +40,7 @@ def start_app(port: int) -> subprocess.Popen:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
             return process
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.05)
     process.kill()
     raise SystemExit("the app did not start")
 
