@@ -62,7 +62,7 @@ def command_train(args) -> None:
     train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
               resume=args.resume, seed=args.seed, threads=args.threads,
               widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
-              command="python -m productgen " + " ".join(sys.argv[1:]),
+              command="python -m productgen " + " ".join(sys.argv[1:]), class_weight=args.class_weight,
               callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
 
 
@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
     train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    train.add_argument("--class-weight", type=float, default=0.5,
+                       help="weight of the category loss for both networks: higher gives more recognisable "
+                            "categories, less variety (default 0.5)")
     train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
     train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
     train.set_defaults(run=command_train)

@@ -379,9 +379,12 @@ def set_threads(threads: int | None) -> None:
 def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = None, kimg: float | None = None,
               steps: int | None = None, resume: bool = False, seed: int = 0, threads: int | None = None,
               widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "",
-              callbacks: Callbacks | None = None,
+              class_weight: float = 0.5, callbacks: Callbacks | None = None,
               device: torch.device | None = None) -> TrainingRun:
-    """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar."""
+    """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar.
+
+    ``class_weight`` weighs the auxiliary category loss for both networks: higher makes each category more
+    recognisable, at some cost in variety."""
     from tqdm import tqdm
 
     set_threads(threads)
@@ -396,8 +399,9 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
         config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1])
         run, info = TrainingRun.fresh(config), {}
     optimizer_state = info.pop("optimizer_state", None)
-    info.update(command=command, data=data.summary())
-    options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes)
+    info.update(command=command, data=data.summary(), class_loss_weight=class_weight)
+    options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes,
+                           class_loss_weight=class_weight)
     trainer = Trainer(run, data, out_dir, options, device, info)
     if optimizer_state:
         trainer.load_optimizer_state(optimizer_state)
