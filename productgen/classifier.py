@@ -107,12 +107,17 @@ def _ids(values: list[str] | None, names: list[str], count: int) -> torch.Tensor
 
 def train_classifier(data: ProductImages, genders: list[str] | None, colours: list[str] | None,
                      config: ClassifierConfig, epochs: int = 20, batch_size: int = 128, lr: float = 2e-3,
-                     seed: int = 0, log=print) -> ProductClassifier:
+                     seed: int = 0, log=print, init: ProductClassifier | None = None) -> ProductClassifier:
     """Train on ``data``; ``genders``/``colours`` give one label per image for the secondary heads (or None).
-    Returns the model in eval mode."""
+    ``init`` continues from a trained classifier with the same config. Returns the model in eval mode."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = ProductClassifier(config).to(memory_format=torch.channels_last)
+    if init is not None:
+        if init.config != config:
+            raise ValueError("--init: that classifier was trained on other categories, genders, colours or widths; "
+                             f"it has {init.config.categories}, widths {init.config.widths}")
+        model.load_state_dict(init.state_dict())
     gender_ids = _ids(genders, config.genders, len(data))
     colour_ids = _ids(colours, config.colours, len(data))
     steps_per_epoch = -(-len(data) // batch_size)

@@ -116,7 +116,7 @@ def command_train_classifier(args) -> None:
 
     import torch
 
-    from .classifier import ClassifierConfig, accuracy_report, save_classifier, train_classifier
+    from .classifier import ClassifierConfig, accuracy_report, load_classifier, save_classifier, train_classifier
     from .training import set_threads
 
     set_threads(args.threads)
@@ -128,10 +128,12 @@ def command_train_classifier(args) -> None:
     colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
     config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
                               colours=colour_names, widths=tuple(args.widths))
-    model = train_classifier(data, genders, colours, config, epochs=args.epochs, seed=args.seed,
-                             log=lambda line: print(line, file=sys.stderr, flush=True))
+    init = load_classifier(args.init) if args.init else None
+    model = train_classifier(data, genders, colours, config, epochs=args.epochs, seed=args.seed, lr=args.lr,
+                             init=init, log=lambda line: print(line, file=sys.stderr, flush=True))
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
-            "epochs": args.epochs, "threads": torch.get_num_threads(), "seconds": round(time.monotonic() - started)}
+            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads(),
+            "seconds": round(time.monotonic() - started)}
     save_classifier(model, args.out, info)  # first: a failure below must not lose the trained model
     if args.holdout:
         args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
@@ -300,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256], help="channels of the 4 stages")
     classify.add_argument("--seed", type=int, default=0)
     classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
+    classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
     classify.add_argument("--out", default="weights/classifier")
     classify.set_defaults(run=command_train_classifier)
 

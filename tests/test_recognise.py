@@ -82,3 +82,25 @@ def test_shipped_classifier_loads_and_has_the_16_types():
     assert category.shape == (2, len(model.config.categories)) and gender.shape[0] == 2
     assert colour.shape == (2, len(model.config.colours))
     assert np.isfinite(category.detach().numpy()).all()
+
+
+def test_train_classifier_cli_learns_drawn_shapes_and_continues_with_init(image_folder, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out, more = tmp_path / "clf", tmp_path / "clf2"
+    base = [sys.executable, "-m", "productgen", "train-classifier", "--data", str(image_folder),
+            "--min-per-category", "2", "--threads", "1"]
+    small = ["--widths", "8", "8", "16", "16"]
+    subprocess.run(base + small + ["--epochs", "2", "--out", str(out)], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(base + small + ["--epochs", "1", "--lr", "1e-3", "--init", str(out), "--out", str(more)],
+                   cwd=REPO, check=True, capture_output=True)
+    first, second = load_classifier(out), load_classifier(more)
+    assert second.config == first.config and first.config.categories == ["box", "round"]
+    assert any(not torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    info = json.loads((more / "config.json").read_text())["training"]
+    assert info["init"] == str(out) and info["epochs"] == 1 and info["seconds"] >= 0
+    wrong = subprocess.run(base + ["--widths", "8", "8", "8", "8", "--epochs", "1", "--init", str(out),
+                                   "--out", str(tmp_path / "clf3")], cwd=REPO, capture_output=True, text=True)
+    assert wrong.returncode != 0 and "--init" in wrong.stderr and not (tmp_path / "clf3").exists()
