@@ -166,16 +166,29 @@ class EnhanceSettings:
         return cls(**values)
 
 
-def apply_enhancements(image: ImageLike, settings: EnhanceSettings,
-                       background: np.ndarray | None = None) -> ImageLike:
-    """Apply ``settings``; ``background`` (bool mask, True = background) guides white balance and levels."""
+def measure_gains(image: ImageLike, settings: EnhanceSettings, background: np.ndarray | None) -> np.ndarray | None:
+    """The white-balance gains ``settings`` ask for (None when white balance is off)."""
+    if settings.white_balance == "background" and background is not None and background.any():
+        return white_balance_gains(image, background, target=255.0)
+    if settings.white_balance != "off":
+        return white_balance_gains(image, ~background if background is not None else None)
+    return None
+
+
+def apply_enhancements(image: ImageLike, settings: EnhanceSettings, background: np.ndarray | None = None,
+                       gains: np.ndarray | None = None) -> ImageLike:
+    """Apply ``settings``; ``background`` (bool mask, True = background) guides white balance and levels.
+
+    ``gains`` are white-balance gains measured beforehand (on the whole photo when only a crop of it is
+    enhanced); by default they are measured on ``image``.
+    """
     product = ~background if background is not None else None
     if settings.denoise:
         image = denoise(image, settings.denoise)
-    if settings.white_balance == "background" and background is not None and background.any():
-        image = apply_gains(image, white_balance_gains(image, background, target=255.0))
-    elif settings.white_balance != "off":
-        image = apply_gains(image, white_balance_gains(image, product))
+    if gains is None:
+        gains = measure_gains(image, settings, background)
+    if gains is not None and settings.white_balance != "off":
+        image = apply_gains(image, gains)
     if settings.levels_clip:
         image = auto_levels(image, settings.levels_clip, product)
     if settings.exposure:
@@ -194,12 +207,15 @@ def choose_settings(image: ImageLike, background: np.ndarray | None = None) -> E
     """Pick settings from the photo: white balance from its background (or product), levels on the product,
     saturation and sharpening scaled to how flat and how large it is."""
     pixels = as_pixels(image)
+    longest = max(pixels.shape[:2])
+    step = max(1, longest // 512)  # the statistics below need no more than ~512 px a side
+    pixels, background = pixels[::step, ::step], background[::step, ::step] if background is not None else None
     has_background = background is not None and background.mean() > 0.05
-    product = (~background).view(np.uint8) if background is not None and (~background).any() else None
-    hsv = cv2.cvtColor(pixels, cv2.COLOR_RGB2HSV)
+    product = np.ascontiguousarray(~background).view(np.uint8) if background is not None and (~background).any() \
+        else None
+    hsv = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2HSV)
     mean_saturation = cv2.mean(hsv, mask=product)[1] / 255.0
     saturation = 1.15 if 0.08 < mean_saturation < 0.5 else 1.0
-    longest = max(pixels.shape[:2])
     return EnhanceSettings(
         white_balance="background" if has_background else "product",
         levels_clip=0.5,

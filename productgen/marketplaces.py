@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from .background import find_background, product_box
+from .imageio import as_pixels
 
 AMAZON = "https://sellercentral.amazon.com/help/hub/reference/external/G1881"
 SHOPIFY = "https://help.shopify.com/en/manual/online-store/images/theme-images"
@@ -100,8 +101,7 @@ def _grade(ok: bool, rule: Rule) -> str:
     return "pass" if ok else ("fail" if rule.required else "warn")
 
 
-def _white_background(rule, image, background, **_):
-    pixels = np.asarray(image.convert("RGB"))
+def _white_background(rule, image, background, pixels, **_):
     if not background.any():
         return "fail", "no background found around the product"
     # JPEG may round 255 to 254 in flat areas, so 254+ in all channels counts as pure white. The product's
@@ -161,9 +161,8 @@ def _colour_space(rule, image, icc_profile=None, **_):
     return _grade(ok, rule), "sRGB profile" if ok else "non-sRGB colour profile; convert to sRGB"
 
 
-def _no_border(rule, image, **_):
+def _no_border(rule, image, pixels, **_):
     """A frame: every side's outermost line is one non-white colour that changes within 5% of the side."""
-    pixels = np.asarray(image.convert("RGB")).astype(np.int16)
     depth = max(2, min(pixels.shape[:2]) // 20)
 
     def framed(lines) -> bool:  # lines[0] is the outermost
@@ -171,8 +170,11 @@ def _no_border(rule, image, **_):
         uniform = np.abs(edge - edge.mean(0)).max() < 24 and edge.mean() < 235
         return uniform and any(np.abs(line.mean(0) - edge.mean(0)).sum() > 30 for line in lines[1:depth])
 
-    sides = [[pixels[i] for i in range(depth)], [pixels[-1 - i] for i in range(depth)],
-             [pixels[:, i] for i in range(depth)], [pixels[:, -1 - i] for i in range(depth)]]
+    def lines(strip):  # the strip's lines from the outermost inwards, as int16
+        return list(strip.astype(np.int16))
+
+    sides = [lines(pixels[:depth]), lines(pixels[::-1][:depth]), lines(pixels[:, :depth].transpose(1, 0, 2)),
+             lines(pixels[:, ::-1][:, :depth].transpose(1, 0, 2))]
     border = min(pixels.shape[:2]) > 4 and all(framed(lines) for lines in sides)
     return _grade(not border, rule), "a coloured border frames the photo" if border else "no border"
 
@@ -183,15 +185,18 @@ CHECKS = {"white_background": _white_background, "fill": _fill, "longest_side": 
 
 
 def check_compliance(image: Image.Image, preset: Preset | str, file_format: str | None = None,
-                     background: np.ndarray | None = None, icc_profile: bytes | None = None) -> list[RuleResult]:
-    """Check ``image`` against every rule of ``preset``; ``background`` is found if not given."""
+                     background: np.ndarray | None = None, icc_profile: bytes | None = None,
+                     pixels: np.ndarray | None = None) -> list[RuleResult]:
+    """Check ``image`` against every rule of ``preset``; ``background`` is found if not given. ``pixels`` is
+    ``image`` as an RGB uint8 array when the caller has one (it saves converting a large image again)."""
     preset = get_preset(preset) if isinstance(preset, str) else preset
+    pixels = as_pixels(image) if pixels is None else pixels
     if background is None:
-        background = find_background(image)
+        background = find_background(pixels)
     results = []
     for rule in preset.rules:
         status, measured = CHECKS[rule.check](rule, image=image, background=background, file_format=file_format,
-                                              icc_profile=icc_profile)
+                                              icc_profile=icc_profile, pixels=pixels)
         results.append(RuleResult(rule.check.replace("_", " "), status, measured, rule.source))
     return results
 

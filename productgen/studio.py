@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from PIL import Image
 
-from .background import add_contact_shadow, cutout, find_background, frame_product
-from .enhance import EnhanceSettings, apply_enhancements, choose_settings
+from .background import add_contact_shadow, cutout, find_background, frame_product, product_box
+from .enhance import EnhanceSettings, apply_enhancements, choose_settings, measure_gains
 from .imageio import ImageError, as_pixels, open_image
 from .marketplaces import RuleResult, check_compliance, get_preset, verdict
 
@@ -89,10 +90,20 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
     background = find_background(pixels, refine=recipe.refine_edges)
     settings = choose_settings(pixels, background) if recipe.auto else recipe.enhance
-    image = apply_enhancements(pixels, settings, background)
     warnings = []
-    if not (~background).any():
+    box = product_box(background)
+    if box is None:
         warnings.append("no product found: the photo looks like plain background")
+        gains = None
+    else:
+        # only the product's box reaches the canvas, so only it is enhanced (with a margin for the sharpening
+        # kernel); white balance is measured on the whole photo first
+        gains = measure_gains(pixels, settings, background)
+        margin = 2 + (math.ceil(3 * settings.sharpen_radius) if settings.sharpen_amount else 0)
+        rows = slice(max(0, box[1] - margin), min(pixels.shape[0], box[3] + margin))
+        columns = slice(max(0, box[0] - margin), min(pixels.shape[1], box[2] + margin))
+        pixels, background = pixels[rows, columns], background[rows, columns]
+    image = apply_enhancements(pixels, settings, background, gains=gains)
     # framing trims to the product and whitens the background it keeps (when asked): no separate pass
     framed = frame_product(image, background, recipe.canvas or preset.canvas, recipe.fill or preset.fill,
                            whiten=recipe.clean_background)
@@ -100,10 +111,11 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     warnings += framed.warnings
     if recipe.shadow and not recipe.transparent:
         image = add_contact_shadow(image, background, recipe.shadow)
-    image = Image.fromarray(image)
+    pixels = image
+    image = Image.fromarray(pixels)
     # the verdict re-detects the background on the result, as a marketplace would see it, rather than
     # trusting the mask the pipeline painted white
-    report = check_compliance(image, preset, recipe.output_format, None, icc_profile)
+    report = check_compliance(image, preset, recipe.output_format, None, icc_profile, pixels=pixels)
     if recipe.transparent:
         image = cutout(image, background)
     return Processed(image, settings, report, warnings)
