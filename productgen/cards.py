@@ -11,8 +11,12 @@ CATALOGUE_SOURCE = ('"Fashion Product Images (Small)" by Param Aggarwal (Kaggle)
 
 def generator_card(model_dir: str | Path, quality: str = "", data_source: str = CATALOGUE_SOURCE,
                    notes: str = "") -> Path:
-    """Write ``README.md`` for a generator folder from its ``config.json`` and a quality section."""
+    """Write ``README.md`` for a generator folder from its ``config.json`` and a quality section.
+
+    Without ``notes``, the ``## Notes`` section of the card already there (human-written history) is kept."""
     model_dir = Path(model_dir)
+    if not notes:
+        notes = existing_notes(model_dir / "README.md")
     config = read_json(model_dir / "config.json")
     training, architecture = config.get("training", {}), config.get("architecture", {})
     hours = training.get("seconds", 0) / 3600
@@ -36,6 +40,17 @@ def generator_card(model_dir: str | Path, quality: str = "", data_source: str = 
     text = "\n".join(lines)
     atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
     return model_dir / "README.md"
+
+
+def existing_notes(card: Path) -> str:
+    """The text under ``## Notes`` in a card (up to the next ``## `` heading), or ""."""
+    if not card.is_file():
+        return ""
+    text = card.read_text()
+    if "\n## Notes\n" not in text:
+        return ""
+    notes = text.split("\n## Notes\n", 1)[1]
+    return notes.split("\n## ", 1)[0].strip()
 
 
 def classifier_card(model_dir: str | Path, extra: str = "") -> Path:

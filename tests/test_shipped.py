@@ -36,3 +36,23 @@ def test_an_image_is_reproduced_from_its_metadata(tmp_path):
     again = load_generator(DEFAULT).sample(meta["category"], n=int(meta["index"]) + 1, seed=int(meta["seed"]),
                                            truncation=float(meta["variety"]))[int(meta["index"])]
     assert again.tobytes() == image.tobytes()
+
+
+def test_rewriting_a_card_keeps_its_notes_and_replaces_the_quality(tmp_path):
+    from productgen.cards import generator_card
+
+    (tmp_path / "config.json").write_text(json.dumps({"architecture": {"categories": ["Watches"]},
+                                                      "training": {"step": 7, "command": "python -m productgen"}}))
+    generator_card(tmp_path, "FID 30", notes="Trained in two runs.\n\nSecond paragraph.")
+    card = generator_card(tmp_path, "FID 20")
+    text = card.read_text()
+    assert "FID 20" in text and "FID 30" not in text
+    assert text.count("## Notes") == 1 and "Trained in two runs.\n\nSecond paragraph." in text
+    assert "- Steps: 7;" in text
+
+
+def test_shipped_cards_say_where_data_came_from_and_how_good_the_model_is():
+    for name in ("default", "classifier"):
+        card = (REPO / "weights" / name / "README.md").read_text()
+        assert "Param Aggarwal" in card and "python -m productgen" in card
+    assert "class-consistency" in (REPO / "weights" / "default" / "README.md").read_text()
