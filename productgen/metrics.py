@@ -3,7 +3,8 @@
 * FID and KID: distance between the feature distributions of samples and real photos.
 * precision / recall (Kynkäänniemi et al. 2019): share of samples inside the real
   photos' k-NN manifold, and of real photos inside the samples'.
-* class-consistency: share of samples of category c that the classifier calls c.
+* class-consistency: share of samples of category c that the classifier calls c. The same share on the
+  held-out photos is reported beside it: how well the classifier itself tells that category apart.
 * variety: mean pairwise feature distance among a category's samples over the
   same among its real photos (1 = as varied as the photos; near 0 = collapse).
 """
@@ -74,17 +75,21 @@ class QualityReport:
     per_category: dict
     samples: int
     real_images: int
+    photo_consistency: float | None = None  # the same measure on the real photos: the classifier's own ceiling
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def table(self) -> str:
         consistency = "n/a" if self.class_consistency is None else f"{self.class_consistency:.3f}"
+        if self.class_consistency is not None and self.photo_consistency is not None:
+            consistency += f" (held-out photos: {self.photo_consistency:.3f})"
         lines = [f"FID {self.fid:.2f} | KID x1000 {self.kid * 1000:.2f} | precision {self.precision:.3f} | "
                  f"recall {self.recall:.3f} | class-consistency {consistency} | variety {self.variety:.3f} "
                  f"({self.samples} samples vs {self.real_images} photos)"]
         for name, values in self.per_category.items():
-            lines.append(f"  {name:<14} " + "  ".join(f"{key} {value:.3f}" for key, value in values.items()))
+            lines.append(f"  {name:<14} " + "  ".join(f"{key.replace('_', ' ')} {value:.3f}"
+                                                      for key, value in values.items()))
         return "\n".join(lines)
 
 
@@ -110,6 +115,7 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
     fake_features = fake["features"].numpy().astype(np.float64)
     real_features = real["features"].numpy().astype(np.float64)
     called = fake["category"][:, columns].argmax(1)
+    real_called = real["category"][:, columns].argmax(1)
     groups = fake_labels if fake_labels is not None else called
     per_category, varieties = {}, []
     for index, name in enumerate(categories):
@@ -118,6 +124,8 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
         values = {"variety": variety}
         if fake_labels is not None:
             values["consistency"] = float((called[fake_labels == index] == index).float().mean())
+            if (real_labels == index).any():  # how often the classifier gets real photos of it right
+                values["photo_consistency"] = float((real_called[real_labels == index] == index).float().mean())
         per_category[name] = values
         if not np.isnan(variety):
             varieties.append(variety)
@@ -125,7 +133,8 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
     consistency = float((called == fake_labels).float().mean()) if fake_labels is not None else None
     return QualityReport(frechet_distance(real_features, fake_features), kernel_distance(real_features, fake_features),
                          precision, recall, consistency, float(np.mean(varieties)) if varieties else float("nan"),
-                         per_category, len(fake_images), len(real_images))
+                         per_category, len(fake_images), len(real_images),
+                         float((real_called == real_labels).float().mean()) if fake_labels is not None else None)
 
 
 def evaluate_generator(generator: ProductGenerator, classifier: ProductClassifier, real_images: torch.Tensor,

@@ -1,0 +1,27 @@
+import numpy as np
+import torch
+
+from productgen.classifier import load_classifier
+from productgen.metrics import evaluate_samples
+
+from .conftest import draw_product
+
+
+def _drawn(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    images = [np.asarray(draw_product("round" if i % 2 else "box", i, size=64)) for i in range(n)]
+    return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(), torch.arange(n) % 2
+
+
+def test_samples_identical_to_the_photos_score_like_the_photos_and_a_collapse_is_caught():
+    classifier = load_classifier("classifier")
+    photos, labels = _drawn(40)
+    same = evaluate_samples(classifier, photos, labels, photos, labels, ["Wallets", "Watches"])
+    assert abs(same.fid) < 1e-3 and same.precision == 1.0 and same.recall == 1.0
+    assert same.class_consistency == same.photo_consistency
+    for values in same.per_category.values():
+        assert abs(values["variety"] - 1.0) < 1e-6 and values["consistency"] == values["photo_consistency"]
+    one_wallet = photos[labels == 0][:1].repeat(40, 1, 1, 1)
+    collapsed = evaluate_samples(classifier, one_wallet, torch.zeros(40, dtype=torch.long), photos, labels,
+                                 ["Wallets", "Watches"])
+    assert collapsed.per_category["Wallets"]["variety"] < 0.05 and collapsed.fid > same.fid + 1
+    assert "held-out photos" in collapsed.table() and "photo consistency" in collapsed.table()
