@@ -170,11 +170,11 @@ def _no_border(rule, image, pixels, **_):
         uniform = np.abs(edge - edge.mean(0)).max() < 24 and edge.mean() < 235
         return uniform and any(np.abs(line.mean(0) - edge.mean(0)).sum() > 30 for line in lines[1:depth])
 
-    def lines(strip):  # the strip's lines from the outermost inwards, as int16
+    def inward(strip):  # the strip's lines from the outermost inwards, as int16
         return list(strip.astype(np.int16))
 
-    sides = [lines(pixels[:depth]), lines(pixels[::-1][:depth]), lines(pixels[:, :depth].transpose(1, 0, 2)),
-             lines(pixels[:, ::-1][:, :depth].transpose(1, 0, 2))]
+    sides = [inward(pixels[:depth]), inward(pixels[::-1][:depth]), inward(pixels[:, :depth].transpose(1, 0, 2)),
+             inward(pixels[:, ::-1][:, :depth].transpose(1, 0, 2))]
     border = min(pixels.shape[:2]) > 4 and all(framed(lines) for lines in sides)
     return _grade(not border, rule), "a coloured border frames the photo" if border else "no border"
 
