@@ -63,7 +63,7 @@ def command_train(args) -> None:
               resume=args.resume, seed=args.seed, threads=args.threads,
               widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
               command="python -m productgen " + " ".join(sys.argv[1:]), class_weight=args.class_weight,
-              callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
+              category_sampling=args.category_sampling, callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
 
 
 def command_finetune(args) -> None:
@@ -259,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--class-weight", type=float, default=0.5,
                        help="weight of the category loss for both networks: higher gives more recognisable "
                             "categories, less variety (default 0.5)")
+    train.add_argument("--category-sampling", choices=["sqrt", "uniform"], default="sqrt",
+                       help="how often each category is drawn: by the square root of its photo count (default) or "
+                            "equally often (helps small categories that come out unlike themselves)")
     train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
     train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
     train.set_defaults(run=command_train)

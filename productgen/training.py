@@ -28,6 +28,7 @@ from .sampling import recalibrate_batchnorm
 
 STATE_NAME = "train_state.pt"
 LOG_NAME = "train_log.jsonl"
+CATEGORY_SAMPLING = ("sqrt", "uniform")
 
 
 class TrainingError(RuntimeError):
@@ -41,6 +42,7 @@ class TrainOptions:
     lr_discriminator: float = 4e-4
     betas: tuple[float, float] = (0.0, 0.99)
     class_loss_weight: float = 0.5
+    category_sampling: str = "sqrt"  # how often each category is drawn: "sqrt" of its photo count, or "uniform"
     ema_beta: float = 0.999
     ada_target: float = 0.6
     ada_images_to_full: int = 100_000
@@ -63,6 +65,8 @@ class TrainOptions:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive, got {value}")
+        if self.category_sampling not in CATEGORY_SAMPLING:
+            raise ValueError(f"category_sampling must be one of {CATEGORY_SAMPLING}, got {self.category_sampling!r}")
 
 
 @dataclass
@@ -160,8 +164,7 @@ class Trainer:
         self.ada = AdaptiveProbability(run.augment_probability, options.ada_target, options.ada_images_to_full)
         self._build_optimizers()
         self._by_category = [torch.nonzero(data.labels == c).flatten() for c in range(len(data.categories))]
-        counts = torch.tensor([len(i) for i in self._by_category], dtype=torch.float)
-        self._category_weights = counts.sqrt() / counts.sqrt().sum()
+        self._category_weights = category_weights([len(i) for i in self._by_category], options.category_sampling)
         self._generator = torch.Generator().manual_seed(options.seed + run.step + 1_000_003 * self.rank)
         self._autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda"
                           else nullcontext())
@@ -334,6 +337,15 @@ class Trainer:
             callbacks.checkpoint(run.step, self.out_dir)
 
 
+def category_weights(counts: list[int], sampling: str = "sqrt") -> torch.Tensor:
+    """How often each category is drawn for a batch. "sqrt" (of its photo count) shows the big categories
+    more often without starving the small ones; "uniform" shows every category equally often, which makes
+    the discriminator's category head (and so the generator) work as hard on a small category as a big one."""
+    counts = torch.tensor(counts, dtype=torch.float)
+    weights = counts.sqrt() if sampling == "sqrt" else (counts > 0).float()
+    return weights / weights.sum()
+
+
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 
@@ -379,12 +391,13 @@ def set_threads(threads: int | None) -> None:
 def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = None, kimg: float | None = None,
               steps: int | None = None, resume: bool = False, seed: int = 0, threads: int | None = None,
               widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "",
-              class_weight: float = 0.5, callbacks: Callbacks | None = None,
+              class_weight: float = 0.5, category_sampling: str = "sqrt", callbacks: Callbacks | None = None,
               device: torch.device | None = None) -> TrainingRun:
     """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar.
 
     ``class_weight`` weighs the auxiliary category loss for both networks: higher makes each category more
-    recognisable, at some cost in variety."""
+    recognisable, at some cost in variety. ``category_sampling`` is "sqrt" or "uniform" (see
+    :func:`category_weights`)."""
     from tqdm import tqdm
 
     set_threads(threads)
@@ -399,9 +412,10 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
         config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1])
         run, info = TrainingRun.fresh(config), {}
     optimizer_state = info.pop("optimizer_state", None)
-    info.update(command=command, data=data.summary(), class_loss_weight=class_weight)
+    info.update(command=command, data=data.summary(), class_loss_weight=class_weight,
+                category_sampling=category_sampling)
     options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes,
-                           class_loss_weight=class_weight)
+                           class_loss_weight=class_weight, category_sampling=category_sampling)
     trainer = Trainer(run, data, out_dir, options, device, info)
     if optimizer_state:
         trainer.load_optimizer_state(optimizer_state)

@@ -9,7 +9,16 @@ import torch
 
 from productgen.data import load_product_images
 from productgen.sampling import load_generator
-from productgen.training import Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, load_run, train_gan
+from productgen.training import (
+    Callbacks,
+    Trainer,
+    TrainingError,
+    TrainingRun,
+    TrainOptions,
+    category_weights,
+    load_run,
+    train_gan,
+)
 
 from .conftest import REPO
 from .test_models import tiny_config
@@ -58,6 +67,24 @@ def test_resume_continues_the_step_count(data, tmp_path):
     assert load_run(tmp_path)[0].step == 4
     with pytest.raises(TrainingError, match="--resume"):
         train_gan(data, tmp_path, steps=6, resume=False, threads=1)
+
+
+def test_category_sampling_sqrt_or_uniform(image_folder, tmp_path):
+    assert torch.allclose(category_weights([100, 25, 0], "sqrt"), torch.tensor([10 / 15, 5 / 15, 0]))
+    assert torch.allclose(category_weights([100, 25, 0], "uniform"), torch.tensor([0.5, 0.5, 0]))
+    with pytest.raises(ValueError, match="category_sampling"):
+        TrainOptions(steps=1, category_sampling="balanced")
+    for extra in sorted((image_folder / "box").iterdir())[:4]:
+        extra.unlink()  # 6 round, 2 box: drawn 63/37 by the square root, 50/50 uniformly
+    data = load_product_images(image_folder, size=64, min_per_category=2)
+    out = tmp_path / "model"
+    run = train_gan(data, out, steps=1, threads=1, widths=(8, 8), class_weight=1.0, category_sampling="uniform")
+    trainer = Trainer(run, data, out, TrainOptions(steps=1, batch_size=64, category_sampling="uniform"),
+                      torch.device("cpu"))
+    drawn = torch.cat([trainer._batch()[1] for _ in range(40)])
+    assert abs(drawn.float().mean().item() - 0.5) < 0.07
+    info = load_generator(out).info
+    assert info["category_sampling"] == "uniform" and info["class_loss_weight"] == 1.0
 
 
 def test_resume_from_shipped_files_without_train_state(data, tmp_path):
