@@ -5,8 +5,10 @@ Each action has a stable ``api_name`` for ``gradio_client``.
 """
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -22,11 +24,81 @@ USER_ERRORS = (ValueError, FileNotFoundError)
 DEFAULT_MODEL = "default"
 
 
-def work_folder(prefix: str) -> Path:
-    """A fresh folder for one request's output files, under Gradio's temp folder."""
-    root = Path(os.environ.get("GRADIO_TEMP_DIR", tempfile.gettempdir())) / "productgen"
+WORK_MAX_AGE_S = 3600  # a visitor's output files are deleted this long after they were made (or at tab close)
+_last_sweep = [0.0]
+
+
+def work_root() -> Path:
+    return Path(os.environ.get("GRADIO_TEMP_DIR", tempfile.gettempdir())) / "productgen"
+
+
+def session_folder(request: gr.Request | None) -> Path:
+    import hashlib
+
+    session = getattr(request, "session_hash", None) or "local"
+    return work_root() / hashlib.sha256(session.encode()).hexdigest()[:16]
+
+
+def work_folder(prefix: str, request: gr.Request | None = None) -> Path:
+    """A fresh folder for one request's files, in the visitor's session folder (deleted when the tab closes,
+    and by age)."""
+    sweep_old_work()
+    root = session_folder(request)
     root.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+
+
+def sweep_old_work(max_age_s: float = WORK_MAX_AGE_S) -> None:
+    """Delete work folders older than ``max_age_s`` (at most once a minute)."""
+    import shutil
+    import time
+
+    if time.time() - _last_sweep[0] < 60:
+        return
+    _last_sweep[0] = time.time()
+    if not work_root().is_dir():
+        return
+    for session in work_root().iterdir():
+        for folder in list(session.iterdir()) if session.is_dir() else []:
+            try:
+                if time.time() - folder.stat().st_mtime > max_age_s:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
+                continue
+        try:
+            session.rmdir()  # only if empty
+        except OSError:
+            pass
+
+
+def end_session(request: gr.Request):
+    """The tab was closed: its files are no longer needed (Gradio keeps its own copies of what it showed)."""
+    import shutil
+
+    shutil.rmtree(session_folder(request), ignore_errors=True)
+
+
+def whole(value, name: str, low: int, high: int) -> int:
+    """A widget's value as a whole number in ``low..high``, or a message naming the field."""
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{name}: enter a whole number from {low} to {high}.", print_exception=False) from None
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+        raise gr.Error(f"{name}: enter a whole number from {low} to {high} (got {value}).", print_exception=False)
+    return int(number)
+
+
+def fraction(value, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{name}: enter a number from 0 to 1.", print_exception=False) from None
+    if not 0.0 <= number <= 1.0:  # also refuses NaN
+        raise gr.Error(f"{name}: enter a number from 0 to 1 (got {value}).", print_exception=False)
+    return number
 
 
 def as_user_error(error: Exception) -> gr.Error:
@@ -43,7 +115,11 @@ def model_names() -> list[str]:
 def known_model(model: str) -> str:
     """``model`` if it is one of the app's models (never an arbitrary server path from the API)."""
     if model not in model_names():
-        raise gr.Error(f"Unknown model {model!r}; choose one of: {', '.join(model_names())}.")
+        broken = weights.broken_models()
+        if model in broken:
+            raise gr.Error(f"The model {model!r} cannot be used: {broken[model]}.", print_exception=False)
+        names = ", ".join(model_names()) or f"none (no model folders found in {weights.WEIGHTS_DIR})"
+        raise gr.Error(f"Unknown model {model!r}; choose one of: {names}.", print_exception=False)
     return model
 
 
@@ -54,6 +130,18 @@ def categories_of(model: str) -> list[str]:
         return []
 
 
+def broken_note() -> str:
+    broken = weights.broken_models()
+    return "".join(f"\n\n⚠️ Model `{name}` cannot be used: {reason}." for name, reason in broken.items())
+
+
+def refresh_models(current: str | None):
+    """Every model now on disk (a fine-tune by any visitor appears here), keeping the current choice."""
+    names = model_names()
+    value = current if current in names else (names[0] if names else None)
+    return gr.update(choices=names, value=value), gr.update(choices=names), broken_note()
+
+
 def on_model_change(model: str):
     choices = categories_of(model)
     return gr.update(choices=choices, value=choices[0] if choices else None), \
@@ -61,34 +149,38 @@ def on_model_change(model: str):
         gr.update(choices=choices, value=choices[-1] if choices else None)
 
 
-def generate(model: str, category: str, count: float, seed: float, variety: float, size: str):
+def generate(model: str, category: str, count: float, seed: float, variety: float, size: str,
+             request: gr.Request = None):
     """Generate ``count`` images; returns (gallery items, ZIP path, status text)."""
     from productgen import sampling
 
+    count, seed = whole(count, "How many", 1, 64), whole(seed, "Seed", 0, 2**31 - 1)
+    variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
     try:
         generator = sampling.cached_generator(known_model(model))
-        images = generator.sample(category, int(count), int(seed), float(variety), int(size))
+        images = generator.sample(category, count, seed, variety, size)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
-    paths, archive = sampling.save_samples(images, work_folder("generate-"), f"{category}_seed{int(seed)}")
-    captions = [f"{category} · seed {int(seed)} · #{i + 1}" for i in range(len(paths))]
-    status = f"{len(paths)} × {category}, seed {int(seed)}, variety {variety:.2f}, {size} px (AI-generated, " \
+    paths, archive = sampling.save_samples(images, work_folder("generate-", request), f"{category}_seed{seed}")
+    captions = [f"{category} · seed {seed} · #{i + 1}" for i in range(len(paths))]
+    status = f"{len(paths)} × {category}, seed {seed}, variety {variety:.2f}, {size} px (AI-generated, " \
              "marked in each PNG)"
     return list(zip([str(p) for p in paths], captions)), str(archive), status
 
 
 def interpolate(model: str, category_a: str, category_b: str, seed_a: float, seed_b: float, frames: float,
-                variety: float):
+                variety: float, request: gr.Request = None):
     """An animated GIF morphing from (seed A, category A) to (seed B, category B)."""
     from productgen import sampling
 
+    seeds = whole(seed_a, "From seed", 0, 2**31 - 1), whole(seed_b, "To seed", 0, 2**31 - 1)
+    frames, variety = whole(frames, "Frames", 2, 48), fraction(variety, "Variety")
     try:
         generator = sampling.cached_generator(known_model(model))
-        images = generator.interpolate((int(seed_a), int(seed_b)), (category_a, category_b), int(frames),
-                                       float(variety), size=256)
+        images = generator.interpolate(seeds, (category_a, category_b), frames, variety, size=256)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
-    return str(sampling.save_animation(images, work_folder("interpolate-") / "interpolation.gif"))
+    return str(sampling.save_animation(images, work_folder("interpolate-", request) / "interpolation.gif"))
 
 
 def remember_selection(gallery, event: gr.SelectData):
@@ -107,7 +199,10 @@ def build_generate_tab():
     first = DEFAULT_MODEL if DEFAULT_MODEL in models else (models[0] if models else None)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            model = gr.Dropdown(models, value=first, label="Model", allow_custom_value=True)
+            with gr.Row(equal_height=True):
+                model = gr.Dropdown(models, value=first, label="Model", allow_custom_value=True, scale=4)
+                refresh = gr.Button("↻ Refresh", size="sm", scale=1, min_width=80)
+            models_note = gr.Markdown(broken_note())
             choices = categories_of(first) if first else []
             # custom values: the API may name a category of another model; the core checks it
             category = gr.Dropdown(choices, value=choices[0] if choices else None, label="Category",
@@ -137,7 +232,8 @@ def build_generate_tab():
             frames = gr.Slider(4, 48, value=16, step=1, label="Frames")
         morph = gr.Button("Interpolate")
         animation = gr.Image(label="Interpolation", type="filepath", format="gif", interactive=False)
-    return dict(model=model, category=category, count=count, seed=seed, variety=variety, size=size, go=go,
+    return dict(model=model, refresh=refresh, models_note=models_note, category=category, count=count,
+                seed=seed, variety=variety, size=size, go=go,
                 new_seed=new_seed, gallery=gallery, status=status, archive=archive, selected=selected, send=send,
                 category_a=category_a, category_b=category_b, seed_a=seed_a, seed_b=seed_b, frames=frames,
                 morph=morph, animation=animation)
@@ -162,31 +258,46 @@ CONTROL_NAMES = ["white_balance", "levels_clip", "exposure", "gamma", "brightnes
                  "sharpen_amount", "sharpen_radius", "sharpen_threshold", "denoise"]
 
 
-def uploaded_photos(files) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Image files from an upload (files and ZIPs), and what was skipped with why."""
-    paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
-    collected = collect_uploads(paths, work_folder("upload-"))
-    return collected.files, collected.skipped
+@contextmanager
+def unpacked(files, request: gr.Request | None):
+    """The image files of an upload (files and ZIPs, each ZIP unpacked once), and what was skipped with why;
+    the unpacked copies are deleted when the request is done."""
+    import shutil
 
-
-def on_upload(files):
+    folder = work_folder("upload-", request)
     try:
-        photos, skipped = uploaded_photos(files)
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
+        collected = collect_uploads(paths, folder)
+        yield collected.files, collected.skipped
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def on_upload(files, request: gr.Request = None):
+    try:
+        with unpacked(files, request) as (photos, skipped):
+            names = [p.name for p in photos]
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     for name, reason in skipped:
         gr.Warning(f"{name} skipped: {reason}")
-    names = [p.name for p in photos]
+    if files and not names:
+        gr.Warning("No photos found in this upload: use JPEG, PNG or WebP files, or a ZIP of them.")
     return gr.update(choices=names, value=names[0] if names else None)
 
 
-def pick_photo(files, name: str | None) -> str:
+def pick_photo(photos: list[Path], name: str | None) -> Path:
     """The uploaded photo called ``name`` (the first one if no name or no match). Only files of this request
     are ever chosen: the name never reaches the file system."""
-    photos, _ = uploaded_photos(files)
     if not photos:
         raise ValueError("upload a photo first (JPEG, PNG, WebP, or a ZIP of them)")
-    return str(next((p for p in photos if p.name == name), photos[0]))
+    return next((p for p in photos if p.name == name), photos[0])
+
+
+def read_recipe(recipe_json) -> Recipe:
+    if recipe_json is not None and not isinstance(recipe_json, str):
+        raise ValueError("the recipe must be JSON text (as the Enhance tab shows it), or empty for the defaults")
+    return Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
 
 
 def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_format, quality, transparent, *controls):
@@ -200,25 +311,29 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
     return recipe.to_json()
 
 
-def enhance_photo(files, name: str | None, recipe_json: str):
+def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request = None):
     """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
     settings used)."""
     from productgen import studio
 
     try:
-        photo = pick_photo(files, name)
-        recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
-        original, icc = studio.read_photo(photo)
+        recipe = read_recipe(recipe_json)
+        with unpacked(files, request) as (photos, _):
+            photo = pick_photo(photos, name)
+            original, icc = studio.read_photo(photo)
         result = studio.process_image(original, recipe, icc)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
-    out = studio.save_result(result.image, work_folder("enhance-") / studio.output_name(photo, recipe), recipe)
+    out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
+                             recipe)
     pair = studio.side_by_side(original, result.image)
-    verdict = {"pass": "✅ Passes", "warn": "⚠️ Passes with warnings", "fail": "❌ Fails"}[result.verdict]
+    verdict = {"pass": "✅ Passes", "warn": "⚠️ Check before uploading: passes with warnings",
+               "fail": "❌ Fails"}[result.verdict]
     preset = PRESETS[recipe.preset].name
     text = f"**{verdict} the {preset} rules.**" + "".join(f"\n- {w}" for w in result.warnings)
     rows = [r.row() for r in result.report]
-    return pair, rows, text, str(out), json_settings(result.settings)
+    kept = studio.mask_overlay(original, result.segmentation)
+    return pair, rows, text, str(out), json_settings(result.settings), kept
 
 
 def json_settings(settings: EnhanceSettings) -> str:
@@ -227,16 +342,16 @@ def json_settings(settings: EnhanceSettings) -> str:
     return json.dumps(settings.to_dict(), indent=2)
 
 
-def auto_controls(files, name: str | None, recipe_json: str):
+def auto_controls(files, name: str | None, recipe_json: str, request: gr.Request = None):
     """Settings that Auto picks for the chosen photo, as slider values, plus the recipe with auto on."""
     from productgen import studio
-    from productgen.background import find_background
-    from productgen.enhance import choose_settings
+    from productgen.background import segment
 
     try:
-        image, _ = studio.read_photo(pick_photo(files, name))
-        settings = choose_settings(image, find_background(image))
-        recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
+        recipe = read_recipe(recipe_json)
+        with unpacked(files, request) as (photos, _):
+            image, _ = studio.read_photo(pick_photo(photos, name))
+        settings = studio.settings_for(image, segment(image, refine=recipe.refine_edges))
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     recipe.auto = True
@@ -244,20 +359,27 @@ def auto_controls(files, name: str | None, recipe_json: str):
     return [True] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
 
 
-def enhance_batch(files, recipe_json: str, progress=gr.Progress()):
-    """Every uploaded photo through the recipe: (ZIP of results + report.csv, report rows, status)."""
+def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=gr.Progress()):
+    """Every uploaded photo through the recipe; streams (ZIP of results + report.csv, report rows, status).
+    A generator, so the work stops when the visitor goes away or presses Stop."""
     from productgen import studio
 
     try:
-        photos, skipped = uploaded_photos(files)
-        recipe = Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
+        recipe = read_recipe(recipe_json)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
-    if not photos:
-        raise gr.Error("No photos to process: upload JPEG/PNG/WebP files or a ZIP of them.")
-    folder = work_folder("batch-")
-    rows = studio.process_files(photos, recipe, folder / "out",
-                                progress=lambda i, n, name: progress((i, n), desc=f"{name}", unit="photos"))
+    folder = work_folder("batch-", request)
+    rows, used = [], set()
+    try:
+        with unpacked(files, request) as (photos, skipped):
+            if not photos:
+                raise ValueError("no photos to process: upload JPEG/PNG/WebP files or a ZIP of them")
+            for number, photo in enumerate(photos):
+                progress((number, len(photos)), desc=photo.name, unit="photos")
+                rows.append(studio.process_one(photo, recipe, folder / "out", used))
+                yield None, [], f"{number + 1} of {len(photos)} photos done..."
+    except USER_ERRORS as error:
+        raise as_user_error(error) from error
     rows += [studio.BatchRow(name, verdict="error", reason=reason) for name, reason in skipped]
     report = studio.write_report(rows, folder / "out" / "report.csv")
     outputs = [folder / "out" / row.output for row in rows if row.output] + [report]
@@ -266,15 +388,15 @@ def enhance_batch(files, recipe_json: str, progress=gr.Progress()):
     failed = sum(r.verdict == "error" for r in rows)
     status = f"{len(rows) - failed} of {len(rows)} photos processed"
     status += f"; {failed} failed (see table)" if failed else ""
-    return str(archive), table, status
+    yield str(archive), table, status
 
 
-def save_recipe(recipe_json: str):
+def save_recipe(recipe_json: str, request: gr.Request = None):
     try:
-        Recipe.from_json(recipe_json)
+        read_recipe(recipe_json)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
-    path = work_folder("recipe-") / "recipe.json"
+    path = work_folder("recipe-", request) / "recipe.json"
     path.write_text(recipe_json)
     return str(path)
 
@@ -337,6 +459,8 @@ def build_enhance_tab():
         with gr.Column(scale=2):
             w["slider"] = gr.ImageSlider(label="Before / after", type="pil", format="png", interactive=False)
             w["verdict"] = gr.Markdown()
+            w["mask"] = gr.Image(label="What is kept (the background is tinted red)", type="pil", format="jpeg",
+                                 interactive=False, height=320)
             w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label="Compliance",
                                        wrap=True, interactive=False)
             w["download"] = gr.File(label="Download this photo", interactive=False)
@@ -361,7 +485,7 @@ def wire_enhance(w: dict):
         widget.input(lambda: False, None, w["auto"], api_visibility="private")
     w["preset"].input(lambda key: PRESETS[key].fill, w["preset"], w["fill"], api_visibility="private")
     w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private")
-    outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"]]
+    outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"], w["mask"]]
     w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
         enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="cpu")
     w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
@@ -387,21 +511,21 @@ def swatches_html(colours) -> str:
     return f'<div class="swatches">{chips}</div>'
 
 
-def recognise_photos(files, progress=gr.Progress()):
+def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
     """Recognise uploaded photos: (top-3 of the first, its swatches, title, alt text, tags, table, CSV)."""
     from productgen.recognise import recognise_files, write_csv
 
     try:
-        photos, skipped = uploaded_photos(files)
-        if not photos:
-            raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
-        results = recognise_files(photos, cached_classifier(),
-                                  progress=lambda done, total: progress((done, total), unit="photos"))
+        with unpacked(files, request) as (photos, skipped):
+            if not photos:
+                raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
+            results = recognise_files(photos, cached_classifier(),
+                                      progress=lambda done, total: progress((done, total), unit="photos"))
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     for name, reason in skipped:
         gr.Warning(f"{name} skipped: {reason}")
-    folder = work_folder("recognise-")
+    folder = work_folder("recognise-", request)
     csv_path = write_csv(results, folder / "tags.csv")
     table = [[r.file, r.result.category, f"{r.result.categories[0][1]:.2f}",
               ", ".join(c.name for c in r.result.colours), r.result.alt_text] if r.result
@@ -463,17 +587,23 @@ def on_cpu_space() -> bool:
 
 
 SPACE_CPU_MINUTES = 5.0
-_jobs: dict[str, object] = {}  # the server's one running fine-tune, by the session that started it
 
 
-def finetune_photos(files, category: str):
+def finetune_limit() -> float:
+    """The wall-clock limit of one fine-tune here: 5 minutes on a Space without a GPU, else the core's."""
+    from productgen.finetune import MAX_MINUTES
+
+    return min(MAX_MINUTES, SPACE_CPU_MINUTES) if on_cpu_space() else MAX_MINUTES
+
+
+def finetune_photos(files, category: str, workdir: Path):
     """Uploaded photos (files or ZIP) as training data: ZIP sub-folders name categories, else ``category``."""
     import shutil
 
     from productgen.data import load_product_images
 
     paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
-    collected = collect_uploads(paths, work_folder("upload-"))
+    collected = collect_uploads(paths, workdir / "unpacked")
     for name, reason in collected.skipped:
         gr.Warning(f"{name} skipped: {reason}")
     if not collected.files:
@@ -481,47 +611,76 @@ def finetune_photos(files, category: str):
     typed = (category or "").strip()
     if not typed and None in collected.categories:
         raise ValueError("name the category of your photos (e.g. 'Mugs'), or upload a ZIP with one folder each")
-    folder = work_folder("finetune-data-")
+    folder = workdir / "photos"
     for index, (path, folder_name) in enumerate(zip(collected.files, collected.categories)):
         target = folder / safe_name(typed or folder_name) / f"{index:04d}{path.suffix.lower()}"
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     return load_product_images(folder, min_per_category=4)
 
 
-def start_finetune(files, category, base, budget_kind, budget, name, resume, request: gr.Request):
-    """Stream a fine-tune: yields (preview grid, loss table, status, Generate's model list)."""
+def ensure_owner_key(stored: str | None):
+    """This browser's secret key (kept in its local storage): it owns the models it fine-tunes and is the only
+    one that can continue or stop them."""
+    import secrets
+
+    key = stored if isinstance(stored, str) and len(stored) >= 16 else secrets.token_urlsafe(24)
+    return key, key
+
+
+def finetune_target(name: str, resume: bool, owner_key: str) -> Path:
+    """The folder a fine-tune writes: a new, free name, or (continuing) a model this browser made."""
+    if not resume:
+        return weights.user_models_dir() / weights.check_new_model_name(name)
+    folder = weights.user_models_dir() / (name or "").strip()
+    if not weights.NAME_PATTERN.match((name or "").strip()) or not folder.is_dir():
+        raise ValueError(f"there is no model of yours called {name!r} to continue; untick 'Continue' to make one")
+    if not weights.is_owner(folder, owner_key):
+        raise ValueError(f"the model {name!r} was not made in this browser, so it cannot be continued here; "
+                         "untick 'Continue' and give your model a new name")
+    return folder
+
+
+def start_finetune(files, category, base, budget_kind, budget, name, resume, owner_key, request: gr.Request):
+    """Stream a fine-tune: yields (preview grid, loss table, status, Generate's model list, owner key)."""
+    import shutil
+
     import pandas as pd
 
-    from productgen.finetune import FinetuneJob
+    from productgen.finetune import FinetuneJob, check_budget
 
-    budget = float(budget or 0)
-    if budget <= 0:
-        raise gr.Error("Set a budget above 0 (minutes or steps).")
-    if on_cpu_space() and budget_kind == "minutes":
-        budget = min(budget, SPACE_CPU_MINUTES)
-    clean = "".join(c if c.isalnum() or c in "-_" else "-" for c in (name or "").strip()).strip("-")
-    if not clean:
-        raise gr.Error("Give your model a name (letters, digits, - or _).")
-    known_model(base)
+    owner_key, _ = ensure_owner_key(owner_key)
+    workdir = work_folder("finetune-", request)
     try:
-        data = finetune_photos(files, category)
-        minutes, steps = (budget, None) if budget_kind == "minutes" else (None, int(budget))
-        job = FinetuneJob(base, data, weights.user_models_dir() / clean, minutes, steps, resume=bool(resume),
-                          classifier=cached_classifier())
+        minutes, steps = check_budget(budget_kind, budget, finetune_limit())
+        known_model(base)
+        target = finetune_target(name, bool(resume), owner_key)
+        data = finetune_photos(files, category, workdir)  # decoded into memory: the files can go
+        shutil.rmtree(workdir, ignore_errors=True)
+        job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
+                          owner=weights.owner_hash(owner_key), max_minutes=finetune_limit())
         job.start()
-    except USER_ERRORS + (RuntimeError,) as error:
+    except USER_ERRORS as error:
         raise as_user_error(error) from error
-    _jobs[request.session_hash if request else "local"] = job
+    _running["job"] = job
     started = __import__("time").monotonic()
-    yield None, pd.DataFrame(columns=["step", "loss", "series"]), f"Training on {data.summary()}...", gr.update()
-    while not job.finished.wait(1.5):
-        yield job_view(job, started)
+    try:
+        yield (None, pd.DataFrame(columns=["step", "loss", "series"]), f"Training on {data.summary()}...",
+               gr.update(), owner_key)
+        while not job.finished.wait(1.5):
+            yield (*job_view(job, started), owner_key)
+    finally:  # the visitor went away (Gradio closes the stream): stop, keeping the last checkpoint
+        if not job.finished.is_set():
+            job.stop()
     final = job_view(job, started)
     if job.error:
         raise gr.Error(f"Fine-tuning stopped: {job.error}")
-    status = f"**Model `{clean}` is ready in Generate.** {job.quality}"
-    yield final[0], final[1], status, gr.update(choices=model_names(), value=clean)
+    limit = f" It stopped at this app's {job.max_minutes:g}-minute limit." if job.hit_limit else ""
+    status = f"**Model `{target.name}` is ready in Generate.**{limit} {job.quality}"
+    yield final[0], final[1], status, gr.update(choices=model_names(), value=target.name), owner_key
+
+
+_running: dict[str, object] = {}  # the server's one fine-tune (training takes every core); read-only to others
 
 
 def job_view(job, started):
@@ -538,10 +697,11 @@ def job_view(job, started):
     return preview, losses, text, gr.update()
 
 
-def stop_finetune(request: gr.Request):
-    job = _jobs.get(request.session_hash if request else "local")
-    if job is None or job.finished.is_set():
-        return "No fine-tune of yours is running."
+def stop_finetune(owner_key: str):
+    """Stop the running fine-tune, if this browser (its owner key) started it."""
+    job = _running.get("job")
+    if job is None or job.finished.is_set() or not owner_key or job.owner != weights.owner_hash(owner_key):
+        return gr.update() if job is not None and job.finished.is_set() else "No fine-tune of yours is running."
     job.stop()
     return "Stopping after this step; the checkpoint is kept..."
 
@@ -564,6 +724,8 @@ def build_finetune_tab():
                 w["budget"] = gr.Number(value=3, label="Budget")
             w["name"] = gr.Textbox(label="Name of your model", value="my-products")
             w["resume"] = gr.Checkbox(False, label="Continue this model's training (same photos; steps count on)")
+            w["owner_store"] = gr.BrowserState("", storage_key="productgen-owner")
+            w["owner_key"] = gr.Textbox("", visible=False)  # this browser's key: it owns what it fine-tunes
             with gr.Row():
                 w["start"] = gr.Button("Start fine-tuning", variant="primary")
                 w["stop"] = gr.Button("Stop", variant="stop")
@@ -577,16 +739,25 @@ def build_finetune_tab():
 
 def wire_finetune(w: dict, generate_model):
     w["start"].click(start_finetune, [w["files"], w["category"], w["base"], w["budget_kind"], w["budget"], w["name"],
-                                      w["resume"]],
-                     [w["preview"], w["plot"], w["status"], generate_model], api_name="finetune",
-                     concurrency_id="finetune", concurrency_limit=1)
-    w["stop"].click(stop_finetune, None, w["status"], api_name="stop_finetune")
+                                      w["resume"], w["owner_key"]],
+                     [w["preview"], w["plot"], w["status"], generate_model, w["owner_key"]], api_name="finetune",
+                     concurrency_id="finetune", concurrency_limit=1).then(
+        lambda key: key, w["owner_key"], w["owner_store"], api_visibility="private")
+    w["stop"].click(stop_finetune, w["owner_key"], w["status"], api_name="stop_finetune")
+
+
+def wire_model_lists(g: dict, f: dict, tabs):
+    """Models made by any visitor appear on a refresh click and whenever a tab is opened."""
+    outputs = [g["model"], f["base"], g["models_note"]]
+    g["refresh"].click(refresh_models, g["model"], outputs, api_visibility="private")
+    tabs.select(refresh_models, g["model"], outputs, api_visibility="private")
 
 
 # -- the app -----------------------------------------------------------------------------------------
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="productgen") as demo:
+    # Gradio's own copies of uploads and results are deleted after an hour, checked every 10 minutes
+    with gr.Blocks(title="productgen", delete_cache=(600, WORK_MAX_AGE_S)) as demo:
         gr.Markdown("# productgen\nProduct images for your shop: generate new ones, make your photos "
                     "marketplace-ready, tag them. Everything runs on this computer.")
         with gr.Tabs() as tabs:
@@ -602,6 +773,10 @@ def build_app() -> gr.Blocks:
         wire_enhance(enhance_widgets)
         wire_recognise(recognise_widgets)
         wire_finetune(finetune_widgets, generate_widgets["model"])
+        wire_model_lists(generate_widgets, finetune_widgets, tabs)
+        demo.load(ensure_owner_key, finetune_widgets["owner_store"],
+                  [finetune_widgets["owner_store"], finetune_widgets["owner_key"]], api_visibility="private")
+        demo.unload(end_session)
         generate_widgets["send"].click(send_to_enhance, generate_widgets["selected"],
                                        [enhance_widgets["files"], enhance_widgets["photo"], tabs],
                                        api_visibility="private")

@@ -17,8 +17,9 @@ from .imageio import is_image_name
 
 MAX_ENTRIES = 2000
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024  # unpacked, over every entry of every ZIP of one upload
 MAX_RATIO = 200  # uncompressed / compressed; photos barely compress, bombs compress ~1000x
+MAX_NAME_CHARS = 120  # file systems refuse names over 255 bytes; a long name is shortened, its suffix kept
 
 
 class ArchiveError(ValueError):
@@ -39,10 +40,14 @@ class Collected:
 
 
 def safe_name(name: str) -> str:
-    """A file name with no folder part and no characters a shell or file system would trip on."""
+    """A file name with no folder part, no characters a shell or file system would trip on, and at most
+    ``MAX_NAME_CHARS`` characters (the suffix is kept)."""
     base = PurePosixPath(name.replace("\\", "/")).name
-    cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    return cleaned or "file"
+    cleaned = re.sub(r"[^\w.\- ]", "_", base, flags=re.ASCII).strip(" .") or "file"
+    if len(cleaned) > MAX_NAME_CHARS:
+        suffix = PurePosixPath(cleaned).suffix[:10]
+        cleaned = cleaned[: MAX_NAME_CHARS - len(suffix)].rstrip(" .") + suffix
+    return cleaned
 
 
 def _entry_problem(info: zipfile.ZipInfo) -> str | None:
@@ -62,24 +67,40 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def extract_zip(archive: str | Path, destination: str | Path, collected: Collected) -> None:
-    """Unpack the image entries of ``archive`` into ``destination`` (flat, renamed if needed).
+def check_archive(name: str, entries: list[zipfile.ZipInfo], budget: int) -> int:
+    """Refuse a whole archive whose entries together unpack to more than ``budget`` bytes or compress like a
+    bomb (counted over all entries, small ones too); returns its unpacked size."""
+    if len(entries) > MAX_ENTRIES:
+        raise ArchiveError(f"{name} has {len(entries)} files; the limit is {MAX_ENTRIES}")
+    unpacked = sum(info.file_size for info in entries)
+    packed = sum(info.compress_size for info in entries)
+    if unpacked > budget:
+        raise ArchiveError(f"{name} unpacks to {unpacked / 2**20:.0f} MB; one upload may unpack to at most "
+                           f"{MAX_TOTAL_BYTES // 2**20} MB: send the photos in smaller ZIPs")
+    if unpacked > 10 * 2**20 and unpacked > MAX_RATIO * max(1, packed):
+        raise ArchiveError(f"{name} unpacks {unpacked // max(1, packed)}x larger than it is, which photos never "
+                           "do: it looks like a ZIP bomb and was not unpacked")
+    return unpacked
 
-    The entry's first folder, if any, is taken as its category. Refused entries are
-    listed in ``collected.skipped``; a file that is not a ZIP raises :class:`ArchiveError`.
+
+def extract_zip(archive: str | Path, destination: str | Path, collected: Collected,
+                budget: int = MAX_TOTAL_BYTES) -> int:
+    """Unpack the image entries of ``archive`` into ``destination`` (flat, renamed if needed); returns the
+    bytes written.
+
+    The entry's first folder, if any, is taken as its category. Refused entries are listed in
+    ``collected.skipped``; a file that is not a ZIP, or one that would unpack to more than ``budget`` bytes
+    or looks like a bomb, raises :class:`ArchiveError` before anything is written.
     """
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(archive) as bundle:
             entries = [info for info in bundle.infolist() if not info.is_dir()]
-            if len(entries) > MAX_ENTRIES:
-                raise ArchiveError(f"{Path(archive).name} has {len(entries)} files; the limit is {MAX_ENTRIES}")
+            check_archive(Path(archive).name, entries, budget)
             total = 0
             for info in entries:
                 problem = _entry_problem(info)
-                if problem is None and total + info.file_size > MAX_TOTAL_BYTES:
-                    problem = f"archive unpacks to over {MAX_TOTAL_BYTES // 2**20} MB"
                 if problem:
                     collected.skipped.append((info.filename, problem))
                     continue
@@ -89,8 +110,11 @@ def extract_zip(archive: str | Path, destination: str | Path, collected: Collect
                     _copy_limited(source, sink, info.file_size)
                 parts = PurePosixPath(info.filename).parts
                 collected.add(target, parts[-2] if len(parts) > 1 else None)
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as error:
+        if isinstance(error, ArchiveError):
+            raise
         raise ArchiveError(f"{Path(archive).name} is not a readable ZIP file ({error})") from error
+    return total
 
 
 def _copy_limited(source, sink, declared: int) -> None:
@@ -114,9 +138,10 @@ def _unique(path: Path) -> Path:
 def collect_uploads(paths: list[str | Path], workdir: str | Path) -> Collected:
     """Image files from uploaded files and ZIPs (unpacked under ``workdir``), in upload order."""
     collected = Collected()
+    budget = MAX_TOTAL_BYTES
     for index, path in enumerate(Path(p) for p in paths):
         if path.suffix.lower() == ".zip":
-            extract_zip(path, Path(workdir) / f"zip{index}", collected)
+            budget -= extract_zip(path, Path(workdir) / f"zip{index}", collected, budget)
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
                 if child.is_file() and is_image_name(child.name):

@@ -17,7 +17,8 @@ from .imageio import as_pixels, like
 
 WORK_SIDE = 512
 WHITE = (255, 255, 255)
-FRINGE = 0.006  # how deep (share of the longer side) a near-white fringe is whitened
+FRINGE = 0.006
+SHADOW_SIDE = 256  # how deep (share of the longer side) a near-white fringe is whitened
 
 
 def _small(pixels: np.ndarray) -> tuple[np.ndarray, float]:
@@ -61,6 +62,41 @@ def find_background(image: Image.Image, tolerance: float | None = None, refine: 
                              interpolation=cv2.INTER_LINEAR)
         background = resized > 127
     return background
+
+
+@dataclass
+class Segmentation:
+    """Where the product is, how it was found, and how sure we are."""
+
+    background: np.ndarray  # bool (H, W), True = background
+    alpha: np.ndarray | None  # float32 (H, W) soft product alpha from the cut-out model; None for a clean backdrop
+    method: str  # "backdrop": flood fill of a clean, uniform backdrop; "model": the cut-out model
+    confidence: float  # 0..1
+    notes: list[str]
+
+
+def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
+    """Whether the flood fill's answer can be trusted: the photo's whole border is one light, neutral, even
+    colour (a studio sweep or a white sheet), and it surrounds the product."""
+    small, _ = _small(pixels)
+    colour, spread = border_colour(small)
+    border = np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])
+    share = background.mean()
+    return bool(colour.min() >= 200 and np.ptp(colour) <= 24 and spread <= 12 and border.mean() >= 0.8
+                and 0.1 <= share <= 0.97)
+
+
+def segment(image, refine: bool = False, model=None) -> Segmentation:
+    """The product's mask: the fast flood fill where the backdrop is provably clean (``clean_backdrop``),
+    else the cut-out model (``productgen.cutout``), whose confidence and doubts come along."""
+    pixels = as_pixels(image)
+    flood = find_background(pixels, refine=refine)
+    if clean_backdrop(pixels, flood):
+        return Segmentation(flood, None, "backdrop", 1.0, [])
+    from .cutout import cutout
+
+    mask = cutout(pixels, model)
+    return Segmentation(mask.alpha < 0.5, mask.alpha, "model", mask.confidence, list(mask.notes))
 
 
 def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -136,11 +172,17 @@ def add_contact_shadow(image: Image.Image, background: np.ndarray, strength: flo
         return like(image, as_pixels(image))
     left, top, right, bottom = box
     height, width = background.shape
-    shadow = np.zeros((height, width), np.float32)
-    centre = ((left + right) // 2, min(height - 1, bottom))
-    axes = (max(2, (right - left) // 2), max(2, (bottom - top) // 20))
+    # drawn and blurred on a copy of at most SHADOW_SIDE px: a soft ellipse has no detail to lose, and a
+    # blur of a few hundred px on a 3000 px canvas would take seconds
+    scale = min(1.0, SHADOW_SIDE / max(height, width))
+    small = (max(1, round(width * scale)), max(1, round(height * scale)))
+    shadow = np.zeros((small[1], small[0]), np.float32)
+    centre = (round((left + right) / 2 * scale), min(small[1] - 1, round(bottom * scale)))
+    axes = (max(1, round((right - left) / 2 * scale)), max(1, round((bottom - top) / 20 * scale)))
     cv2.ellipse(shadow, centre, axes, 0, 0, 360, 1.0, -1)
-    shadow = cv2.GaussianBlur(shadow, (0, 0), max(2.0, axes[1] * 1.5)) * strength
+    shadow = cv2.GaussianBlur(shadow, (0, 0), max(2.0 * scale, axes[1] * 1.5)) * strength
+    if scale < 1.0:
+        shadow = cv2.resize(shadow, (width, height), interpolation=cv2.INTER_LINEAR)
     shadow[~background] = 0
     pixels = as_pixels(image).astype(np.float32) * (1 - shadow[:, :, None])
     return like(image, np.clip(np.rint(pixels), 0, 255).astype(np.uint8))

@@ -59,6 +59,7 @@ def stop_on_ctrl_c():
 def command_train(args) -> None:
     from .training import Callbacks, train_gan
 
+    refuse_to_replace(args.out, args.resume, args.overwrite)
     train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
               resume=args.resume, seed=args.seed, threads=args.threads,
               widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
@@ -72,6 +73,7 @@ def command_finetune(args) -> None:
     from .training import Callbacks, Progress, set_threads
 
     set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
     if args.labels and args.category:
         raise ValueError("give either --labels/--label-column or --category, not both")
     data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
@@ -120,6 +122,8 @@ def command_train_classifier(args) -> None:
     from .training import set_threads
 
     set_threads(args.threads)
+    continuing = bool(args.init) and Path(args.init).resolve() == Path(args.out).resolve()
+    refuse_to_replace(args.out, False, args.overwrite or continuing)  # continuing --init in place keeps a backup
     started = time.monotonic()
     extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
     data = read_data(args, extra_columns=extra)
@@ -228,6 +232,91 @@ def command_tag(args) -> None:
         raise SystemExit("error: some files could not be read (listed above)")
 
 
+def command_train_cutout(args) -> None:
+    from .cutout import CutoutConfig, parameter_count
+    from .cutout_training import CompositeSources, CutoutTrainOptions, train_cutout
+    from .data import _read_ids
+    from .training import set_threads
+
+    set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, minutes=args.minutes,
+                                 steps=args.steps, checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
+    sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
+                                    product_ids=_read_ids(args.exclude_ids))
+    sources.shape_share = args.shape_share
+    if args.pseudo_labels_from:
+        from .cutout import load_cutout
+        from .cutout_data import pseudo_labels
+        from .cutout_training import realphoto_split
+
+        if not args.realphotos:
+            raise ValueError("--pseudo-labels-from needs --realphotos (the photos to label)")
+        train_files, _ = realphoto_split(args.realphotos)  # the held-out senders are never labelled
+        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from), args.realphotos, train_files)
+        sources.real_share = args.real_share
+        print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
+    print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
+          f"{len(sources.corners)} real-photo corners", file=sys.stderr)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
+            "data": {"products": len(sources.products), "surfaces": len(sources.surfaces),
+                     "realphoto_corners": len(sources.corners), "pseudo_labelled_realphotos": len(sources.real),
+                     "real_share": sources.real_share, "shape_share": sources.shape_share}}
+
+    def progress(record):
+        print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
+              flush=True)
+
+    model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
+                         progress, stop_on_ctrl_c())
+    print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
+
+
+def command_cutout(args) -> None:
+    from .archives import collect_uploads
+    from .cutout import cutout, load_cutout, rgba
+    from .imageio import open_image
+
+    missing = [p for p in args.inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    model = load_cutout(args.model)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        collected = collect_uploads(args.inputs, workdir)
+        for path in collected.files:
+            try:
+                photo = open_image(path)
+            except ValueError as error:
+                collected.skipped.append((path.name, str(error)))
+                continue
+            mask = cutout(photo, model)
+            target = out / f"{path.stem}.png"
+            rgba(photo, mask).save(target)
+            notes = f" ({'; '.join(mask.notes)})" if mask.notes else ""
+            print(f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}")
+    for name, reason in collected.skipped:
+        print(f"{name}: error: {reason}")
+    if collected.skipped:
+        raise SystemExit("error: some files could not be read (listed above)")
+
+
+def refuse_to_replace(out: str | Path, resume: bool, overwrite: bool = False) -> None:
+    """A new run never goes into a folder that holds a model, unless ``--overwrite`` (which keeps a backup)."""
+    from .weights import prepare_new_run
+
+    try:
+        backup = prepare_new_run(out, resume, overwrite)
+    except ValueError as error:
+        raise ValueError(f"{out} already holds a model; pass --resume to continue it, choose another --out, or "
+                         "--overwrite to replace it (the old one is kept as a backup)") from error
+    if backup:
+        print(f"kept the old model as {backup}", file=sys.stderr)
+
+
 def command_push(args) -> None:
     from .weights import push_to_hub
 
@@ -253,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--kimg", type=float, help="train until this many thousand images have been shown in all")
     budget.add_argument("--steps", type=int, help="train until this step in all")
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    train.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
     train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
@@ -279,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune_budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
     tune_budget.add_argument("--steps", type=int, help="train until this step in all")
     tune.add_argument("--resume", action="store_true", help="continue the fine-tune in --out")
+    tune.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     tune.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     tune.set_defaults(run=command_finetune)
 
@@ -307,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
-    classify.add_argument("--out", default="weights/classifier")
+    classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
+    classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     classify.set_defaults(run=command_train_classifier)
 
     evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, variety of a model")
@@ -335,6 +427,36 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--csv", help="write the table here")
     tag.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
     tag.set_defaults(run=command_tag)
+
+    cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")
+    cut.add_argument("--products", required=True, help="catalogue photos on white (their masks come free)")
+    cut.add_argument("--backgrounds", required=True, help="surface photos with manifest.csv (split by group)")
+    cut.add_argument("--realphotos", help="real phone photos with labels.csv (their corners become backgrounds)")
+    cut.add_argument("--exclude-ids", help="file of catalogue ids to leave out (the validation split)")
+    cut.add_argument("--shape-share", type=float, default=0.0, help="share of drawn objects among the products")
+    cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
+                                                   "only) join the training pictures (self-training)")
+    cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
+    cut.add_argument("--out", required=True, help="model folder to write")
+    cut_budget = cut.add_mutually_exclusive_group(required=True)
+    cut_budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    cut_budget.add_argument("--steps", type=int, help="train until this step in all")
+    cut.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    cut.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    cut.add_argument("--batch-size", type=int, default=16)
+    cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
+    cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")
+    cut.add_argument("--lr", type=float, default=2e-3)
+    cut.add_argument("--seed", type=int, default=0)
+    cut.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
+    cut.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    cut.set_defaults(run=command_train_cutout)
+
+    cutout = commands.add_parser("cutout", help="cut products out: one RGBA PNG per photo, alpha = the mask")
+    cutout.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
+    cutout.add_argument("--out", required=True, help="folder for the PNGs")
+    cutout.add_argument("--model", default="cutout", help="cut-out model folder or name under weights/")
+    cutout.set_defaults(run=command_cutout)
 
     push = commands.add_parser("push", help="upload a model to the Hugging Face Hub (token from HF_TOKEN)")
     push.add_argument("model", help="model folder, e.g. weights/my-mugs")

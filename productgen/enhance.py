@@ -18,7 +18,7 @@ from PIL import Image
 
 from .imageio import as_pixels, like
 
-WHITE_BALANCE_SOURCES = ("off", "background", "product")
+WHITE_BALANCE_SOURCES = ("off", "background", "product", "neutral")
 ImageLike = Image.Image | np.ndarray
 
 
@@ -166,10 +166,30 @@ class EnhanceSettings:
         return cls(**values)
 
 
+def neutral_pixels(image: ImageLike, step: int = 1) -> np.ndarray:
+    """Bool mask of the photo's near-grey pixels that are neither dark nor blown out: the true neutrals a
+    white balance may be measured on (a coloured backdrop or product has none)."""
+    hsv = cv2.cvtColor(np.ascontiguousarray(as_pixels(image)[::step, ::step]), cv2.COLOR_RGB2HSV)
+    return (hsv[:, :, 1] < 40) & (hsv[:, :, 2] > 70) & (hsv[:, :, 2] < 250)
+
+
+def neutral_gains(image: ImageLike) -> np.ndarray | None:
+    """Gains that make the photo's true neutrals grey, gently (each within 0.85..1.18), or None when under
+    3% of the photo is neutral: then nothing in it is known to be grey, and a guess would cast the product."""
+    step = max(1, max(as_pixels(image).shape[:2]) // 512)
+    neutral = neutral_pixels(image, step)
+    if neutral.mean() < 0.03:
+        return None
+    gains = white_balance_gains(np.ascontiguousarray(as_pixels(image)[::step, ::step]), neutral)
+    return np.clip(gains, 0.85, 1.18)
+
+
 def measure_gains(image: ImageLike, settings: EnhanceSettings, background: np.ndarray | None) -> np.ndarray | None:
-    """The white-balance gains ``settings`` ask for (None when white balance is off)."""
+    """The white-balance gains ``settings`` ask for (None when white balance is off or nothing is neutral)."""
     if settings.white_balance == "background" and background is not None and background.any():
         return white_balance_gains(image, background, target=255.0)
+    if settings.white_balance == "neutral":
+        return neutral_gains(image)
     if settings.white_balance != "off":
         return white_balance_gains(image, ~background if background is not None else None)
     return None
@@ -203,9 +223,11 @@ def apply_enhancements(image: ImageLike, settings: EnhanceSettings, background: 
     return like(image, as_pixels(image))
 
 
-def choose_settings(image: ImageLike, background: np.ndarray | None = None) -> EnhanceSettings:
-    """Pick settings from the photo: white balance from its background (or product), levels on the product,
-    saturation and sharpening scaled to how flat and how large it is."""
+def choose_settings(image: ImageLike, background: np.ndarray | None = None,
+                    clean_backdrop: bool = True) -> EnhanceSettings:
+    """Pick settings from the photo: white balance from its background when that is a clean backdrop (else
+    from the photo's true neutrals, never from a coloured surface), levels on the product, saturation and
+    sharpening scaled to how flat and how large it is."""
     pixels = as_pixels(image)
     longest = max(pixels.shape[:2])
     step = max(1, longest // 512)  # the statistics below need no more than ~512 px a side
@@ -216,8 +238,9 @@ def choose_settings(image: ImageLike, background: np.ndarray | None = None) -> E
     hsv = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2HSV)
     mean_saturation = cv2.mean(hsv, mask=product)[1] / 255.0
     saturation = 1.15 if 0.08 < mean_saturation < 0.5 else 1.0
+    white_balance = ("background" if has_background else "product") if clean_backdrop else "neutral"
     return EnhanceSettings(
-        white_balance="background" if has_background else "product",
+        white_balance=white_balance,
         levels_clip=0.5,
         saturation=saturation,
         sharpen_amount=0.6 if longest >= 800 else 0.3,

@@ -9,7 +9,11 @@ copied in the few minutes a CPU allows.
 """
 from __future__ import annotations
 
+import math
+import os
+import secrets
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -23,6 +27,27 @@ from .training import STATE_NAME, Callbacks, Trainer, TrainingError, TrainingRun
 
 MIN_PHOTOS = 8
 MIN_FREE_BYTES = 200 * 1024 * 1024
+# every fine-tune stops at this wall-clock limit, whatever its budget (a Space without a GPU sets 5)
+MAX_MINUTES = float(os.environ.get("PRODUCTGEN_FINETUNE_MAX_MINUTES", "60"))
+MAX_STEPS = 20_000
+
+
+def check_budget(kind: str, value, max_minutes: float = MAX_MINUTES) -> tuple[float | None, int | None]:
+    """(minutes, steps) for a budget of ``value`` ``kind`` ("minutes" or "steps"); a value that is not a
+    finite number in range is refused with the limit named (never clamped silently)."""
+    if kind not in ("minutes", "steps"):
+        raise ValueError(f"the budget is counted in minutes or steps, not {kind!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"the budget must be a number of {kind}, got {value!r}") from None
+    if kind == "minutes":
+        if not (math.isfinite(number) and 0 < number <= max_minutes):
+            raise ValueError(f"the budget must be more than 0 and at most {max_minutes:g} minutes, got {value}")
+        return number, None
+    if not (math.isfinite(number) and number == int(number) and 1 <= number <= MAX_STEPS):
+        raise ValueError(f"the budget must be a whole number of steps from 1 to {MAX_STEPS}, got {value}")
+    return None, int(number)
 
 
 def finetune_options(minutes: float | None = None, steps: int | None = None, batch_size: int = 32) -> TrainOptions:
@@ -74,23 +99,24 @@ def check_free_disk(folder: Path, needed: int = MIN_FREE_BYTES) -> None:
 
 def finetune(base_dir: str | Path, data: ProductImages, out_dir: str | Path, minutes: float | None = None,
              steps: int | None = None, resume: bool = False, callbacks: Callbacks | None = None,
-             device: torch.device | None = None, command: str = "") -> TrainingRun:
-    """Fine-tune the model in ``base_dir`` on ``data`` into ``out_dir`` (or continue it with ``resume``)."""
+             device: torch.device | None = None, command: str = "", overwrite: bool = False) -> TrainingRun:
+    """Fine-tune the model in ``base_dir`` on ``data`` into ``out_dir`` (or continue it with ``resume``).
+    A new fine-tune never goes into a folder that holds a model unless ``overwrite`` (which keeps a backup)."""
     if len(data) < MIN_PHOTOS:
         raise TrainingError(f"only {len(data)} usable photos; fine-tuning needs at least {MIN_PHOTOS} "
                             "(20-200 work best)")
     out_dir = Path(out_dir)
+    weights_io.prepare_new_run(out_dir, resume and (out_dir / STATE_NAME).is_file(), overwrite)
     check_free_disk(out_dir)
     device = device or default_device()
     if resume and (out_dir / STATE_NAME).is_file():
         run, info = load_run(out_dir)
+        print(f"resuming {out_dir} from step {run.step}, its newest complete checkpoint", file=sys.stderr)
         optimizer_state = info.pop("optimizer_state", None)
         if run.generator.config.categories != data.categories:
             raise TrainingError(f"{out_dir} was fine-tuned on {run.generator.config.categories}, not "
                                 f"{data.categories}; use the same photos to continue it")
     else:
-        if (out_dir / STATE_NAME).is_file():
-            raise TrainingError(f"{out_dir} already holds a fine-tune; resume it or choose another name")
         base, _ = load_run(weights_io.resolve_model_dir(base_dir))
         run, optimizer_state = transfer(base, data.categories), None
         info = {"base": str(base_dir), "base_step": base.step}
@@ -129,47 +155,70 @@ def quality_report(model_dir: str | Path, data: ProductImages, classifier=None) 
 class FinetuneJob:
     """A fine-tune running in a background thread, for UIs: poll ``snapshot()``, call ``stop()``.
 
-    Only one job runs per process (training takes every core); ``start`` raises
-    :class:`TrainingError` while another is running.
+    Only one job runs per process (training takes every core); ``start`` raises :class:`TrainingError` while
+    another is running. A new model is trained in a hidden staging folder and published under its name by
+    one rename when it is done, so no one sees (or can take) a half-made model; continuing a model
+    (``resume``) trains in place, where every checkpoint file is replaced atomically. Every job stops at
+    ``max_minutes`` of wall-clock time, whatever its budget.
     """
 
     _lock = threading.Lock()
 
     def __init__(self, base_dir, data: ProductImages, out_dir, minutes=None, steps=None, resume=False,
-                 classifier=None, data_source: str = "the user's uploaded photos"):
+                 classifier=None, data_source: str = "the user's uploaded photos", owner: str = "",
+                 max_minutes: float = MAX_MINUTES):
         self.base_dir, self.data, self.out_dir = base_dir, data, Path(out_dir)
         self.minutes, self.steps, self.resume = minutes, steps, resume
         self.classifier, self.data_source = classifier, data_source
+        self.owner, self.max_minutes = owner, max_minutes
         self.losses: list[dict] = []
         self.preview = None
         self.progress = None
         self.error: str | None = None
         self.quality: str = ""
+        self.hit_limit = False
         self.finished = threading.Event()
         self._stop = threading.Event()
+        self._started = time.monotonic()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        staging = f".staging-{self.out_dir.name}-{secrets.token_hex(4)}"
+        self.work_dir = self.out_dir if resume else self.out_dir.parent / staging
 
     def start(self) -> "FinetuneJob":
         if not FinetuneJob._lock.acquire(blocking=False):
             raise TrainingError("a fine-tune is already running on this computer; wait for it to finish")
+        for leftover in self.out_dir.parent.glob(".staging-*"):  # of a process killed mid-run; we hold the lock
+            shutil.rmtree(leftover, ignore_errors=True)
+        self._started = time.monotonic()
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
 
+    def _should_stop(self) -> bool:
+        if time.monotonic() - self._started >= self.max_minutes * 60:
+            self.hit_limit = True
+        return self.hit_limit or self._stop.is_set()
+
     def _run(self) -> None:
         from .cards import generator_card
 
-        callbacks = Callbacks(progress=self._on_progress, preview=self._on_preview, should_stop=self._stop.is_set)
+        callbacks = Callbacks(progress=self._on_progress, preview=self._on_preview, should_stop=self._should_stop)
         try:
-            finetune(self.base_dir, self.data, self.out_dir, self.minutes, self.steps, self.resume, callbacks,
+            finetune(self.base_dir, self.data, self.work_dir, self.minutes, self.steps, self.resume, callbacks,
                      command=f"app fine-tune ({self.data.summary()})")
-            self.quality = quality_report(self.out_dir, self.data, self.classifier)
-            generator_card(self.out_dir, self.quality, data_source=self.data_source)
+            if self.owner:
+                weights_io.write_owner(self.work_dir, self.owner)
+            self.quality = quality_report(self.work_dir, self.data, self.classifier)
+            generator_card(self.work_dir, self.quality, data_source=self.data_source)
+            if self.work_dir != self.out_dir:
+                weights_io.publish(self.work_dir, self.out_dir)
         except Exception as error:  # noqa: BLE001 - reported to the user; the last good checkpoint stays
             self.error = str(error)
         finally:
+            if self.work_dir != self.out_dir:
+                shutil.rmtree(self.work_dir, ignore_errors=True)
             FinetuneJob._lock.release()
             self.finished.set()
 

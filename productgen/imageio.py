@@ -66,7 +66,8 @@ def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -
         raise ImageError(f"{name}: the file is empty (0 bytes); upload the photo again")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from 89.5 MP; our own limit, checked from the header below, is the one that counts
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(source)
             width, height = image.size
             if width * height > max_pixels:
@@ -79,7 +80,7 @@ def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -
             image.load()
     except ImageError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
         raise ImageError(f"{name}: too many megapixels to open safely (over {max_pixels / 1e6:.0f} MP, a possible "
                          "decompression bomb); resize it first") from error
     except UnidentifiedImageError as error:

@@ -79,11 +79,17 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+def preset_key(name: str) -> str:
+    """The key of a preset named by its key or its display name, in any case ("Amazon" -> "amazon")."""
+    text = name.strip().lower() if isinstance(name, str) else ""
+    for key, preset in PRESETS.items():
+        if text in (key, preset.name.lower()):
+            return key
+    raise ValueError(f"unknown marketplace preset {name!r}; choose one of {', '.join(PRESETS)}")
+
+
 def get_preset(name: str) -> Preset:
-    key = name.lower().split()[0] if name else ""
-    if key not in PRESETS:
-        raise ValueError(f"unknown marketplace preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return PRESETS[key]
+    return PRESETS[preset_key(name)]
 
 
 @dataclass

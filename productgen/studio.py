@@ -15,12 +15,24 @@ from typing import Callable
 
 from PIL import Image
 
-from .background import add_contact_shadow, cutout, find_background, frame_product, product_box
+from .background import Segmentation, add_contact_shadow, cutout, frame_product, product_box, segment
 from .enhance import EnhanceSettings, apply_enhancements, choose_settings, measure_gains
 from .imageio import ImageError, as_pixels, open_image
-from .marketplaces import RuleResult, check_compliance, get_preset, verdict
+from .marketplaces import RuleResult, check_compliance, get_preset, preset_key, verdict
 
 OUTPUT_FORMATS = ("JPEG", "PNG")
+MIN_CANVAS, MAX_CANVAS = 100, 3000  # px per side: every marketplace's size fits, one photo takes seconds at most
+
+
+def _number(name: str, value, low: float, high: float, whole: bool = False):
+    """``value`` as a finite number in ``low..high`` (an ``int`` when ``whole``), or a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if whole and value != int(value):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return int(value) if whole else float(value)
 
 
 @dataclass
@@ -42,16 +54,25 @@ class Recipe:
     def __post_init__(self):
         if isinstance(self.enhance, dict):
             self.enhance = EnhanceSettings.from_dict(self.enhance)
-        get_preset(self.preset)
+        if not isinstance(self.enhance, EnhanceSettings):
+            raise ValueError("enhance must be an object of enhancement settings")
+        for name in ("auto", "clean_background", "refine_edges", "transparent"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        self.preset = preset_key(self.preset)
+        self.shadow = _number("shadow", self.shadow, 0.0, 1.0)
+        self.fill = None if self.fill is None else _number("fill", self.fill, 0.1, 1.0)
+        self.jpeg_quality = _number("jpeg_quality", self.jpeg_quality, 1, 100, whole=True)
+        if not isinstance(self.output_format, str):
+            raise ValueError(f"output_format must be JPEG or PNG, got {self.output_format!r}")
         self.output_format = self.output_format.upper().replace("JPG", "JPEG")
         if self.output_format not in OUTPUT_FORMATS:
             raise ValueError(f"output_format must be JPEG or PNG, got {self.output_format!r}")
-        if not 1 <= self.jpeg_quality <= 100:
-            raise ValueError(f"jpeg_quality must be 1..100, got {self.jpeg_quality}")
         if self.canvas is not None:
-            self.canvas = tuple(int(side) for side in self.canvas)
-            if len(self.canvas) != 2 or not all(100 <= side <= 10_000 for side in self.canvas):
-                raise ValueError(f"canvas must be [width, height] between 100 and 10000 px, got {self.canvas}")
+            if not isinstance(self.canvas, (list, tuple)) or len(self.canvas) != 2:
+                raise ValueError(f"canvas must be [width, height] in px, got {self.canvas!r}")
+            self.canvas = tuple(_number(f"canvas {side}", value, MIN_CANVAS, MAX_CANVAS, whole=True)
+                                for side, value in zip(("width", "height"), self.canvas))
         if self.transparent and self.output_format != "PNG":
             raise ValueError("a transparent cut-out needs output_format PNG")
 
@@ -78,19 +99,22 @@ class Processed:
     settings: EnhanceSettings
     report: list[RuleResult]
     warnings: list[str]
+    segmentation: Segmentation | None = None
 
     @property
     def verdict(self) -> str:
         return verdict(self.report)
 
 
-def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None) -> Processed:
-    """Run the whole pipeline on one photo (any size; processed at full resolution)."""
+def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None, model=None) -> Processed:
+    """Run the whole pipeline on one photo (any size; processed at full resolution). ``model`` is the cut-out
+    model for photos without a clean backdrop (the shipped one by default)."""
     preset = get_preset(recipe.preset)
     pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
-    background = find_background(pixels, refine=recipe.refine_edges)
-    settings = choose_settings(pixels, background) if recipe.auto else recipe.enhance
-    warnings = []
+    found = segment(pixels, refine=recipe.refine_edges, model=model)
+    background, alpha = found.background, found.alpha
+    settings = settings_for(pixels, found) if recipe.auto else recipe.enhance
+    warnings = [f"check the cut-out: {note}" for note in found.notes]
     box = product_box(background)
     if box is None:
         warnings.append("no product found: the photo looks like plain background")
@@ -103,7 +127,11 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
         rows = slice(max(0, box[1] - margin), min(pixels.shape[0], box[3] + margin))
         columns = slice(max(0, box[0] - margin), min(pixels.shape[1], box[2] + margin))
         pixels, background = pixels[rows, columns], background[rows, columns]
+        alpha = alpha[rows, columns] if alpha is not None else None
     image = apply_enhancements(pixels, settings, background, gains=gains)
+    if alpha is not None and recipe.clean_background:
+        # the model's soft edge: blend onto white, so the outline is anti-aliased with no halo of the old surface
+        image, background = over_white(image, alpha), alpha < SOFT_EDGE
     # framing trims to the product and whitens the background it keeps (when asked): no separate pass
     framed = frame_product(image, background, recipe.canvas or preset.canvas, recipe.fill or preset.fill,
                            whiten=recipe.clean_background)
@@ -114,11 +142,42 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     pixels = image
     image = Image.fromarray(pixels)
     # the verdict re-detects the background on the result, as a marketplace would see it, rather than
-    # trusting the mask the pipeline painted white
-    report = check_compliance(image, preset, recipe.output_format, None, icc_profile, pixels=pixels)
+    # trusting the mask the pipeline painted white; the cut-out's own doubts are a rule of their own
+    report = [cutout_rule(found)] + check_compliance(image, preset, recipe.output_format, None, icc_profile,
+                                                     pixels=pixels)
     if recipe.transparent:
         image = cutout(image, background)
-    return Processed(image, settings, report, warnings)
+    return Processed(image, settings, report, warnings, found)
+
+
+SOFT_EDGE = 0.1  # alpha below this is background when framing; between it and 1 the edge is blended
+SURE_CUTOUT = 0.85  # the model's confidence at and above which a cut-out passes (calibrated on real photos)
+
+
+def settings_for(pixels, found: Segmentation) -> EnhanceSettings:
+    """The settings Auto picks, measured on the same mask the pipeline uses."""
+    return choose_settings(pixels, found.background, clean_backdrop=found.method == "backdrop")
+
+
+def over_white(pixels, alpha):
+    """``pixels`` composited over white with ``alpha`` (float, 1 = product)."""
+    import numpy as np
+
+    weight = np.clip(alpha, 0.0, 1.0)[:, :, None]
+    return np.rint(pixels * weight + 255.0 * (1.0 - weight)).astype(np.uint8)
+
+
+def cutout_rule(found: Segmentation) -> RuleResult:
+    """The cut-out as a rule of the report: a doubtful one is "check the cut-out" (warn) or a fail, never a pass."""
+    if found.method == "backdrop":
+        return RuleResult("Cut-out", "pass", "clean, even backdrop: taken exactly", "productgen")
+    measured = f"model confidence {found.confidence:.0%}" + "".join(f"; {note}" for note in found.notes)
+    if "no product found" in found.notes or found.confidence < 0.5:
+        return RuleResult("Cut-out", "fail", measured + ": the product could not be told from the background",
+                          "productgen")
+    if found.confidence < SURE_CUTOUT or found.notes:
+        return RuleResult("Cut-out", "warn", measured + ": check the cut-out", "productgen")
+    return RuleResult("Cut-out", "pass", measured, "productgen")
 
 
 def save_result(image: Image.Image, path, recipe: Recipe):
@@ -164,11 +223,13 @@ def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
             break
         if progress:
             progress(number, len(paths), Path(path).name)
-        rows.append(_process_one(Path(path), recipe, out_dir, used))
+        rows.append(process_one(Path(path), recipe, out_dir, used))
     return rows
 
 
-def _process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str]) -> BatchRow:
+def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str]) -> BatchRow:
+    """One photo of a batch into ``out_dir`` under a name not yet in ``used``; a failure is a row with its reason."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     try:
         photo, icc = read_photo(path)
         result = process_image(photo, recipe, icc)
@@ -198,6 +259,21 @@ def preview(image: Image.Image, side: int = 1024) -> Image.Image:
     copy = image.copy()
     copy.thumbnail((side, side), Image.Resampling.LANCZOS)
     return copy
+
+
+def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768) -> Image.Image:
+    """A preview of ``photo`` with what the pipeline treats as background tinted red (what is kept stays as is)."""
+    import cv2
+    import numpy as np
+
+    small = preview(photo.convert("RGB"), side)
+    pixels = np.asarray(small).astype(np.float32)
+    if found is None:
+        return small
+    product = found.alpha if found.alpha is not None else (~found.background).astype(np.float32)
+    product = cv2.resize(product.astype(np.float32), small.size, interpolation=cv2.INTER_AREA)[:, :, None]
+    tinted = pixels * 0.45 + np.array([255.0, 40.0, 40.0]) * 0.55
+    return Image.fromarray(np.rint(pixels * product + tinted * (1 - product)).astype(np.uint8))
 
 
 def side_by_side(before: Image.Image, after: Image.Image, side: int = 1024) -> tuple[Image.Image, Image.Image]:

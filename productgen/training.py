@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -31,7 +32,7 @@ LOG_NAME = "train_log.jsonl"
 CATEGORY_SAMPLING = ("sqrt", "uniform")
 
 
-class TrainingError(RuntimeError):
+class TrainingError(ValueError):
     """Training cannot go on (diverged, bad options); the last good checkpoint is kept."""
 
 
@@ -63,8 +64,8 @@ class TrainOptions:
             raise ValueError(f"batch_size must be a multiple of 4 (groups of 4 per category), got {self.batch_size}")
         for name in ("minutes", "steps", "kimg"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive, got {value}")
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value}")
         if self.category_sampling not in CATEGORY_SAMPLING:
             raise ValueError(f"category_sampling must be one of {CATEGORY_SAMPLING}, got {self.category_sampling!r}")
 
@@ -403,11 +404,10 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
     set_threads(threads)
     torch.manual_seed(seed)
     out_dir = Path(out_dir)
+    weights_io.prepare_new_run(out_dir, resume)
     if resume and (out_dir / weights_io.CONFIG_NAME).is_file():
         run, info = load_run(out_dir)
-    elif (out_dir / STATE_NAME).is_file() and not resume:
-        raise TrainingError(f"{out_dir} already holds a training run; pass --resume to continue it or choose "
-                            "another --out")
+        print(f"resuming {out_dir} from step {run.step}, its newest complete checkpoint", file=sys.stderr)
     else:
         config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1])
         run, info = TrainingRun.fresh(config), {}

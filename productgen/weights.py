@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,19 +93,145 @@ def resolve_model_dir(name_or_path: str | Path) -> Path:
     raise WeightsError(f"no model at {name_or_path}: expected a folder with {CONFIG_NAME} and model.safetensors")
 
 
+def holds_model(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a model (its config, weights or a training state)."""
+    folder = Path(folder)
+    return folder.is_dir() and any((folder / name).exists() for name in (CONFIG_NAME, "model.safetensors",
+                                                                        "train_state.pt"))
+
+
+def prepare_new_run(folder: str | Path, resume: bool, overwrite: bool = False) -> Path | None:
+    """Make sure a training run may write into ``folder``. Resuming is always allowed; a new run into a folder
+    that holds a model is refused unless ``overwrite``, and then the old model is moved to a backup folder
+    (returned). Orphan temporary files of a killed run are removed."""
+    folder = Path(folder)
+    remove_orphan_temporaries(folder)
+    if resume or not holds_model(folder):
+        return None
+    if not overwrite:
+        raise WeightsError(f"{folder} already holds a model; resume it, write to another folder, or overwrite it "
+                           "explicitly (the old one is then kept as a backup)")
+    return backup_model_folder(folder)
+
+
+def remove_orphan_temporaries(folder: str | Path) -> list[Path]:
+    """Delete the ``.NAME.*.tmp`` files an atomic write leaves behind when its process is killed."""
+    folder = Path(folder)
+    orphans = sorted(folder.glob(".*.tmp")) if folder.is_dir() else []
+    for orphan in orphans:
+        orphan.unlink(missing_ok=True)
+    return orphans
+
+
+OWNER_NAME = "owner.json"
+
+
+def owner_hash(key: str) -> str:
+    """What a model folder stores of its owner's secret key (never the key itself)."""
+    import hashlib
+
+    return hashlib.sha256(f"productgen-owner:{key}".encode()).hexdigest()
+
+
+def write_owner(folder: str | Path, owner: str) -> None:
+    write_json(Path(folder) / OWNER_NAME, {"owner": owner})
+
+
+def is_owner(folder: str | Path, key: str) -> bool:
+    """Whether ``key`` is the secret of whoever made the model in ``folder`` in the app."""
+    try:
+        recorded = json.loads((Path(folder) / OWNER_NAME).read_text()).get("owner")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(key) and isinstance(recorded, str) and recorded == owner_hash(key)
+
+
+def publish(staging: str | Path, folder: str | Path) -> None:
+    """Move a finished model folder to its name in one rename; refuses if the name was taken meanwhile."""
+    folder = Path(folder)
+    if folder.exists():
+        raise WeightsError(f"a model called {folder.name!r} appeared while this one trained; it was not "
+                           "replaced: train again under another name")
+    os.rename(staging, folder)
+
+
+def backup_model_folder(folder: str | Path) -> Path:
+    """Move ``folder`` aside to ``<folder>.backup-N`` (the first free N); returns the backup's path."""
+    folder = Path(folder)
+    index = 1
+    while folder.with_name(f"{folder.name}.backup-{index}").exists():
+        index += 1
+    backup = folder.with_name(f"{folder.name}.backup-{index}")
+    os.replace(folder, backup)
+    return backup
+
+
 def list_models(kind: str, roots: list[Path] | None = None) -> dict[str, Path]:
-    """Model folders whose ``config.json`` says ``"kind": kind``, by folder name."""
-    found = {}
+    """Model folders whose ``config.json`` says ``"kind": kind``, by folder name (shipped ones first)."""
+    return {name: path for name, path in scan_models(roots).items() if not isinstance(path, str)
+            and _kind(path) == kind}
+
+
+def broken_models(roots: list[Path] | None = None) -> dict[str, str]:
+    """Folders that look like models but cannot be used, with the reason, by folder name."""
+    return {name: reason for name, reason in scan_models(roots).items() if isinstance(reason, str)}
+
+
+def _kind(folder: Path) -> str | None:
+    return json.loads((folder / CONFIG_NAME).read_text()).get("kind")
+
+
+def scan_models(roots: list[Path] | None = None) -> dict[str, Path | str]:
+    """Every model folder under the roots: its path, or a string saying why it is broken. The first root
+    holding a name wins (shipped models cannot be shadowed by a user's)."""
+    found: dict[str, Path | str] = {}
     for root in roots or model_roots():
         if not Path(root).is_dir():
             continue
-        for config_path in sorted(Path(root).glob(f"*/{CONFIG_NAME}")):
-            try:
-                if json.loads(config_path.read_text()).get("kind") == kind:
-                    found.setdefault(config_path.parent.name, config_path.parent)
-            except (OSError, json.JSONDecodeError):
+        for folder in sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if folder.name in found or ".backup-" in folder.name:
                 continue
+            problem = folder_problem(folder)
+            if problem != "not a model folder":
+                found[folder.name] = problem or folder
     return found
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` is not a usable model folder, or None."""
+    config_path = folder / CONFIG_NAME
+    if not config_path.is_file():
+        return "its config.json is missing" if (folder / "model.safetensors").is_file() else "not a model folder"
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        return f"its config.json cannot be read ({type(error).__name__}: {error})"
+    if not isinstance(config, dict) or not isinstance(config.get("architecture"), dict):
+        return "its config.json has no architecture section"
+    if not (folder / "model.safetensors").is_file():
+        return "its model.safetensors is missing"
+    return None
+
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+def check_new_model_name(name: str, roots: list[Path] | None = None) -> str:
+    """``name`` if a new model may take it: letters, digits, - and _, and not the name of any model (shipped,
+    another user's, or broken) nor of a shipped folder. Raises ``WeightsError`` suggesting a free name."""
+    name = (name or "").strip()
+    if not NAME_PATTERN.match(name):
+        raise WeightsError(f"a model name is 1-64 letters, digits, - or _ (starting with a letter or digit), "
+                           f"got {name!r}")
+    taken = {p.name.lower() for root in (roots or model_roots()) if Path(root).is_dir()
+             for p in Path(root).iterdir()}
+    taken |= {p.name.lower() for p in WEIGHTS_DIR.iterdir()} if WEIGHTS_DIR.is_dir() else set()
+    if name.lower() in taken or name.lower() in {".staging", "weights"}:
+        number = 2
+        while f"{name}-{number}".lower() in taken:
+            number += 1
+        raise WeightsError(f"a model called {name!r} already exists; choose another name, e.g. {name}-{number}")
+    return name
 
 
 def save_state(path: str | Path, state: dict) -> None:
@@ -115,9 +242,20 @@ def save_state(path: str | Path, state: dict) -> None:
 
 
 def load_state(path: str | Path) -> dict:
+    """A training state written by :func:`save_state`; anything else (a pickle with code in it, a damaged or
+    foreign file) is refused with ``WeightsError`` and nothing from it is run."""
+    import pickle
+
     import torch
 
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError) as error:
+        raise WeightsError(f"{path} is not a training state written by productgen ({type(error).__name__}); "
+                           "delete it to start again from the folder's weights") from error
+    if not isinstance(state, dict) or "step" not in state:
+        raise WeightsError(f"{path} is not a training state written by productgen; delete it to start again")
+    return state
 
 
 def append_jsonl(path: str | Path, record: dict) -> None:
@@ -140,11 +278,10 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def user_models_dir() -> Path:
-    """Where new (fine-tuned) models go: ``$PRODUCTGEN_MODELS``, else ``weights/`` if writable, else a cache folder."""
+    """Where the app puts new (fine-tuned) models: ``$PRODUCTGEN_MODELS``, else ``~/.cache/productgen/models``.
+    Never ``weights/``: the shipped models are read-only to the app."""
     if os.environ.get("PRODUCTGEN_MODELS"):
-        return Path(os.environ["PRODUCTGEN_MODELS"])
-    if os.access(WEIGHTS_DIR, os.W_OK):
-        return WEIGHTS_DIR
+        return Path(os.environ["PRODUCTGEN_MODELS"]).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "productgen" / "models"
 
 
@@ -167,9 +304,14 @@ def push_to_hub(model_dir: str | Path, repo_id: str, token: str | None = None, p
     if not token:
         raise WeightsError("no Hugging Face token: set HF_TOKEN (a write token from your Hub settings)")
     api = HfApi(token=token)
-    url = api.create_repo(repo_id, private=private, exist_ok=True)
-    api.upload_folder(folder_path=str(model_dir), repo_id=repo_id, allow_patterns=HUB_FILES,
-                      commit_message=f"Upload {model_dir.name} from productgen")
+    try:
+        url = api.create_repo(repo_id, private=private, exist_ok=True)
+        api.upload_folder(folder_path=str(model_dir), repo_id=repo_id, allow_patterns=HUB_FILES,
+                          commit_message=f"Upload {model_dir.name} from productgen")
+    except Exception as error:  # noqa: BLE001 - the network boundary: offline, refused, bad token, bad name
+        raise WeightsError(f"could not upload to {repo_id} on the Hugging Face Hub ({type(error).__name__}: "
+                           f"{str(error).splitlines()[0] if str(error) else 'no details'}); check your connection, "
+                           "the repo name and that HF_TOKEN can write") from error
     return str(url)
 
 

@@ -3,6 +3,7 @@ import os
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -68,16 +69,57 @@ def test_enhance_auto_and_report(client, tmp_path):
     values = client.predict([handle_file(photo)], None, "", api_name="/auto_settings")
     recipe = values[-1]
     assert '"auto": true' in recipe
-    pair, report, verdict, download, settings = client.predict([handle_file(photo)], "photo.jpg", recipe,
-                                                               api_name="/enhance")
+    pair, report, verdict, download, settings, kept = client.predict([handle_file(photo)], "photo.jpg", recipe,
+                                                                     api_name="/enhance")
     assert "Passes" in verdict
     rows = report["data"] if isinstance(report, dict) else report
     assert any(row[0] == "white background" and row[1] == "PASS" for row in rows)
+    assert any(row[0] == "Cut-out" and "clean, even backdrop" in row[2] for row in rows)
+    assert Image.open(kept).size[0] <= 768
     assert Image.open(download).size == (2000, 2000)
     zip_path, table, status = client.predict([handle_file(photo), handle_file(photo)], recipe,
                                              api_name="/enhance_batch")
     with zipfile.ZipFile(zip_path) as bundle:
         assert sorted(bundle.namelist()) == ["photo_amazon.jpg", "photo_amazon_1.jpg", "report.csv"]
+
+
+def test_enhance_a_photo_on_a_surface_uses_the_cut_out_and_shows_it(client, tmp_path):
+    from gradio_client import handle_file
+
+    from .test_cutout import product_on_texture
+
+    path = tmp_path / "on-the-floor.jpg"
+    Image.fromarray(product_on_texture(7, 600)[0]).save(path, quality=90)
+    _, report, verdict, download, _, kept = client.predict([handle_file(str(path))], None, "", api_name="/enhance")
+    rows = report["data"] if isinstance(report, dict) else report
+    assert rows[0][0] == "Cut-out" and "model confidence" in rows[0][2]
+    kept = np.asarray(Image.open(kept).convert("RGB")).astype(int)
+    assert (kept[:, :, 0] - kept[:, :, 1] > 60).mean() > 0.2, "the background is not tinted in the preview"
+
+
+@pytest.mark.parametrize("recipe, message", [
+    ('{"jpeg_quality": 50.5}', "jpeg_quality must be a whole number"),
+    ('{"canvas": [10000, 10000], "shadow": 1}', "canvas width must be between 100 and 3000"),
+    ('{"preset": "Amazon", "shadow": "lots"}', "shadow must be a number"),
+])
+def test_enhance_bad_recipe_values_name_the_field(client, tmp_path, recipe, message):
+    from gradio_client import handle_file
+
+    with pytest.raises(Exception, match=message):
+        client.predict([handle_file(str(photo_file(tmp_path)))], None, recipe, api_name="/enhance")
+    with pytest.raises(Exception, match=message):
+        client.predict([handle_file(str(photo_file(tmp_path)))], recipe, api_name="/enhance_batch")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("default", "Watches", 2, None, 1.0, "64"), "Seed: enter a whole number"),
+    (("default", "Watches", 2, -5, 1.0, "64"), "Seed: enter a whole number from 0"),
+    (("default", "Watches", 2.5, 1, 1.0, "64"), "How many: enter a whole number"),
+    (("default", "Watches", 2, 1, float("nan"), "64"), "Variety: enter a number from 0 to 1"),
+])
+def test_generate_bad_values_name_the_field(client, args, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name="/generate")
 
 
 def test_enhance_refuses_a_text_file_clearly(client, tmp_path):
@@ -136,21 +178,30 @@ def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path
         photos.append(handle_file(str(path)))
     models = Path(os.environ["PRODUCTGEN_MODELS"])
 
-    def run_until_stopped(resume: bool) -> list:
-        job = client.submit(photos, "Mugs", "default", "steps", 100000, "api-mugs", resume, api_name="/finetune")
+    def run_until_stopped(resume: bool, key: str) -> list:
+        job = client.submit(photos, "Mugs", "default", "steps", 20000, "api-mugs", resume, key,
+                            api_name="/finetune")
         deadline = time.monotonic() + 180
         while not any("Step" in str(update[2]) for update in job.outputs()) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert client.predict(api_name="/stop_finetune").startswith("Stopping")
+        key = job.outputs()[-1][4]
+        assert client.predict("not-the-owner-key-123", api_name="/stop_finetune").startswith("No fine-tune of yours")
+        assert client.predict(key, api_name="/stop_finetune").startswith("Stopping")
         return job.result(timeout=300)
 
-    final = run_until_stopped(resume=False)
+    final = run_until_stopped(resume=False, key="")
+    key = final[4]
+    assert len(key) >= 16
     assert "ready in Generate" in final[2] and "Memorisation check" in final[2]
+    assert not any(p.name.startswith(".staging") for p in models.iterdir()), "the staging folder was left"
     first_step = json.loads((models / "api-mugs" / "config.json").read_text())["training"]["step"]
     assert first_step >= 1
-    with pytest.raises(Exception, match="already holds a fine-tune"):
-        client.predict(photos, "Mugs", "default", "steps", 5, "api-mugs", False, api_name="/finetune")
-    run_until_stopped(resume=True)
+    with pytest.raises(Exception, match="already exists; choose another name, e.g. api-mugs-2"):
+        client.predict(photos, "Mugs", "default", "steps", 5, "api-mugs", False, key, api_name="/finetune")
+    with pytest.raises(Exception, match="not made in this browser"):
+        client.predict(photos, "Mugs", "default", "steps", 5, "api-mugs", True, "someone-elses-key-0123",
+                       api_name="/finetune")
+    run_until_stopped(resume=True, key=key)
     assert json.loads((models / "api-mugs" / "config.json").read_text())["training"]["step"] > first_step
     gallery, _, status = client.predict("api-mugs", "Mugs", 2, 1, 1.0, "64", api_name="/generate")
     assert len(gallery) == 2
@@ -158,6 +209,31 @@ def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path
         client.predict("default", "Mugs", 2, 1, 1.0, "64", api_name="/generate")
     with pytest.raises(Exception, match="Unknown model"):
         client.predict("/etc", "Mugs", 2, 1, 1.0, "64", api_name="/generate")
+
+
+@pytest.mark.parametrize("name", ["default", "classifier", "Default", "cutout", "../default", "weights"])
+def test_finetune_never_takes_a_shipped_models_name(client, tmp_path, name):
+    from gradio_client import handle_file
+
+    before = {p: p.read_bytes() for p in (REPO / "weights").rglob("*") if p.is_file()}
+    photos = [handle_file(str(photo_file(tmp_path, f"p{i}.png", 64))) for i in range(10)]
+    with pytest.raises(Exception, match="already exists|a model name is"):
+        client.predict(photos, "Mugs", "default", "steps", 5, name, False, "", api_name="/finetune")
+    with pytest.raises(Exception, match="no model of yours|not made in this browser"):
+        client.predict(photos, "Mugs", "default", "steps", 5, name, True, "", api_name="/finetune")
+    assert {p: p.read_bytes() for p in (REPO / "weights").rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("budget, kind, message", [
+    ("nan", "minutes", "at most"), (1e9, "minutes", "at most 60 minutes"), (-1, "minutes", "more than 0"),
+    (2.5, "steps", "whole number of steps"), (1e9, "steps", "from 1 to 20000"), ("", "minutes", "number"),
+])
+def test_finetune_budget_must_be_finite_and_within_the_limit(client, tmp_path, budget, kind, message):
+    from gradio_client import handle_file
+
+    photos = [handle_file(str(photo_file(tmp_path, f"p{i}.png", 64))) for i in range(10)]
+    with pytest.raises(Exception, match=message):
+        client.predict(photos, "Mugs", "default", kind, budget, "budget-test", False, "", api_name="/finetune")
 
 
 def test_a_second_finetune_is_told_one_is_running(tmp_path):
@@ -169,7 +245,7 @@ def test_a_second_finetune_is_told_one_is_running(tmp_path):
 
         with pytest.raises(Exception, match="already running"):
             for _ in app.start_finetune([str(photo_file(tmp_path, f"p{i}.png", 64)) for i in range(10)], "Mugs",
-                                        "default", "steps", 1, "second", False, None):
+                                        "default", "steps", 1, "second", False, "", None):
                 pass
     finally:
         FinetuneJob._lock.release()

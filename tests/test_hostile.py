@@ -110,8 +110,9 @@ def test_zip_bomb_and_non_images_are_refused(tmp_path):
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("huge.png", b"\0" * 50_000_000)
-    collected = collect_uploads([bomb], tmp_path / "work")
-    assert not collected.files and "bomb" in collected.skipped[0][1]
+    with pytest.raises(ArchiveError, match="ZIP bomb"):
+        collect_uploads([bomb], tmp_path / "work")
+    assert not any(p.is_file() for p in (tmp_path / "work").rglob("*"))
     texts = make_zip(tmp_path / "texts.zip", {"a.txt": b"x", "b.csv": b"y"})
     collected = collect_uploads([texts], tmp_path / "work2")
     assert not collected.files and len(collected.skipped) == 2

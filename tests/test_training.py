@@ -19,6 +19,7 @@ from productgen.training import (
     load_run,
     train_gan,
 )
+from productgen.weights import WeightsError
 
 from .conftest import REPO
 from .test_models import tiny_config
@@ -65,8 +66,9 @@ def test_resume_continues_the_step_count(data, tmp_path):
     assert run.step == 2 and "optimizer_state" in info
     train_gan(data, tmp_path, steps=4, resume=True, threads=1)
     assert load_run(tmp_path)[0].step == 4
-    with pytest.raises(TrainingError, match="--resume"):
+    with pytest.raises(WeightsError, match="already holds a model"):
         train_gan(data, tmp_path, steps=6, resume=False, threads=1)
+    assert load_run(tmp_path)[0].step == 4, "a refused run changed the model"
 
 
 def test_category_sampling_sqrt_or_uniform(image_folder, tmp_path):

@@ -1,0 +1,213 @@
+"""Training and measuring the cut-out model on composites (see ``cutout_data``).
+
+The loop reads top to bottom: make a batch of composites, predict, BCE + soft-IoU loss (and BCE on two
+deeper side outputs), step, and every few minutes write the model folder and the resumable state
+atomically, so a killed run resumes from its last complete checkpoint with its step count.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from . import weights as weights_io
+from .cutout import CutoutConfig, CutoutNet, save_cutout
+from .cutout_data import held_out, load_products, load_surfaces, realphoto_corners
+
+STATE_NAME = "train_state.pt"
+LOG_NAME = "train_log.jsonl"
+REALPHOTOS_VAL_SHARE = 0.15
+
+
+@dataclass
+class CutoutTrainOptions:
+    batch_size: int = 16
+    side: int = 256  # training composites are side x side; the model runs at input_side later
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    minutes: float | None = None
+    steps: int | None = None
+    checkpoint_minutes: float = 3.0
+    log_every: int = 20
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.minutes is None and self.steps is None:
+            raise ValueError("give a budget: minutes or steps")
+        for name in ("minutes", "steps"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value}")
+        if self.side % 32 or not 64 <= self.side <= 1024:
+            raise ValueError(f"side must be a multiple of 32 in 64..1024, got {self.side}")
+
+
+def realphoto_split(folder: str | Path) -> tuple[list[str], list[str]]:
+    """(train, validation) files of ``realphotos/``: clothing split by ``sender_id``, grocery by product,
+    15% held out; the same on every machine."""
+    folder = Path(folder)
+    with open(folder / "clothing_senders.csv", newline="") as handle:
+        senders = {row["file"]: row["sender_id"] for row in csv.DictReader(handle)}
+    with open(folder / "labels.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    train, validation = [], []
+    for row in rows:
+        group = senders.get(row["file"]) if row["source"] == "clothing" else row["label"]
+        (validation if held_out(f"{row['source']}:{group}", REALPHOTOS_VAL_SHARE, "realphotos") else train).append(
+            row["file"])
+    return train, validation
+
+
+def soft_iou_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    probability = torch.sigmoid(logits)
+    intersection = (probability * target).sum((1, 2, 3))
+    union = (probability + target - probability * target).sum((1, 2, 3))
+    return (1 - (intersection + 1) / (union + 1)).mean()
+
+
+def mask_loss(model: CutoutNet, images: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    logits, sides = model(images, side_outputs=True)
+    logits = F.interpolate(logits, size=target.shape[-2:], mode="bilinear", align_corners=False)
+    loss = F.binary_cross_entropy_with_logits(logits, target) + soft_iou_loss(logits, target)
+    for side in sides:
+        side = F.interpolate(side, size=target.shape[-2:], mode="bilinear", align_corners=False)
+        loss = loss + 0.4 * F.binary_cross_entropy_with_logits(side, target)
+    return loss
+
+
+@dataclass
+class CompositeSources:
+    products: list
+    surfaces: list
+    corners: list
+    real: list = field(default_factory=list)  # pseudo-labelled real photos (``cutout_data.pseudo_labels``)
+    real_share: float = 0.0
+    shape_share: float = 0.0
+
+    @classmethod
+    def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
+             product_ids: set[str] | None = None, limit: int | None = None) -> "CompositeSources":
+        """Train sources (catalogue minus ``product_ids``) or validation ones (only ``product_ids``)."""
+        products = load_products(products_dir, ids=product_ids if validation else None,
+                                 exclude=None if validation else product_ids, limit=limit)
+        surfaces = load_surfaces(backgrounds_dir, validation)
+        corners = []
+        if realphotos_dir:
+            train, held = realphoto_split(realphotos_dir)
+            corners = realphoto_corners(realphotos_dir, held if validation else train, limit)
+        if not products:
+            raise ValueError(f"no usable catalogue photos in {products_dir}")
+        return cls(products, surfaces, corners)
+
+    def batch(self, rng: np.random.Generator, size: int, side: int):
+        from .cutout_data import batch
+
+        return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
+                     real_share=self.real_share, shape_share=self.shape_share)
+
+
+def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,
+                 config: CutoutConfig | None = None, resume: bool = False, info: dict | None = None,
+                 progress=None, should_stop=None) -> CutoutNet:
+    """Train (or with ``resume``, continue) a cut-out model into ``out_dir``; returns the model."""
+    out_dir = Path(out_dir)
+    state_path = out_dir / STATE_NAME
+    model = CutoutNet(config or CutoutConfig()).to(memory_format=torch.channels_last)
+    optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
+    step, seconds = 0, 0.0
+    if resume and state_path.is_file():
+        state = weights_io.load_state(state_path)
+        model = CutoutNet(CutoutConfig.from_dict(state["config"])).to(memory_format=torch.channels_last)
+        model.load_state_dict(state["model"])
+        optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
+        optimizer.load_state_dict(state["optimizer"])
+        step, seconds = state["step"], state["seconds"]
+    info = {**(info or {}), "options": asdict(options)}
+    rng = np.random.default_rng([options.seed, step])
+    started = last_checkpoint = time.monotonic()
+    first_step, total = step, (options.steps or 0)
+
+    def checkpoint():
+        elapsed = seconds + time.monotonic() - started
+        save_cutout(model, out_dir, {**info, "step": step, "seconds": round(elapsed)})
+        weights_io.save_state(state_path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                           "config": asdict(model.config), "step": step, "seconds": elapsed})
+
+    model.train()
+    while True:
+        elapsed = time.monotonic() - started
+        if (options.minutes and elapsed >= options.minutes * 60) or (total and step >= total) or \
+                (should_stop and should_stop()):
+            break
+        images, target = sources.batch(rng, options.batch_size, options.side)
+        for group in optimizer.param_groups:  # a short warm-up, then constant
+            group["lr"] = options.lr * min(1.0, (step + 1) / 200)
+        loss = mask_loss(model, images, target)
+        if not torch.isfinite(loss):
+            raise ValueError(f"training diverged at step {step} (loss {loss.item()}); the last checkpoint is kept")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        if step % options.log_every == 0:
+            record = {"step": step, "loss": round(loss.item(), 4), "seconds": round(seconds + elapsed)}
+            weights_io.append_jsonl(out_dir / LOG_NAME, record)
+            if progress:
+                progress(record)
+        if time.monotonic() - last_checkpoint >= options.checkpoint_minutes * 60:
+            checkpoint()
+            last_checkpoint = time.monotonic()
+    if step > first_step or not (out_dir / weights_io.CONFIG_NAME).is_file():
+        checkpoint()
+    return model.eval()
+
+
+# -- measuring ----------------------------------------------------------------------------------------------
+
+def boundary_f(predicted: np.ndarray, truth: np.ndarray, tolerance: int = 2) -> float:
+    """F-measure of the two outlines, a predicted edge pixel counting if a true one lies within ``tolerance``."""
+    kernel = np.ones((3, 3), np.uint8)
+
+    def outline(mask):
+        return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_GRADIENT, kernel) > 0
+
+    edge_p, edge_t = outline(predicted), outline(truth)
+    if not edge_p.any() and not edge_t.any():
+        return 1.0
+    near = np.ones((2 * tolerance + 1, 2 * tolerance + 1), np.uint8)
+    precision = (edge_p & (cv2.dilate(edge_t.view(np.uint8), near) > 0)).sum() / max(1, edge_p.sum())
+    recall = (edge_t & (cv2.dilate(edge_p.view(np.uint8), near) > 0)).sum() / max(1, edge_t.sum())
+    return float(2 * precision * recall / max(1e-9, precision + recall))
+
+
+def iou(predicted: np.ndarray, truth: np.ndarray) -> float:
+    union = (predicted | truth).sum()
+    return float((predicted & truth).sum() / union) if union else 1.0
+
+
+def held_out_composites(sources: CompositeSources, count: int, side: int = 320, seed: int = 1234):
+    """A fixed set of validation composites: [(picture, bool mask)]."""
+    from .cutout_data import composite
+
+    rng = np.random.default_rng(seed)
+    pictures = [composite(rng, sources.products, sources.surfaces, sources.corners, side) for _ in range(count)]
+    return [(picture, alpha >= 0.5) for picture, alpha in pictures]
+
+
+def score_masks(segment, composites) -> dict:
+    """Mean IoU, boundary F and MAE of ``segment(picture) -> bool mask`` over ``composites``."""
+    ious, fs, errors = [], [], []
+    for picture, truth in composites:
+        predicted = segment(picture)
+        ious.append(iou(predicted, truth))
+        fs.append(boundary_f(predicted, truth))
+        errors.append(float((predicted != truth).mean()))
+    return {"iou": float(np.mean(ious)), "boundary_f": float(np.mean(fs)), "mae": float(np.mean(errors)),
+            "count": len(composites)}

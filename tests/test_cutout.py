@@ -1,0 +1,205 @@
+"""The cut-out model: network shapes, the edge-aware upsampling, training and resuming on tiny composites,
+the shipped weights on drawn photos, the CLI round trip and the honest verdict."""
+import csv
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from productgen.cutout import CutoutConfig, CutoutNet, cutout, describe, guided_upsample, load_cutout
+from productgen.cutout_training import (
+    CompositeSources,
+    CutoutTrainOptions,
+    boundary_f,
+    iou,
+    realphoto_split,
+    train_cutout,
+)
+from productgen.studio import Recipe, process_image
+
+from .conftest import REPO, draw_product
+
+
+def textured_surface(seed: int, size: int) -> np.ndarray:
+    """A floor-like surface: planks of a wood colour with grain and uneven light."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(90, 170, 3)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    planks = ((yy // (size / rng.integers(4, 8))) % 2)[:, :, None] * rng.uniform(-25, 25, 3)
+    grain = cv2.GaussianBlur(rng.normal(0, 14, (size, size)).astype(np.float32), (0, 0), 2.0)
+    grain = cv2.resize(grain[:, : size // 4], (size, size))[:, :, None]  # stretched: grain runs along the planks
+    light = (0.8 + 0.3 * xx / size)[:, :, None]
+    return np.clip((base + planks + grain) * light, 0, 255).astype(np.uint8)
+
+
+def product_on_texture(seed: int, size: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A shaded, saturated shape on a textured surface, and its true mask."""
+    rng = np.random.default_rng(seed)
+    pixels = textured_surface(seed, size).astype(np.float32)
+    mask = np.zeros((size, size), np.uint8)
+    centre = (int(size * rng.uniform(0.4, 0.6)), int(size * rng.uniform(0.4, 0.6)))
+    axes = (int(size * rng.uniform(0.18, 0.3)), int(size * rng.uniform(0.18, 0.3)))
+    if seed % 2:
+        cv2.ellipse(mask, centre, axes, rng.uniform(0, 180), 0, 360, 1, -1)
+    else:
+        cv2.rectangle(mask, (centre[0] - axes[0], centre[1] - axes[1]), (centre[0] + axes[0], centre[1] + axes[1]),
+                      1, -1)
+    colour = np.array([rng.uniform(150, 250), rng.uniform(0, 80), rng.uniform(40, 220)])[rng.permutation(3)]
+    shade = np.linspace(1.1, 0.85, size, dtype=np.float32)[:, None, None]
+    pixels = np.where(mask[:, :, None] > 0, colour * shade, pixels)
+    return np.clip(pixels, 0, 255).astype(np.uint8), mask > 0
+
+
+def test_network_shapes_and_config_round_trip():
+    config = CutoutConfig(widths=(8, 8, 16, 16, 32), decoder_width=8, input_side=128)
+    model = CutoutNet(config).eval()
+    logits, sides = model(torch.zeros(2, 3, 128, 96), side_outputs=True)
+    assert logits.shape == (2, 1, 64, 48) and len(sides) == 2
+    assert CutoutConfig.from_dict({**config.__dict__, "unknown": 1}) == config
+    with pytest.raises(ValueError, match="multiple of 32"):
+        CutoutConfig(input_side=300)
+
+
+def test_guided_upsampling_follows_the_photos_edge():
+    photo = np.full((400, 400, 3), 60, np.uint8)
+    photo[:, 203:] = 220  # the true edge is at x = 203
+    coarse = np.zeros((100, 100), np.float32)
+    coarse[:, 50:] = 1.0  # the coarse mask thinks x = 200
+    coarse = cv2.GaussianBlur(coarse, (0, 0), 1.0)
+    sharp = guided_upsample(photo, coarse, eps=1e-4, guide_side=400)
+    plain = cv2.resize(coarse, (400, 400), interpolation=cv2.INTER_LINEAR)
+    columns = np.arange(400)
+    assert ((sharp[200] >= 0.5) == (columns >= 203)).mean() > ((plain[200] >= 0.5) == (columns >= 203)).mean()
+    assert sharp[:, 215:].min() > 0.9 and sharp[:, :190].max() < 0.1
+
+
+def test_describe_counts_objects_and_doubt():
+    sure = np.zeros((100, 100), np.float32)
+    sure[30:70, 30:70] = 1.0
+    assert describe(sure)[:2] == (1.0, 1)
+    two = sure.copy()
+    two[5:20, 80:95] = 1.0
+    assert describe(two)[1] == 2
+    faint = np.full((100, 100), 0.55, np.float32)
+    assert describe(faint)[0] < 0.2 and describe(faint)[2] == 1.0
+
+
+def test_scores():
+    truth = np.zeros((50, 50), bool)
+    truth[10:40, 10:40] = True
+    assert iou(truth, truth) == 1.0 and boundary_f(truth, truth) == 1.0
+    shifted = np.roll(truth, 5, axis=1)
+    assert 0.6 < iou(shifted, truth) < 0.8 and boundary_f(shifted, truth) < 0.7
+
+
+def tiny_sources(tmp_path):
+    products = tmp_path / "products"
+    products.mkdir()
+    for index in range(6):
+        draw_product("round" if index % 2 else "box", index, size=224).save(products / f"{index}.jpg")
+    backgrounds = tmp_path / "backgrounds"
+    (backgrounds / "images").mkdir(parents=True)
+    with open(backgrounds / "manifest.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "group"])
+        for index in range(4):
+            Image.fromarray(textured_surface(index, 128)).save(backgrounds / "images" / f"{index}.jpg")
+            writer.writerow([f"images/{index}.jpg", f"g{index}"])
+    return products, backgrounds
+
+
+@pytest.mark.slow
+def test_training_checkpoints_and_resumes_with_its_step_count(tmp_path):
+    products, backgrounds = tiny_sources(tmp_path)
+    sources = CompositeSources.load(products, backgrounds, None, validation=False)
+    config = CutoutConfig(widths=(8, 8, 16, 16, 32), decoder_width=8, input_side=128)
+    options = CutoutTrainOptions(batch_size=2, side=64, steps=2, log_every=1)
+    out = tmp_path / "model"
+    train_cutout(sources, out, options, config)
+    assert load_cutout(out).config == config
+    assert (out / "train_state.pt").is_file() and len((out / "train_log.jsonl").read_text().splitlines()) == 2
+    train_cutout(sources, out, CutoutTrainOptions(batch_size=2, side=64, steps=3), config, resume=True)
+    assert torch.load(out / "train_state.pt", weights_only=True)["step"] == 3
+    with pytest.raises(ValueError, match="positive number"):
+        CutoutTrainOptions(minutes=float("nan"))
+
+
+def test_realphoto_split_is_by_sender_and_stable(tmp_path):
+    folder = tmp_path / "real"
+    folder.mkdir()
+    rows = [(f"images/clothing/{i}.jpg", "clothing", "T-Shirt", str(i % 20)) for i in range(200)]
+    rows += [(f"images/grocery/Milk{i % 5}_train{i}.jpg", "grocery", f"Packages/Milk/Milk{i % 5}", "")
+             for i in range(50)]
+    with open(folder / "labels.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows([("file", "source", "label", "kids")] + [r[:3] + ("",) for r in rows])
+    with open(folder / "clothing_senders.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows([("file", "sender_id")] + [(r[0], r[3]) for r in rows if r[1] == "clothing"])
+    train, held = realphoto_split(folder)
+    assert len(train) + len(held) == 250 and held and train
+    sender = {r[0]: r[3] or r[2] for r in rows}
+    assert not {sender[f] for f in train} & {sender[f] for f in held}
+    assert realphoto_split(folder) == (train, held)
+
+
+# -- the shipped model --------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_shipped_model_cuts_a_shape_out_of_a_textured_surface(seed):
+    photo, truth = product_on_texture(seed)
+    mask = cutout(photo)
+    assert mask.alpha.shape == truth.shape and mask.alpha.dtype == np.float32
+    assert iou(mask.product, truth) >= 0.9
+
+
+@pytest.mark.slow
+def test_mask_has_the_photos_size_whatever_its_shape():
+    for height, width in ((333, 517), (1000, 240), (31, 45)):
+        photo = cv2.resize(product_on_texture(1)[0], (width, height))
+        assert cutout(photo).alpha.shape == (height, width)
+
+
+@pytest.mark.slow
+def test_background_left_in_is_never_a_pass():
+    photo, _ = product_on_texture(3, 600)
+    kept = process_image(Image.fromarray(photo), Recipe(clean_background=False))
+    assert kept.verdict != "pass"
+    cleaned = process_image(Image.fromarray(photo), Recipe())
+    assert cleaned.report[0].rule == "Cut-out" and "model confidence" in cleaned.report[0].measured
+    corners = np.asarray(cleaned.image)[[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert (corners == 255).all()
+
+
+@pytest.mark.slow
+def test_a_grey_product_on_red_fabric_stays_grey():
+    rng = np.random.default_rng(0)
+    fabric = np.clip(np.array([190, 40, 45]) + rng.normal(0, 12, (500, 500, 3)), 0, 255)
+    photo = fabric.copy()
+    cv2.rectangle(photo, (150, 120), (350, 380), (128, 128, 128), -1)
+    result = process_image(Image.fromarray(photo.astype(np.uint8)), Recipe())
+    pixels = np.asarray(result.image).reshape(-1, 3).astype(int)
+    product = pixels[(pixels < 240).all(1)]
+    spread = np.abs(product.mean(0) - product.mean())
+    assert spread.max() < 8, f"the grey product was cast to {product.mean(0)}"
+
+
+@pytest.mark.slow
+def test_cli_writes_one_rgba_png_per_photo_at_its_size(tmp_path):
+    for index in range(2):
+        Image.fromarray(product_on_texture(index, 300 + 50 * index)[0]).save(tmp_path / f"photo{index}.jpg")
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    done = subprocess.run([sys.executable, "-m", "productgen", "cutout", str(tmp_path / "photo0.jpg"),
+                           str(tmp_path / "photo1.jpg"), "--out", str(tmp_path / "out")], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for index in range(2):
+        image = Image.open(tmp_path / "out" / f"photo{index}.png")
+        assert image.mode == "RGBA" and image.size == (300 + 50 * index,) * 2
+        assert 0.1 < (np.asarray(image)[:, :, 3] > 127).mean() < 0.6
+    bad = subprocess.run([sys.executable, "-m", "productgen", "cutout", str(tmp_path / "notes.jpg"), "--out",
+                          str(tmp_path / "out2")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "not an image" in bad.stdout + bad.stderr and "Traceback" not in bad.stderr
