@@ -24,7 +24,8 @@ USER_ERRORS = (ValueError, FileNotFoundError)
 DEFAULT_MODEL = "default"
 
 
-WORK_MAX_AGE_S = 3600  # a visitor's output files are deleted this long after they were made (or at tab close)
+# a visitor's files are deleted this long after they were made (or when the tab closes); Gradio's copies too
+WORK_MAX_AGE_S = int(os.environ.get("PRODUCTGEN_TEMP_MAX_AGE_S", "3600"))
 _last_sweep = [0.0]
 
 
@@ -53,7 +54,7 @@ def sweep_old_work(max_age_s: float = WORK_MAX_AGE_S) -> None:
     import shutil
     import time
 
-    if time.time() - _last_sweep[0] < 60:
+    if time.time() - _last_sweep[0] < min(60, max_age_s / 2):
         return
     _last_sweep[0] = time.time()
     if not work_root().is_dir():
@@ -156,6 +157,8 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
 
     count, seed = whole(count, "How many", 1, 64), whole(seed, "Seed", 0, 2**31 - 1)
     variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
+    if size not in (64, 256, 512, 1024):
+        raise gr.Error(f"Output size: choose 64, 256, 512 or 1024 (got {size}).", print_exception=False)
     try:
         generator = sampling.cached_generator(known_model(model))
         images = generator.sample(category, count, seed, variety, size)
@@ -600,6 +603,7 @@ def finetune_photos(files, category: str, workdir: Path):
     """Uploaded photos (files or ZIP) as training data: ZIP sub-folders name categories, else ``category``."""
     import shutil
 
+    from productgen.background import product_on_white
     from productgen.data import load_product_images
 
     paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
@@ -616,7 +620,7 @@ def finetune_photos(files, category: str, workdir: Path):
         target = folder / safe_name(typed or folder_name) / f"{index:04d}{path.suffix.lower()}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-    return load_product_images(folder, min_per_category=4)
+    return load_product_images(folder, min_per_category=4, prepare=product_on_white)
 
 
 def ensure_owner_key(stored: str | None):
@@ -756,8 +760,8 @@ def wire_model_lists(g: dict, f: dict, tabs):
 # -- the app -----------------------------------------------------------------------------------------
 
 def build_app() -> gr.Blocks:
-    # Gradio's own copies of uploads and results are deleted after an hour, checked every 10 minutes
-    with gr.Blocks(title="productgen", delete_cache=(600, WORK_MAX_AGE_S)) as demo:
+    # Gradio's own copies of uploads and results are deleted after WORK_MAX_AGE_S, checked as often as it allows
+    with gr.Blocks(title="productgen", delete_cache=(min(600, WORK_MAX_AGE_S // 2), WORK_MAX_AGE_S)) as demo:
         gr.Markdown("# productgen\nProduct images for your shop: generate new ones, make your photos "
                     "marketplace-ready, tag them. Everything runs on this computer.")
         with gr.Tabs() as tabs:

@@ -99,6 +99,29 @@ def segment(image, refine: bool = False, model=None) -> Segmentation:
     return Segmentation(mask.alpha < 0.5, mask.alpha, "model", mask.confidence, list(mask.notes))
 
 
+def over_white(pixels: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """``pixels`` composited over white with ``alpha`` (float, 1 = product)."""
+    weight = np.clip(alpha, 0.0, 1.0)[:, :, None]
+    return np.rint(pixels * weight + 255.0 * (1.0 - weight)).astype(np.uint8)
+
+
+def product_on_white(image: Image.Image, model=None, margin: float = 0.04) -> Image.Image:
+    """The photo's product cut out onto white and cropped to it with a ``margin`` (share of its size), as the
+    catalogue photos are; a photo on a clean backdrop is only cropped. Fine-tuning prepares photos with it."""
+    pixels = as_pixels(image)
+    found = segment(pixels, model=model)
+    box = product_box(found.background)
+    if box is None:
+        return image
+    if found.alpha is not None:
+        pixels = over_white(pixels, found.alpha)
+    pad = round(margin * max(box[2] - box[0], box[3] - box[1]))
+    height, width = pixels.shape[:2]
+    left, top = max(0, box[0] - pad), max(0, box[1] - pad)
+    right, bottom = min(width, box[2] + pad), min(height, box[3] + pad)
+    return Image.fromarray(np.ascontiguousarray(pixels[top:bottom, left:right]))
+
+
 def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
     band = cv2.dilate(background.astype(np.uint8), np.ones((5, 5), np.uint8)) != \
         cv2.erode(background.astype(np.uint8), np.ones((5, 5), np.uint8))

@@ -76,8 +76,11 @@ def command_finetune(args) -> None:
     refuse_to_replace(args.out, args.resume, args.overwrite)
     if args.labels and args.category:
         raise ValueError("give either --labels/--label-column or --category, not both")
+    from .background import product_on_white
+
     data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
-                               args.min_per_category, single_category=args.category)
+                               args.min_per_category, single_category=args.category,
+                               prepare=None if args.no_cutout else product_on_white)
     print(f"data: {data.summary()}", file=sys.stderr)
 
     def progress(report: Progress):
@@ -371,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--resume", action="store_true", help="continue the fine-tune in --out")
     tune.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     tune.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    tune.add_argument("--no-cutout", action="store_true",
+                      help="use the photos as they are (default: cut each product out onto white first)")
     tune.set_defaults(run=command_finetune)
 
     generate = commands.add_parser("generate", help="generate product images from a model")

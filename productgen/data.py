@@ -163,6 +163,7 @@ def load_product_images(
     exclude_ids: str | Path | None = None,
     extra_columns: tuple[str, ...] = (),
     single_category: str | None = None,
+    prepare=None,
 ) -> ProductImages:
     """Read a labelled image folder into memory.
 
@@ -172,7 +173,8 @@ def load_product_images(
     squashed from 3:4 to square). ``single_category`` labels every image under ``data`` with that
     name (no sub-folders or CSV needed). Unreadable files are skipped and listed in
     ``skipped``; an empty folder, a missing column or a category with too few
-    images raises :class:`DataError`.
+    images raises :class:`DataError`. ``prepare`` (image -> image) runs on each photo first, e.g.
+    ``background.product_on_white`` to cut products out of phone photos.
     """
     root = Path(data)
     if not root.is_dir():
@@ -190,10 +192,10 @@ def load_product_images(
     rows = [r for r in rows if (keep is None or r[0] in keep) and r[0] not in drop]
     chosen = _choose(Counter(r[2] for r in rows), categories, min_per_category)
     index = {name: i for i, name in enumerate(chosen)}
-    return _decode(rows, index, size, aspect, min_per_category, extra_columns)
+    return _decode(rows, index, size, aspect, min_per_category, extra_columns, prepare)
 
 
-def _decode(rows, index, size, aspect, min_per_category, extra_columns) -> ProductImages:
+def _decode(rows, index, size, aspect, min_per_category, extra_columns, prepare=None) -> ProductImages:
     arrays, label_ids, ids, skipped = [], [], [], []
     extra = {column: [] for column in extra_columns}
     for row_id, path, label, extras in rows:
@@ -203,7 +205,8 @@ def _decode(rows, index, size, aspect, min_per_category, extra_columns) -> Produ
             skipped.append((row_id, "file not found"))
             continue
         try:
-            image = fit_on_white(open_image(path), size, aspect)
+            image = open_image(path)
+            image = fit_on_white(prepare(image) if prepare else image, size, aspect)
         except ImageError as error:
             skipped.append((path.name, str(error)))
             continue

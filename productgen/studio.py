@@ -15,7 +15,15 @@ from typing import Callable
 
 from PIL import Image
 
-from .background import Segmentation, add_contact_shadow, cutout, frame_product, product_box, segment
+from .background import (
+    Segmentation,
+    add_contact_shadow,
+    cutout,
+    frame_product,
+    over_white,
+    product_box,
+    segment,
+)
 from .enhance import EnhanceSettings, apply_enhancements, choose_settings, measure_gains
 from .imageio import ImageError, as_pixels, open_image
 from .marketplaces import RuleResult, check_compliance, get_preset, preset_key, verdict
@@ -157,14 +165,6 @@ SURE_CUTOUT = 0.85  # the model's confidence at and above which a cut-out passes
 def settings_for(pixels, found: Segmentation) -> EnhanceSettings:
     """The settings Auto picks, measured on the same mask the pipeline uses."""
     return choose_settings(pixels, found.background, clean_backdrop=found.method == "backdrop")
-
-
-def over_white(pixels, alpha):
-    """``pixels`` composited over white with ``alpha`` (float, 1 = product)."""
-    import numpy as np
-
-    weight = np.clip(alpha, 0.0, 1.0)[:, :, None]
-    return np.rint(pixels * weight + 255.0 * (1.0 - weight)).astype(np.uint8)
 
 
 def cutout_rule(found: Segmentation) -> RuleResult:

@@ -7,9 +7,10 @@ import torch
 
 from productgen.classifier import ClassifierConfig, ProductClassifier
 from productgen.data import load_product_images
-from productgen.finetune import FinetuneJob, finetune, transfer
+from productgen.finetune import FinetuneJob, check_budget, finetune, transfer
 from productgen.sampling import load_generator
 from productgen.training import Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, load_run
+from productgen.weights import WeightsError, is_owner, owner_hash
 
 from .test_models import tiny_config
 
@@ -52,8 +53,31 @@ def test_finetune_steps_callbacks_stop_and_resume(base, mugs, tmp_path):
     assert run.step == stopped_at + 2
     images = load_generator(out).sample("Mugs", n=3, seed=1)
     assert len(images) == 3 and images[0].size == (64, 64)
-    with pytest.raises(TrainingError, match="already holds"):
+    with pytest.raises(WeightsError, match="already holds"):
         finetune(base, mugs, out, steps=1)
+    finetune(base, mugs, out, steps=1, overwrite=True)
+    assert load_run(tmp_path / "mugs.backup-1")[0].step == stopped_at + 2, "the replaced model was not kept"
+
+
+def test_budget_is_finite_whole_and_within_the_limit():
+    assert check_budget("minutes", 2.5) == (2.5, None) and check_budget("steps", 30) == (None, 30)
+    for kind, value, message in [("minutes", float("nan"), "at most"), ("minutes", 1e9, "at most"),
+                                 ("minutes", 0, "more than 0"), ("steps", 2.5, "whole"), ("steps", 10**9, "1 to"),
+                                 ("minutes", None, "a number"), ("hours", 1, "minutes or steps")]:
+        with pytest.raises(ValueError, match=message):
+            check_budget(kind, value)
+    with pytest.raises(ValueError, match="at most 5 minutes"):
+        check_budget("minutes", 6, max_minutes=5)
+
+
+def test_a_job_stops_at_its_wall_clock_limit_and_publishes_atomically(base, mugs, tmp_path):
+    classifier = ProductClassifier(ClassifierConfig(categories=["a", "b"], widths=(4, 8, 8, 8)))
+    job = FinetuneJob(base, mugs, tmp_path / "limited", steps=20_000, classifier=classifier, max_minutes=0.02,
+                      owner=owner_hash("key-of-the-owner")).start()
+    assert not (tmp_path / "limited").exists() and job.work_dir.name.startswith(".staging-limited-")
+    assert job.finished.wait(120) and job.error is None, job.error
+    assert job.hit_limit and (tmp_path / "limited" / "config.json").is_file() and not job.work_dir.exists()
+    assert is_owner(tmp_path / "limited", "key-of-the-owner") and not is_owner(tmp_path / "limited", "other")
 
 
 def test_too_few_photos_is_a_clear_error(base, image_folder, tmp_path):
