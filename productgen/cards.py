@@ -90,3 +90,48 @@ def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
     text = "\n".join(lines)
     atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
     return model_dir / "README.md"
+
+
+CUTOUT_SOURCES = """- Products: the catalogue photos above (their backdrop is white: each mask comes from the
+  flood fill); the 1,285 photos of `productgen/splits/products_val_ids.txt` are held out.
+- Surfaces: `backgrounds/` of the shared data, 292 photos of surfaces (CC0 1.0, CC BY 3.0, MIT), split by
+  `group` (a tenth of the groups held out). Attribution: "terrains_rock_pack_01" by Christian Femmer (Duion),
+  licensed CC BY 3.0 (https://creativecommons.org/licenses/by/3.0/), cropped and resized; Torque3D example
+  terrain textures, Copyright (c) 2012-2016 GarageGames, LLC, MIT licence; courtesy credits (CC0): Poly Haven,
+  ambientCG, Nobiax / Yughues, Christian Femmer (Duion) for the Uebergame textures.
+- Real surfaces and, for self-training, real photos: `realphotos/` of the shared data, split by `sender_id`
+  (grocery by product; 15% held out, never used in training): *Clothing dataset* by Alexey Grigorev and
+  contributors (including Tagias.com and the people who sent their photos), CC0 1.0,
+  https://github.com/alexeygrigorev/clothing-dataset; *Grocery Store Dataset*: M. Klasson, C. Zhang,
+  H. Kjellström, "A Hierarchical Grocery Store Image Dataset with Visual and Semantic Labels", WACV 2019,
+  https://github.com/marcusklasson/GroceryStoreDataset, MIT licence, Copyright (c) 2019 Marcus Klasson."""
+
+
+def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
+    """Write ``README.md`` for the cut-out model from its ``config.json``, a quality section and notes (the
+    card's existing ``## Notes`` are kept when ``notes`` is empty)."""
+    model_dir = Path(model_dir)
+    notes = notes or existing_notes(model_dir / "README.md")
+    config = read_json(model_dir / "config.json")
+    training, architecture = config.get("training", {}), config.get("architecture", {})
+    lines = [
+        f"# {model_dir.name}: product cut-out (segmentation) model", "",
+        "Returns the product's alpha mask for any photo, at the photo's size: a U-Net with a depthwise-separable "
+        f"encoder (widths {architecture.get('widths')}, decoder {architecture.get('decoder_width')}) sees the "
+        f"photo at {architecture.get('input_side')} px on its longer side; a fast guided filter lifts the mask to "
+        "full resolution along the photo's own edges. Trained from scratch here (no downloaded backbone); "
+        "weights stored as float16.", "",
+        "## Training", "",
+        f"- Data: {CATALOGUE_SOURCE}, composited onto surfaces (see below). Pictures: {training.get('data', 'n/a')}.",
+        CUTOUT_SOURCES,
+        f"- Command: `{training.get('command', 'n/a')}`",
+        f"- Steps: {training.get('step', 0):,} (batch {training.get('options', {}).get('batch_size')}, "
+        f"{training.get('options', {}).get('side')} px composites); time: {training.get('seconds', 0) / 3600:.2f} h "
+        "on 2 CPU cores.", "",
+        "## Quality", "", quality or "Not measured yet.", "",
+    ]
+    if notes:
+        lines += ["## Notes", "", notes, ""]
+    text = "\n".join(lines)
+    atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
+    return model_dir / "README.md"

@@ -20,7 +20,7 @@ from . import weights as weights_io
 from .imageio import as_pixels
 
 KIND = "cutout"
-MEAN = (0.5, 0.5, 0.5)
+REFINE_SIDE = 4096
 
 
 @dataclass
@@ -224,13 +224,16 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     """The product's mask for ``image`` (PIL image or RGB uint8 array), at the image's own size."""
     model = model or cached_cutout()
     pixels = as_pixels(image)
-    small = predict_small(model, pixels)
-    confidence, objects, border = describe(small)
     height, width = pixels.shape[:2]
-    if refine:
-        alpha = guided_upsample(pixels, small)
-    else:
-        alpha = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    # edges are refined on at most REFINE_SIDE px (far beyond any listing's size), then scaled up
+    scale = min(1.0, REFINE_SIDE / max(height, width))
+    guide = pixels if scale == 1.0 else cv2.resize(
+        pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    small = predict_small(model, guide)
+    confidence, objects, border = describe(small)
+    alpha = guided_upsample(guide, small) if refine else small
+    if alpha.shape != (height, width):
+        alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
     notes = []
     if objects > 1:
         notes.append(f"{objects} separate objects found")

@@ -85,11 +85,14 @@ def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
 def resolve_model_dir(name_or_path: str | Path) -> Path:
     """A folder path, or the name of a folder under ``weights/``."""
     path = Path(name_or_path)
-    if (path / CONFIG_NAME).is_file():
-        return path
-    for root in model_roots():
-        if (root / str(name_or_path) / CONFIG_NAME).is_file():
-            return root / str(name_or_path)
+    candidates = [path] + [root / str(name_or_path) for root in model_roots() if not path.is_absolute()]
+    for folder in candidates:
+        if folder.is_dir():
+            problem = folder_problem(folder)
+            if problem is None:
+                return folder
+            if problem != "not a model folder":
+                raise WeightsError(f"the model at {folder} cannot be used: {problem}")
     raise WeightsError(f"no model at {name_or_path}: expected a folder with {CONFIG_NAME} and model.safetensors")
 
 

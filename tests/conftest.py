@@ -25,6 +25,18 @@ def draw_product(kind: str, seed: int, size: int = 96, background=(255, 255, 255
     return image
 
 
+def shipped_files() -> dict:
+    return {path: path.read_bytes() for path in sorted((REPO / "weights").rglob("*")) if path.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_models_stay_byte_identical():
+    """No test, however hostile, may change a shipped model."""
+    before = shipped_files()
+    yield
+    assert shipped_files() == before, "the test suite changed files under weights/"
+
+
 @pytest.fixture
 def image_folder(tmp_path: Path) -> Path:
     """12 images in two category sub-folders."""
