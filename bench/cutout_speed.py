@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from u2netp import U2NetP  # noqa: E402
 
-from productgen.cutout import cutout, load_cutout, parameter_count  # noqa: E402
+from productgen.cutout_model import cutout, load_cutout, parameter_count  # noqa: E402
 
 
 def photo(side: int) -> np.ndarray:

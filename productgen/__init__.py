@@ -1,5 +1,5 @@
 """productgen: product images for small online merchants (generate, enhance, recognise, fine-tune)."""
-__all__ = ["ProductGenerator", "load_generator", "recognise"]
+__all__ = ["ProductGenerator", "cutout", "load_generator", "recognise"]
 __version__ = "0.1.0"
 
 
@@ -9,6 +9,10 @@ def __getattr__(name: str):
         from . import sampling
 
         return getattr(sampling, name)
+    if name == "cutout":
+        from .cutout_model import cutout
+
+        return cutout
     if name == "recognise":
         from .recognise import recognise
 

@@ -88,12 +88,12 @@ def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
 
 def segment(image, refine: bool = False, model=None) -> Segmentation:
     """The product's mask: the fast flood fill where the backdrop is provably clean (``clean_backdrop``),
-    else the cut-out model (``productgen.cutout``), whose confidence and doubts come along."""
+    else the cut-out model (``productgen.cutout_model``), whose confidence and doubts come along."""
     pixels = as_pixels(image)
     flood = find_background(pixels, refine=refine)
     if clean_backdrop(pixels, flood):
         return Segmentation(flood, None, "backdrop", 1.0, [])
-    from .cutout import cutout
+    from .cutout_model import cutout
 
     mask = cutout(pixels, model)
     return Segmentation(mask.alpha < 0.5, mask.alpha, "model", mask.confidence, list(mask.notes))

@@ -236,7 +236,7 @@ def command_tag(args) -> None:
 
 
 def command_train_cutout(args) -> None:
-    from .cutout import CutoutConfig, parameter_count
+    from .cutout_model import CutoutConfig, parameter_count
     from .cutout_training import CompositeSources, CutoutTrainOptions, train_cutout
     from .data import _read_ids
     from .training import set_threads
@@ -249,8 +249,8 @@ def command_train_cutout(args) -> None:
                                     product_ids=_read_ids(args.exclude_ids))
     sources.shape_share = args.shape_share
     if args.pseudo_labels_from:
-        from .cutout import load_cutout
         from .cutout_data import pseudo_labels
+        from .cutout_model import load_cutout
         from .cutout_training import realphoto_split
 
         if not args.realphotos:
@@ -277,7 +277,7 @@ def command_train_cutout(args) -> None:
 
 def command_cutout(args) -> None:
     from .archives import collect_uploads
-    from .cutout import cutout, load_cutout, rgba
+    from .cutout_model import cutout, load_cutout, rgba
     from .imageio import open_image
 
     missing = [p for p in args.inputs if not Path(p).exists()]

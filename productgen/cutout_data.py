@@ -99,7 +99,7 @@ def pseudo_labels(model, folder: str | Path, files: list[str], min_confidence: f
                   side: int = 320) -> list[Product]:
     """Real photos with the mask ``model`` is sure of (one object, clear of the photo's edge): self-training
     on the surfaces and light of real phone photos, which composites lack."""
-    from .cutout import cutout
+    from .cutout_model import cutout
 
     labelled = []
     for name in files:

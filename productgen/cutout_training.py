@@ -18,8 +18,8 @@ import torch
 from torch.nn import functional as F
 
 from . import weights as weights_io
-from .cutout import CutoutConfig, CutoutNet, save_cutout
 from .cutout_data import held_out, load_products, load_surfaces, realphoto_corners
+from .cutout_model import CutoutConfig, CutoutNet, save_cutout
 
 STATE_NAME = "train_state.pt"
 LOG_NAME = "train_log.jsonl"

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from productgen.cutout import CutoutConfig, CutoutNet, cutout, describe, guided_upsample, load_cutout
+from productgen.cutout_model import CutoutConfig, CutoutNet, cutout, describe, guided_upsample, load_cutout
 from productgen.cutout_training import (
     CompositeSources,
     CutoutTrainOptions,
