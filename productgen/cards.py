@@ -114,6 +114,10 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
     notes = notes or existing_notes(model_dir / "README.md")
     config = read_json(model_dir / "config.json")
     training, architecture = config.get("training", {}), config.get("architecture", {})
+    data = training.get("data", "n/a")
+    if isinstance(data, dict):
+        data = ", ".join(f"{key.replace('_', ' ')} {value:,}" if isinstance(value, int) else
+                         f"{key.replace('_', ' ')} {value}" for key, value in data.items())
     lines = [
         f"# {model_dir.name}: product cut-out (segmentation) model", "",
         "Returns the product's alpha mask for any photo, at the photo's size: a U-Net with a depthwise-separable "
@@ -122,7 +126,7 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
         "full resolution along the photo's own edges. Trained from scratch here (no downloaded backbone); "
         "weights stored as float16.", "",
         "## Training", "",
-        f"- Data: {CATALOGUE_SOURCE}, composited onto surfaces (see below). Pictures: {training.get('data', 'n/a')}.",
+        f"- Data: {CATALOGUE_SOURCE}, composited onto surfaces (see below). Pictures: {data}.",
         CUTOUT_SOURCES,
         f"- Command: `{training.get('command', 'n/a')}`",
         f"- Steps: {training.get('step', 0):,} (batch {training.get('options', {}).get('batch_size')}, "

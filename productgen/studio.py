@@ -159,7 +159,7 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
 
 
 SOFT_EDGE = 0.1  # alpha below this is background when framing; between it and 1 the edge is blended
-SURE_CUTOUT = 0.85  # the model's confidence at and above which a cut-out passes (calibrated on real photos)
+SURE_CUTOUT = 0.9  # the model's confidence at and above which a cut-out passes (set on a 48-photo sample, seed 1)
 
 
 def settings_for(pixels, found: Segmentation) -> EnhanceSettings:

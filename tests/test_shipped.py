@@ -12,7 +12,7 @@ DEFAULT = REPO / "weights" / "default"
 
 
 def test_files_are_plain_and_small():
-    for folder in ("default", "classifier"):
+    for folder in ("default", "classifier", "cutout"):
         for name in ("model.safetensors", "config.json", "README.md"):
             path = REPO / "weights" / folder / name
             assert path.is_file(), path
@@ -56,3 +56,14 @@ def test_shipped_cards_say_where_data_came_from_and_how_good_the_model_is():
         card = (REPO / "weights" / name / "README.md").read_text()
         assert "Param Aggarwal" in card and "python -m productgen" in card
     assert "class-consistency" in (REPO / "weights" / "default" / "README.md").read_text()
+
+
+def test_shipped_cutout_model_loads_and_its_card_credits_its_data():
+    from productgen.cutout_model import load_cutout
+
+    model = load_cutout()
+    assert model.config.input_side == 320 and not model.training
+    card = (REPO / "weights" / "cutout" / "README.md").read_text()
+    for credit in ("Param Aggarwal", "Christian Femmer", "GarageGames", "Alexey Grigorev", "Marcus Klasson",
+                   "python -m productgen train-cutout", "IoU"):
+        assert credit in card, credit
