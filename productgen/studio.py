@@ -145,13 +145,14 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
                            whiten=recipe.clean_background)
     image, background = framed.image, framed.background
     warnings += framed.warnings
+    leftover = background_left(image, background)
     if recipe.shadow and not recipe.transparent:
         image = add_contact_shadow(image, background, recipe.shadow)
     pixels = image
     image = Image.fromarray(pixels)
     # the verdict re-detects the background on the result, as a marketplace would see it, rather than
     # trusting the mask the pipeline painted white; the cut-out's own doubts are a rule of their own
-    report = [cutout_rule(found)] + check_compliance(image, preset, recipe.output_format, None, icc_profile,
+    report = [cutout_rule(found), leftover] + check_compliance(image, preset, recipe.output_format, None, icc_profile,
                                                      pixels=pixels)
     if recipe.transparent:
         image = cutout(image, background)
@@ -165,6 +166,17 @@ SURE_CUTOUT = 0.9  # the model's confidence at and above which a cut-out passes 
 def settings_for(pixels, found: Segmentation) -> EnhanceSettings:
     """The settings Auto picks, measured on the same mask the pipeline uses."""
     return choose_settings(pixels, found.background, clean_backdrop=found.method == "backdrop")
+
+
+def background_left(pixels, background) -> RuleResult:
+    """Whether what the cut-out calls background is white on the result: a kept surface (white background off,
+    or a halo) fails, however white the canvas's border is."""
+
+    area = int(background.sum())
+    left = int((background & (pixels < 250).any(axis=2)).sum()) if area else 0
+    share = left / area if area else 0.0
+    status = "pass" if share <= 0.005 else "fail"
+    return RuleResult("Background removed", status, f"{share:.1%} of the background is not white", "productgen")
 
 
 def cutout_rule(found: Segmentation) -> RuleResult:
