@@ -333,19 +333,25 @@ def command_split(args) -> None:
     print(f"wrote {len(ids)} held-out ids to {args.out}")
 
 
+def add_run_options(parser: argparse.ArgumentParser, resume_help: str):
+    """--out, a --minutes/--steps budget, --resume and --overwrite; returns the budget group (for more budgets)."""
+    parser.add_argument("--out", required=True, help="model folder to write")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    budget.add_argument("--steps", type=int, help="train until this step in all")
+    parser.add_argument("--resume", action="store_true", help=resume_help)
+    parser.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    return budget
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m productgen", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a class-conditional GAN on a folder of product photos")
     add_data_options(train)
-    train.add_argument("--out", required=True, help="model folder to write (e.g. weights/NAME)")
-    budget = train.add_mutually_exclusive_group(required=True)
-    budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    budget = add_run_options(train, "continue from the checkpoint in --out")
     budget.add_argument("--kimg", type=float, help="train until this many thousand images have been shown in all")
-    budget.add_argument("--steps", type=int, help="train until this step in all")
-    train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-    train.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
     train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
@@ -367,12 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--category", help="one category name for every photo in --data")
     tune.add_argument("--aspect", help="reshape photos to this width:height before padding")
     tune.add_argument("--min-per-category", type=int, default=8, help="fewest photos a category may have")
-    tune.add_argument("--out", required=True, help="model folder to write, e.g. weights/my-mugs")
-    tune_budget = tune.add_mutually_exclusive_group(required=True)
-    tune_budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
-    tune_budget.add_argument("--steps", type=int, help="train until this step in all")
-    tune.add_argument("--resume", action="store_true", help="continue the fine-tune in --out")
-    tune.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    add_run_options(tune, "continue the fine-tune in --out")
     tune.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     tune.add_argument("--no-cutout", action="store_true",
                       help="use the photos as they are (default: cut each product out onto white first)")
@@ -442,12 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
-    cut.add_argument("--out", required=True, help="model folder to write")
-    cut_budget = cut.add_mutually_exclusive_group(required=True)
-    cut_budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
-    cut_budget.add_argument("--steps", type=int, help="train until this step in all")
-    cut.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-    cut.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    add_run_options(cut, "continue from the checkpoint in --out")
     cut.add_argument("--batch-size", type=int, default=16)
     cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
     cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -118,6 +119,7 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
                  progress=None, should_stop=None) -> CutoutNet:
     """Train (or with ``resume``, continue) a cut-out model into ``out_dir``; returns the model."""
     out_dir = Path(out_dir)
+    weights_io.prepare_new_run(out_dir, resume)  # never a new run over a model; no orphans of a killed one
     state_path = out_dir / STATE_NAME
     model = CutoutNet(config or CutoutConfig()).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
@@ -129,6 +131,7 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
         optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
         optimizer.load_state_dict(state["optimizer"])
         step, seconds = state["step"], state["seconds"]
+        print(f"resuming {out_dir} from step {step}, its newest complete checkpoint", file=sys.stderr)
     info = {**(info or {}), "options": asdict(options)}
     rng = np.random.default_rng([options.seed, step])
     started = last_checkpoint = time.monotonic()
