@@ -527,8 +527,37 @@ def swatches_html(colours) -> str:
     return f'<div class="swatches">{chips}</div>'
 
 
+TABLE_HEADERS = ["file", "category", "status", "confidence", "colours", "title"]
+STATUS_WORDS = {"ok": "ok", "check": "⚠️ check", "unknown": "❓ unknown", "edited": "✏️ set by you"}
+
+
+def recognise_table(results) -> list[list[str]]:
+    return [[r.file, r.result.category, STATUS_WORDS[r.status], f"{r.result.categories[0][1]:.2f}",
+             ", ".join(c.name for c in r.result.colours), r.result.title] if r.result
+            else [r.file, "", "error", "", "", f"error: {r.error}"] for r in results]
+
+
+def first_result_view(result):
+    """(cut-out, headline, top 3, swatches, title, alt text, tags) of one photo's recognition."""
+    if result.unknown:
+        names = ", ".join(name for name, _ in result.categories)
+        headline = (f"### ❓ Unknown product type\nThis does not look like any type the model knows. Closest: "
+                    f"{names}. Pick the right one below if it is one of them; the title uses only the colours.")
+    elif result.unsure:
+        headline = ("### ⚠️ Check this\nThe model is not sure; the top 3 are below. Correct the category below "
+                    "before you use the title.")
+    else:
+        headline = f"### ✅ {result.category}"
+    if result.notes:
+        headline += "\n\n" + "\n".join(f"- {note}" for note in result.notes)
+    top3 = {name: p for name, p in result.categories}
+    return (result.product, headline, top3, swatches_html(result.colours), result.title, result.alt_text,
+            ", ".join(result.tags))
+
+
 def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
-    """Recognise uploaded photos: (top-3 of the first, its swatches, title, alt text, tags, table, CSV)."""
+    """Recognise uploaded photos: the first photo's cut-out, verdict, top 3, swatches, title, alt text and
+    tags; the table and CSV of all; the results (state) and the files whose category can be corrected."""
     from productgen.recognise import recognise_files, write_csv
 
     try:
@@ -541,18 +570,34 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
         raise as_user_error(error) from error
     for name, reason in skipped:
         gr.Warning(f"{name} skipped: {reason}")
-    folder = work_folder("recognise-", request)
-    csv_path = write_csv(results, folder / "tags.csv")
-    table = [[r.file, r.result.category, f"{r.result.categories[0][1]:.2f}",
-              ", ".join(c.name for c in r.result.colours), r.result.alt_text] if r.result
-             else [r.file, "", "", "", f"error: {r.error}"] for r in results]
     first = next((r.result for r in results if r.result), None)
     if first is None:
         raise gr.Error("None of the files could be read as a photo (see the table).")
-    top3 = {name: p for name, p in first.categories}
-    note = "\n\n_Not sure: this may be a type the model does not know._" if first.unsure else ""
-    return (top3, swatches_html(first.colours) + note, first.title, first.alt_text, ", ".join(first.tags), table,
-            str(csv_path))
+    view = first_result_view(first)
+    for item in results:  # the state keeps the tags, not every cut-out picture
+        if item.result:
+            item.result.product = None
+    csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv")
+    readable = [r.file for r in results if r.result]
+    return (*view, recognise_table(results), str(csv_path), results,
+            gr.Dropdown(choices=readable, value=readable[0]))
+
+
+def correct_category(results, file, category, request: gr.Request = None):
+    """The merchant's category for one photo: its title, alt text and tags follow; the table and CSV are
+    written again."""
+    from productgen.recognise import write_csv
+
+    if not results:
+        raise gr.Error("Recognise some photos first.")
+    item = next((r for r in results if r.file == file and r.result), None)
+    if item is None or not category:
+        raise gr.Error("Choose a photo and a category.")
+    item.result = item.result.with_category(category)
+    item.status_override = "edited"
+    csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv")
+    return recognise_table(results), str(csv_path), results, item.result.title, item.result.alt_text, \
+        ", ".join(item.result.tags)
 
 
 _classifier = {}
@@ -567,27 +612,40 @@ def cached_classifier():
 
 
 def build_recognise_tab():
+    from productgen.recognise import UNKNOWN
+
     w = {}
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
             w["files"] = gr.File(label="Photos (one or many, or a ZIP)", file_count="multiple",
                                  file_types=["image", ".zip"])
             w["go"] = gr.Button("Recognise", variant="primary")
+            w["product"] = gr.Image(label="What was recognised (the product, cut out)", interactive=False,
+                                    type="pil", height=260)
         with gr.Column(scale=2):
+            w["verdict"] = gr.Markdown()
             w["top3"] = gr.Label(num_top_classes=3, label="Category (first photo)")
             w["swatches"] = gr.HTML(label="Colours")
             w["title"] = gr.Textbox(label="Suggested title", buttons=["copy"])
             w["alt"] = gr.Textbox(label="Alt text", buttons=["copy"])
             w["tags"] = gr.Textbox(label="Tags", buttons=["copy"])
-    w["table"] = gr.Dataframe(headers=["file", "category", "confidence", "colours", "alt text"],
-                              label="All photos", wrap=True, interactive=False)
+    w["table"] = gr.Dataframe(headers=TABLE_HEADERS, label="All photos", wrap=True, interactive=False)
+    with gr.Row():
+        w["fix_file"] = gr.Dropdown(label="Correct the category of this photo", choices=[], scale=2)
+        categories = cached_classifier().config.categories
+        w["fix_category"] = gr.Dropdown(label="Right category", choices=sorted(categories) + [UNKNOWN], scale=2)
+        w["fix"] = gr.Button("Apply", scale=1)
     w["csv"] = gr.File(label="Download the table (CSV)", interactive=False)
+    w["results"] = gr.State()
     return w
 
 
 def wire_recognise(w: dict):
-    w["go"].click(recognise_photos, w["files"], [w["top3"], w["swatches"], w["title"], w["alt"], w["tags"],
-                                                 w["table"], w["csv"]], api_name="recognise", concurrency_id="cpu")
+    w["go"].click(recognise_photos, w["files"],
+                  [w["product"], w["verdict"], w["top3"], w["swatches"], w["title"], w["alt"], w["tags"],
+                   w["table"], w["csv"], w["results"], w["fix_file"]], api_name="recognise", concurrency_id="cpu")
+    w["fix"].click(correct_category, [w["results"], w["fix_file"], w["fix_category"]],
+                   [w["table"], w["csv"], w["results"], w["title"], w["alt"], w["tags"]], api_name="correct_category")
 
 
 # -- Fine-tune ----------------------------------------------------------------------------------------

@@ -105,21 +105,40 @@ def over_white(pixels: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.rint(pixels * weight + 255.0 * (1.0 - weight)).astype(np.uint8)
 
 
-def product_on_white(image: Image.Image, model=None, margin: float = 0.04) -> Image.Image:
-    """The photo's product cut out onto white and cropped to it with a ``margin`` (share of its size), as the
-    catalogue photos are; a photo on a clean backdrop is only cropped. Fine-tuning prepares photos with it."""
+@dataclass
+class ProductCrop:
+    """A photo's product on white, cropped to it, with its alpha in the crop's coordinates."""
+
+    pixels: np.ndarray  # uint8 (h, w, 3): the product over white (the whole photo if no product was found)
+    alpha: np.ndarray  # float32 (h, w): 1 = product
+    segmentation: Segmentation
+    found: bool  # False: nothing was found and ``pixels`` is the whole photo
+
+
+def crop_product(image, model=None, margin: float = 0.04) -> ProductCrop:
+    """The photo's product cut out onto white (``segment``) and cropped to it with a ``margin`` (share of its
+    size), as the catalogue photos are; a photo on a clean backdrop is only cropped."""
     pixels = as_pixels(image)
     found = segment(pixels, model=model)
+    alpha = found.alpha if found.alpha is not None else (~found.background).astype(np.float32)
     box = product_box(found.background)
     if box is None:
-        return image
+        return ProductCrop(pixels, np.ones(pixels.shape[:2], np.float32), found, False)
     if found.alpha is not None:
         pixels = over_white(pixels, found.alpha)
     pad = round(margin * max(box[2] - box[0], box[3] - box[1]))
     height, width = pixels.shape[:2]
     left, top = max(0, box[0] - pad), max(0, box[1] - pad)
     right, bottom = min(width, box[2] + pad), min(height, box[3] + pad)
-    return Image.fromarray(np.ascontiguousarray(pixels[top:bottom, left:right]))
+    return ProductCrop(np.ascontiguousarray(pixels[top:bottom, left:right]),
+                       np.ascontiguousarray(alpha[top:bottom, left:right]), found, True)
+
+
+def product_on_white(image: Image.Image, model=None, margin: float = 0.04) -> Image.Image:
+    """``crop_product`` as a PIL image (the photo itself if no product was found). Fine-tuning prepares
+    photos with it, and Recognise classifies what it returns."""
+    crop = crop_product(image, model, margin)
+    return Image.fromarray(crop.pixels) if crop.found else image
 
 
 def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:

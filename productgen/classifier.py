@@ -7,6 +7,7 @@ network can be downloaded here.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from . import weights as weights_io
 from .data import ProductImages, spelling_key
 
 IMAGE_SIZE = 64
+STATE_NAME = "train_state.pt"
 
 
 @dataclass
@@ -28,6 +30,9 @@ class ClassifierConfig:
     colours: list[str] = field(default_factory=list)
     widths: tuple[int, ...] = (32, 64, 128, 256)
     image_size: int = IMAGE_SIZE
+    # a photo is "unknown" (none of the categories) when its certainty (see ``certainty``) is below this;
+    # set on held-out photos by ``calibrate_unknown``; 0 = never
+    unknown_below: float = 0.0
 
     @classmethod
     def from_dict(cls, values: dict) -> "ClassifierConfig":
@@ -84,14 +89,82 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
     return images.float() / 255.0
 
 
-def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Flip, shift up to 4 px on white, and jitter brightness/contrast a little."""
+@dataclass
+class LabelledImages:
+    """What the classifier trains on. ``targets`` marks, per image, the set of categories its label allows
+    (one for a catalogue photo; "Shoes" allows seven); an all-zero row is an *outlier*, a photo of none of
+    the categories, trained towards an even spread (so "unknown" shows as low confidence). ``alphas`` (the
+    product's mask) and ``phone_look`` switch on the augmentations that make a catalogue photo look like an
+    imperfect cut-out of a phone photo."""
+
+    images: torch.Tensor  # uint8 (N, 3, S, S)
+    targets: torch.Tensor  # float (N, C) in {0, 1}
+    genders: torch.Tensor  # long (N,), -100 = unknown
+    colours: torch.Tensor  # long (N,), -100 = unknown
+    alphas: torch.Tensor | None = None  # uint8 (N, 1, S, S)
+    phone_look: torch.Tensor | None = None  # bool (N,): add surfaces at the cut-out's edge, casts, blur, noise
+    wholes: torch.Tensor | None = None  # uint8 (N, 3, S, S): the uncut photo, shown now and then instead
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @classmethod
+    def from_product_images(cls, data: ProductImages, config: "ClassifierConfig", genders: list[str] | None = None,
+                            colours: list[str] | None = None) -> "LabelledImages":
+        columns = category_columns_of(config.categories, data.categories)
+        targets = torch.zeros(len(data), len(config.categories))
+        targets[torch.arange(len(data)), torch.tensor(columns)[data.labels]] = 1.0
+        return cls(data.images, targets, _ids(genders, config.genders, len(data)),
+                   _ids(colours, config.colours, len(data)))
+
+
+def _affine(images: torch.Tensor, generator: torch.Generator, strength: float) -> torch.Tensor:
+    """Random zoom, shift and a little rotation, filling with white."""
+    n = len(images)
+    rand = torch.rand(n, 4, generator=generator)
+    zoom = 1 + (rand[:, 0] - 0.5) * 0.35 * strength
+    angle = (rand[:, 1] - 0.5) * 0.35 * strength
+    shift = (rand[:, 2:] - 0.5) * 0.25 * strength
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 1] = zoom * torch.cos(angle), -zoom * torch.sin(angle)
+    theta[:, 1, 0], theta[:, 1, 1] = zoom * torch.sin(angle), zoom * torch.cos(angle)
+    theta[:, :, 2] = shift
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images - 1, grid, align_corners=False, padding_mode="zeros") + 1
+
+
+def _augment(images: torch.Tensor, generator: torch.Generator, alphas: torch.Tensor | None = None,
+             phone_look: torch.Tensor | None = None, textures: torch.Tensor | None = None) -> torch.Tensor:
+    """Flip, shift (and with ``phone_look``: zoom, rotate) on white, brightness/contrast; where ``phone_look``
+    is set, also a band of a real surface around the product's edge (a cut-out that kept some floor), colour
+    casts, blur and noise."""
     n = len(images)
     flip = torch.rand(n, generator=generator) < 0.5
     images = torch.where(flip[:, None, None, None], images.flip(3), images)
-    padded = F.pad(images, (4, 4, 4, 4), value=1.0)
-    dy, dx = torch.randint(0, 9, (2,), generator=generator).tolist()
-    images = padded[:, :, dy:dy + IMAGE_SIZE, dx:dx + IMAGE_SIZE]
+    if phone_look is None or textures is None or alphas is None:
+        padded = F.pad(images, (4, 4, 4, 4), value=1.0)
+        dy, dx = torch.randint(0, 9, (2,), generator=generator).tolist()
+        images = padded[:, :, dy:dy + images.shape[2], dx:dx + images.shape[3]]
+    else:
+        alphas = torch.where(flip[:, None, None, None], alphas.flip(3), alphas)
+        rand = torch.rand(n, 6, generator=generator)
+        surface = to_unit(textures[torch.randint(0, len(textures), (n,), generator=generator)])
+        # a band 1-4 px wide around the product (sometimes all of the backdrop) shows the surface
+        width = torch.randint(1, 5, (1,), generator=generator).item()
+        grown = F.max_pool2d(alphas, 2 * width + 1, 1, width)
+        band = torch.where((rand[:, 0] < 0.1)[:, None, None, None], torch.ones_like(alphas), grown)
+        band = (band - alphas).clamp(0, 1) * ((rand[:, 0] < 0.45) & phone_look).float()[:, None, None, None]
+        images = images * (1 - band) + surface * band
+        looked = phone_look[:, None, None, None]
+        moved = _affine(images, generator, 1.0)
+        images = torch.where(looked, moved, images)
+        gains = 1 + (torch.rand(n, 3, 1, 1, generator=generator) - 0.5) * 0.2
+        images = torch.where(looked & (rand[:, 1] < 0.5)[:, None, None, None], images * gains, images)
+        blurred = F.interpolate(F.avg_pool2d(images, 2), size=images.shape[2:], mode="bilinear",
+                                align_corners=False)
+        images = torch.where(looked & (rand[:, 2] < 0.25)[:, None, None, None], blurred, images)
+        noise = torch.randn(images.shape, generator=generator) * 0.03 * rand[:, 3, None, None, None]
+        images = torch.where(looked & (rand[:, 4] < 0.3)[:, None, None, None], images + noise, images)
     scale = 1 + (torch.rand(n, 1, 1, 1, generator=generator) - 0.5) * 0.3
     shift = (torch.rand(n, 1, 1, 1, generator=generator) - 0.5) * 0.1
     mean = images.mean(dim=(1, 2, 3), keepdim=True)
@@ -105,47 +178,108 @@ def _ids(values: list[str] | None, names: list[str], count: int) -> torch.Tensor
     return torch.tensor([names.index(v) if v in names else -100 for v in values])
 
 
-def train_classifier(data: ProductImages, genders: list[str] | None, colours: list[str] | None,
-                     config: ClassifierConfig, epochs: int = 20, batch_size: int = 128, lr: float = 2e-3,
-                     seed: int = 0, log=print, init: ProductClassifier | None = None) -> ProductClassifier:
-    """Train on ``data``; ``genders``/``colours`` give one label per image for the secondary heads (or None).
-    ``init`` continues from a trained classifier with the same config. Returns the model in eval mode."""
+def set_loss(logits: torch.Tensor, targets: torch.Tensor, smoothing: float = 0.1,
+             outlier_weight: float = 0.5) -> torch.Tensor:
+    """Cross-entropy with a set of allowed categories per image (-log of the probability of the set), label
+    smoothing; an all-zero ``targets`` row (an outlier) is pulled towards the even spread."""
+    log_p = logits.log_softmax(1)
+    known = targets.sum(1) > 0
+    in_set = torch.logsumexp(log_p.masked_fill(targets <= 0, float("-inf")), 1)
+    spread = log_p.mean(1)
+    in_set = torch.where(known, in_set, torch.zeros_like(in_set))
+    loss = torch.where(known, -(1 - smoothing) * in_set - smoothing * spread, -outlier_weight * spread)
+    return loss.mean()
+
+
+def _init_from(model: ProductClassifier, init: ProductClassifier) -> None:
+    """Start from a trained classifier: the same body; the heads' rows for the names both know."""
+    if tuple(init.config.widths) != tuple(model.config.widths):
+        raise ValueError(f"--init: that classifier has widths {init.config.widths}, not {model.config.widths}")
+    state = {k: v for k, v in init.state_dict().items() if not k.split(".")[0].endswith("_head")}
+    model.load_state_dict(state, strict=False)
+    with torch.no_grad():
+        for head, names, old_names in (("category_head", model.config.categories, init.config.categories),
+                                       ("gender_head", model.config.genders, init.config.genders),
+                                       ("colour_head", model.config.colours, init.config.colours)):
+            new, old = getattr(model, head), getattr(init, head)
+            for row, name in enumerate(names):
+                if name in old_names:
+                    new.weight[row] = old.weight[old_names.index(name)]
+                    new.bias[row] = old.bias[old_names.index(name)]
+
+
+def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int = 20, batch_size: int = 128,
+                     lr: float = 2e-3, seed: int = 0, log=print, init: ProductClassifier | None = None,
+                     textures: torch.Tensor | None = None, out_dir: str | Path | None = None,
+                     resume: bool = False, info: dict | None = None) -> ProductClassifier:
+    """Train on ``data`` (see :class:`LabelledImages`); ``init`` starts from a trained classifier (the heads
+    keep the rows of the names both know). With ``out_dir`` the model folder and a resumable state are
+    written after every epoch, atomically; ``resume`` continues from that state. Returns the model in eval
+    mode."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = ProductClassifier(config).to(memory_format=torch.channels_last)
     if init is not None:
-        if init.config != config:
-            raise ValueError("--init: that classifier was trained on other categories, genders, colours or widths; "
-                             f"it has {init.config.categories}, widths {init.config.widths}")
-        model.load_state_dict(init.state_dict())
-    gender_ids = _ids(genders, config.genders, len(data))
-    colour_ids = _ids(colours, config.colours, len(data))
+        _init_from(model, init)
     steps_per_epoch = -(-len(data) // batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr, weight_decay=5e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=epochs * steps_per_epoch)
+    first_epoch, seconds = 0, 0.0
+    state_path = Path(out_dir) / STATE_NAME if out_dir else None
+    if resume and state_path and state_path.is_file():
+        state = weights_io.load_state(state_path)
+        if state["config"] != asdict(config) or state["epochs"] != epochs:
+            raise ValueError(f"{out_dir}: the saved run has other categories, widths or epochs; start a new one")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        generator.set_state(state["generator"])
+        first_epoch, seconds = state["epoch"], state["seconds"]
+        log(f"resuming {out_dir} from epoch {first_epoch}, its newest complete checkpoint")
     started = time.monotonic()
-    for epoch in range(epochs):
+    images_of = data.images
+    for epoch in range(first_epoch, epochs):
         model.train()
         order = torch.randperm(len(data), generator=generator)
-        total, correct = 0.0, 0
+        total, correct, known = 0.0, 0, 0
         for start in range(0, len(data), batch_size):
             index = order[start:start + batch_size]
-            images = _augment(to_unit(data.images[index]), generator).contiguous(memory_format=torch.channels_last)
-            category_logits, gender_logits, colour_logits = model(images)
-            labels = data.labels[index]
-            loss = F.cross_entropy(category_logits, labels, label_smoothing=0.1)
-            heads = ((gender_logits, gender_ids[index], 0.3), (colour_logits, colour_ids[index], 0.5))
+            batch = images_of[index]
+            if data.wholes is not None:  # now and then the uncut photo, as when the cut-out finds nothing
+                use_whole = torch.rand(len(index), generator=generator) < 0.12
+                batch = torch.where(use_whole[:, None, None, None], data.wholes[index], batch)
+            look = data.phone_look[index] if data.phone_look is not None else None
+            alphas = to_unit(data.alphas[index]) if data.alphas is not None else None
+            images = _augment(to_unit(batch), generator, alphas, look, textures)
+            category_logits, gender_logits, colour_logits = model(images.contiguous(memory_format=torch.channels_last))
+            targets = data.targets[index]
+            loss = set_loss(category_logits, targets)
+            heads = ((gender_logits, data.genders[index], 0.3), (colour_logits, data.colours[index], 0.5))
             for logits, ids, weight in heads:
                 if (ids >= 0).any():
                     loss = loss + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
+            if not torch.isfinite(loss):
+                raise ValueError(f"training diverged in epoch {epoch + 1} (loss {loss.item()}); lower the learning "
+                                 "rate")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
             total += loss.item() * len(index)
-            correct += (category_logits.argmax(1) == labels).sum().item()
+            has_label = targets.sum(1) > 0
+            hits = targets.gather(1, category_logits.argmax(1, keepdim=True))[:, 0] > 0
+            correct += (hits & has_label).sum().item()
+            known += has_label.sum().item()
+        elapsed = seconds + time.monotonic() - started
         log(f"epoch {epoch + 1}/{epochs}: loss {total / len(data):.3f}, train accuracy "
-            f"{correct / len(data):.3f}, {time.monotonic() - started:.0f} s")
+            f"{correct / max(1, known):.3f}, {elapsed:.0f} s")
+        if out_dir:
+            model.eval()
+            save_classifier(model, out_dir, {**(info or {}), "epoch": epoch + 1, "seconds": round(elapsed)})
+            weights_io.save_state(state_path, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                "generator": generator.get_state(), "config": asdict(config), "epochs": epochs,
+                "epoch": epoch + 1, "seconds": elapsed})
     return model.eval()
 
 
@@ -154,8 +288,11 @@ def predict(model: ProductClassifier, images: torch.Tensor, batch_size: int = 25
     """uint8 images -> ``{"category": probs, "gender": probs, "colour": probs, "features": (N, D)}``."""
     model.eval()
     outputs = {"category": [], "gender": [], "colour": [], "features": []}
+    size = model.config.image_size
     for start in range(0, len(images), batch_size):
         batch = to_unit(images[start:start + batch_size])
+        if batch.shape[-1] != size or batch.shape[-2] != size:  # e.g. 64 px generator samples
+            batch = F.interpolate(batch, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
         h = model.features(batch)
         outputs["features"].append(h)
         outputs["category"].append(model.category_head(h).softmax(1))
@@ -164,13 +301,48 @@ def predict(model: ProductClassifier, images: torch.Tensor, batch_size: int = 25
     return {key: torch.cat(value) if value else torch.empty(0) for key, value in outputs.items()}
 
 
-def category_columns(model: ProductClassifier, names: list[str]) -> list[int]:
-    """The classifier's column for each of ``names`` (any spelling); raises if one is unknown."""
-    keys = [spelling_key(name) for name in model.config.categories]
+def category_columns_of(known: list[str], names: list[str]) -> list[int]:
+    """The column of each of ``names`` (any spelling) among ``known``; raises if one is unknown."""
+    keys = [spelling_key(name) for name in known]
     missing = [name for name in names if spelling_key(name) not in keys]
     if missing:
-        raise ValueError(f"the classifier does not know {missing}; it knows {model.config.categories}")
+        raise ValueError(f"the classifier does not know {missing}; it knows {known}")
     return [keys.index(spelling_key(name)) for name in names]
+
+
+def category_columns(model: ProductClassifier, names: list[str]) -> list[int]:
+    """The classifier's column for each of ``names`` (any spelling); raises if one is unknown."""
+    return category_columns_of(model.config.categories, names)
+
+
+def certainty(probs: torch.Tensor) -> torch.Tensor:
+    """How far each row of category probabilities is from an even spread, 0 (even: "none of these") to 1
+    (all on one category): 1 - entropy / log(categories). Belief spread over a few neighbours (seven kinds
+    of shoe) still counts as fairly sure; the outliers the classifier trained on were pulled to an even
+    spread."""
+    entropy = -(probs * probs.clamp_min(1e-12).log()).sum(1)
+    return 1 - entropy / math.log(max(2, probs.shape[1]))
+
+
+def calibrate_unknown(model: ProductClassifier, images: torch.Tensor, share: float = 0.1) -> float:
+    """The certainty below which ``share`` of these photos (held-out photos of known types) fall: the
+    "unknown" threshold that calls about ``share`` of known products unknown."""
+    return float(certainty(predict(model, images)["category"]).quantile(share))
+
+
+def set_accuracy(model: ProductClassifier, images: torch.Tensor, targets: torch.Tensor) -> dict:
+    """Top-1/top-3 (right = a category the label allows), and the "unknown" rate at the model's threshold,
+    on ``images``; for outliers (all-zero ``targets``) only the unknown rate means anything."""
+    probs = predict(model, images)["category"]
+    unknown = certainty(probs) < model.config.unknown_below
+    top3 = probs.topk(min(3, probs.shape[1]), dim=1).indices
+    hits = targets.gather(1, top3) > 0
+    report = {"photos": len(images), "unknown": float(unknown.float().mean())}
+    if targets.sum() > 0:
+        report["top1"] = float(hits[:, 0].float().mean())
+        report["top3"] = float(hits.any(1).float().mean())
+        report["top1_answered"] = float(hits[~unknown, 0].float().mean()) if (~unknown).any() else 0.0
+    return report
 
 
 def save_classifier(model: ProductClassifier, out_dir: str | Path, info: dict) -> None:

@@ -121,12 +121,22 @@ def command_train_classifier(args) -> None:
 
     import torch
 
-    from .classifier import ClassifierConfig, accuracy_report, load_classifier, save_classifier, train_classifier
+    from .cards import classifier_card
+    from .classifier import (
+        ClassifierConfig,
+        LabelledImages,
+        accuracy_report,
+        load_classifier,
+        save_classifier,
+        train_classifier,
+    )
     from .training import set_threads
 
     set_threads(args.threads)
+    if args.realphotos:
+        return train_classifier_on_real_photos(args)
     continuing = bool(args.init) and Path(args.init).resolve() == Path(args.out).resolve()
-    refuse_to_replace(args.out, False, args.overwrite or continuing)  # continuing --init in place keeps a backup
+    refuse_to_replace(args.out, args.resume, args.overwrite or continuing)  # --init in place keeps a backup
     started = time.monotonic()
     extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
     data = read_data(args, extra_columns=extra)
@@ -136,12 +146,12 @@ def command_train_classifier(args) -> None:
     config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
                               colours=colour_names, widths=tuple(args.widths))
     init = load_classifier(args.init) if args.init else None
-    model = train_classifier(data, genders, colours, config, epochs=args.epochs, seed=args.seed, lr=args.lr,
-                             init=init, log=lambda line: print(line, file=sys.stderr, flush=True))
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
-            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads(),
-            "seconds": round(time.monotonic() - started)}
-    save_classifier(model, args.out, info)  # first: a failure below must not lose the trained model
+            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+    model = train_classifier(LabelledImages.from_product_images(data, config, genders, colours), config,
+                             epochs=args.epochs, seed=args.seed, lr=args.lr, init=init, out_dir=args.out,
+                             resume=args.resume, info=info, log=lambda line: print(line, file=sys.stderr, flush=True))
+    info["seconds"] = round(time.monotonic() - started)
     if args.holdout:
         args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
         args.categories = data.categories
@@ -150,6 +160,68 @@ def command_train_classifier(args) -> None:
         info["held_out_top16"] = accuracy_report(model, held_out, data.categories[:16])
         print(f"held-out: {info['held_out']}\nheld-out, 16 most common types: {info['held_out_top16']}")
     save_classifier(model, args.out, info)
+    classifier_card(args.out)
+    print(f"saved the classifier to {args.out}")
+
+
+def train_classifier_on_real_photos(args) -> None:
+    """``train-classifier --realphotos``: the catalogue (``--data``, with its labels.csv), the real phone
+    photos and outliers, cut out once into ``--cache``; the "unknown" threshold set on the calibration
+    senders; held-out numbers in the model's config."""
+    import time
+    from collections import Counter
+
+    import torch
+
+    from .cards import classifier_card
+    from .classifier import (
+        ClassifierConfig,
+        calibrate_unknown,
+        load_classifier,
+        save_classifier,
+        set_accuracy,
+        train_classifier,
+    )
+    from .recognise_data import build_cache, evaluation_sets, load_cache, texture_pool, training_set
+
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    started = time.monotonic()
+    args.cache = args.cache or f"runs/recognise-cache-{args.size}.pt"
+    if not Path(args.cache).is_file():
+        build_cache(args.data, args.realphotos, args.cache, size=args.size, min_count=args.min_per_category,
+                    log=lambda line: print(line, file=sys.stderr))
+    cache = load_cache(args.cache, args.min_per_category, args.size)
+    init = load_classifier(args.init) if args.init else None
+    config = ClassifierConfig(categories=cache["types"], genders=init.config.genders if init else [],
+                              colours=init.config.colours if init else [], widths=tuple(args.widths),
+                              image_size=args.size)
+    if not init:
+        examples = [e for e in cache["examples"] if e["source"] == "catalogue" and e["role"] == "known"]
+        config.genders = sorted({e["gender"] for e in examples if e["gender"]})
+        counts = Counter(e["colour"] for e in examples)
+        config.colours = sorted(c for c, n in counts.items() if n >= args.min_per_colour and c not in ("", "NA"))
+    data = training_set(cache, config, args.real_repeats)
+    train_files = [e["name"] for e in cache["examples"] if e["source"] == "real" and e["split"] == "train"]
+    textures = texture_pool(args.backgrounds, args.realphotos, train_files, seed=args.seed)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "photos": len(data),
+            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+    model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
+                             textures=textures, out_dir=args.out, resume=args.resume, info=info,
+                             log=lambda line: print(line, file=sys.stderr, flush=True))
+    calibration = evaluation_sets(cache, config.categories, "calibration").get("real")
+    if calibration is None:
+        raise ValueError("no real photos of known types in the calibration senders: the unknown threshold cannot "
+                         "be set (the model was saved without one)")
+    model.config.unknown_below = round(calibrate_unknown(model, calibration["images"], args.unknown_share), 4)
+    info["unknown_below"] = {"value": model.config.unknown_below, "share": args.unknown_share,
+                             "calibration_photos": len(calibration["images"])}
+    info["held_out"] = {name: set_accuracy(model, held["images"], held["targets"])
+                        for name, held in evaluation_sets(cache, config.categories).items()}
+    info["seconds"] = round(time.monotonic() - started)
+    save_classifier(model, args.out, info)
+    classifier_card(args.out)
+    for name, report in info["held_out"].items():
+        print(f"held-out {name}: {report}")
     print(f"saved the classifier to {args.out}")
 
 
@@ -222,8 +294,12 @@ def command_tag(args) -> None:
         for item in results:
             if item.result:
                 r = item.result
-                print(f"{item.file}: {r.category} {r.categories[0][1]:.0%} | "
-                      f"{', '.join(c.label() for c in r.colours)} | {r.title}")
+                if r.unknown:
+                    verdict = "unknown (closest: " + ", ".join(f"{n} {p:.0%}" for n, p in r.categories) + ")"
+                else:
+                    verdict = f"{r.category} {r.categories[0][1]:.0%}" + (" (check)" if r.unsure else "")
+                print(f"{item.file}: {verdict} | {', '.join(c.label() for c in r.colours)} | {r.title}"
+                      + (f" [{'; '.join(r.notes)}]" if r.notes else ""))
             else:
                 print(f"{item.file}: error: {item.error}")
         for name, reason in collected.skipped:
@@ -404,7 +480,20 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
+    classify.add_argument("--realphotos", help="also train on these real phone photos (realphotos/ layout); "
+                          "--data is then the catalogue folder with its labels.csv")
+    classify.add_argument("--backgrounds", help="with --realphotos: surfaces (backgrounds/ layout) for the phone look")
+    classify.add_argument("--cache", help="with --realphotos: file of the cut-out photos, made on the first run "
+                          "(default: runs/recognise-cache-SIZE.pt)")
+    classify.add_argument("--size", type=int, default=64, choices=[64, 96, 128],
+                          help="with --realphotos: the side in pixels the classifier sees (default 64)")
+    classify.add_argument("--real-repeats", type=int, default=1,
+                          help="with --realphotos: show each real photo this many times per epoch (default 1)")
+    classify.add_argument("--unknown-share", type=float, default=0.1,
+                          help="with --realphotos: share of held-out known products the unknown threshold may "
+                               "call unknown (default 0.1)")
     classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
+    classify.add_argument("--resume", action="store_true", help="continue the run in --out from its last epoch")
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     classify.set_defaults(run=command_train_classifier)
 

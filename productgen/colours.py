@@ -34,8 +34,13 @@ def _hex_to_rgb(code: str) -> tuple[int, int, int]:
     return tuple(int(code[i:i + 2], 16) for i in (1, 3, 5))
 
 
-_NAMES = list(PALETTE)
-_PALETTE_LAB = _lab(np.array([_hex_to_rgb(code) for code in PALETTE.values()], np.uint8))
+# More typical values for names whose range is wide: without them a royal blue (#1e3caa) is nearer Purple's
+# one value than Blue's, and a light denim nearer Grey.
+SHADES: dict[str, tuple[str, ...]] = {"Blue": ("#1f3fae", "#6d95c9"), "Green": ("#1d5e34", "#7fbf7a"),
+                                      "Red": ("#e0301e",), "Pink": ("#e45a8c",), "Purple": ("#8b59b8",)}
+_NAMES = list(PALETTE) + [name for name, codes in SHADES.items() for _ in codes]
+_PALETTE_LAB = _lab(np.array([_hex_to_rgb(code) for code in PALETTE.values()]
+                             + [_hex_to_rgb(code) for codes in SHADES.values() for code in codes], np.uint8))
 
 
 def name_colour(rgb) -> str:

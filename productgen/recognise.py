@@ -1,5 +1,12 @@
 """Recognising products in photos: category, gender, colours, a title, alt text and tags.
 
+The product is cut out first (``background.crop_product``: the cut-out model on a phone photo, a crop on a
+clean backdrop), and everything is read from the product alone: the classifier sees it on white, framed as
+the catalogue photos are, and the colours come from its pixels, never the bed or floor it lies on. When the
+classifier's belief is spread evenly (``classifier.certainty`` under the threshold set on held-out photos)
+the category is ``unknown``: the title falls back to the colours ("White and blue product") and the top 3
+are still given for the merchant to pick from.
+
 ``recognise(image)`` returns a :class:`Recognition`; ``recognise_files`` does a
 batch and ``write_csv`` writes the table merchants paste into their catalogue.
 """
@@ -13,8 +20,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .background import find_background
-from .classifier import ProductClassifier, load_classifier, predict
+from .background import ProductCrop, crop_product
+from .classifier import ProductClassifier, certainty, load_classifier, predict
 from .colours import ColourTag, dominant_colours
 from .data import fit_on_white
 from .imageio import ImageError, open_image
@@ -27,35 +34,61 @@ SINGULAR = {"T-shirts": "T-shirt", "Shirts": "shirt", "Tops": "top", "Kurtas": "
             "Vests": "vest", "Briefs": "briefs"}
 GENDER_WORDS = {"Men": "men's", "Women": "women's", "Boys": "boys'", "Girls": "girls'", "Unisex": "unisex"}
 UNSURE_BELOW = 0.4
+UNKNOWN = "unknown"
 
 
 @dataclass
 class Recognition:
-    categories: list[tuple[str, float]]  # top 3, most likely first
+    categories: list[tuple[str, float]]  # top 3, most likely first (kept when the answer is unknown)
     gender: tuple[str, float] | None
     main_colour: tuple[str, float] | None  # from the classifier's colour head
     colours: list[ColourTag]  # dominant colours of the product's pixels
     title: str
     alt_text: str
     tags: list[str] = field(default_factory=list)
+    certainty: float = 1.0  # 0 (belief spread evenly: none of the known types) .. 1
+    unknown: bool = False  # not one of the classifier's types
+    product: Image.Image | None = None  # what was classified: the product cut out onto white
+    notes: list[str] = field(default_factory=list)  # doubts about the cut-out
 
     @property
     def category(self) -> str:
-        return self.categories[0][0]
+        return UNKNOWN if self.unknown else self.categories[0][0]
 
     @property
     def unsure(self) -> bool:
-        return self.categories[0][1] < UNSURE_BELOW
+        """Unknown, or the top category under ``UNSURE_BELOW``: a merchant should check it."""
+        return self.unknown or self.categories[0][1] < UNSURE_BELOW
 
-    def csv_row(self, file: str) -> dict:
-        return {"file": file, "category": self.category, "confidence": f"{self.categories[0][1]:.3f}",
-                "other_categories": "; ".join(f"{n} {p:.2f}" for n, p in self.categories[1:]),
+    @property
+    def status(self) -> str:
+        return "unknown" if self.unknown else ("check" if self.unsure else "ok")
+
+    def with_category(self, category: str) -> "Recognition":
+        """The same photo with the category a merchant chose (any of the classifier's, or ``unknown``):
+        title, alt text and tags follow it."""
+        if category == UNKNOWN:
+            chosen, unknown = self.categories, True
+        else:
+            probability = dict(self.categories).get(category, 0.0)
+            chosen = [(category, probability)] + [(n, p) for n, p in self.categories if n != category][:2]
+            unknown = False
+        result = _compose(chosen, self.gender, self.main_colour, self.colours, unknown)
+        result.certainty, result.product, result.notes = self.certainty, self.product, list(self.notes)
+        return result
+
+    def csv_row(self, file: str, status: str | None = None) -> dict:
+        return {"file": file, "category": self.category, "status": status or self.status,
+                "confidence": f"{self.categories[0][1]:.3f}", "certainty": f"{self.certainty:.3f}",
+                "other_categories": "; ".join(f"{n} {p:.2f}" for n, p in
+                                              (self.categories if self.unknown else self.categories[1:])),
                 "gender": self.gender[0] if self.gender else "",
                 "colours": "; ".join(f"{c.name} {c.hex} {c.share:.2f}" for c in self.colours),
                 "title": self.title, "alt_text": self.alt_text, "tags": ", ".join(self.tags)}
 
 
-CSV_FIELDS = ["file", "category", "confidence", "other_categories", "gender", "colours", "title", "alt_text", "tags"]
+CSV_FIELDS = ["file", "category", "status", "confidence", "certainty", "other_categories", "gender", "colours",
+              "title", "alt_text", "tags"]
 
 
 def _noun(category: str) -> str:
@@ -63,10 +96,14 @@ def _noun(category: str) -> str:
     return word if word[:2] == "T-" else word.lower()
 
 
-def describe(category: str, gender: str | None, colour: str | None) -> str:
-    """'Navy blue men's shirt' from its parts (each optional but the category)."""
-    words = [colour.lower() if colour else None, GENDER_WORDS.get(gender or ""), _noun(category)]
-    text = " ".join(w for w in words if w)
+def describe(category: str | None, gender: str | None, colour: str | None, second: str | None = None) -> str:
+    """'Navy blue men's shirt' from its parts (each optional); without a category: 'White and blue product'."""
+    if category is None or category == UNKNOWN:
+        colours = " and ".join(c.lower() for c in (colour, second) if c)
+        text = f"{colours} product" if colours else "product"
+    else:
+        words = [colour.lower() if colour else None, GENDER_WORDS.get(gender or ""), _noun(category)]
+        text = " ".join(w for w in words if w)
     return text[0].upper() + text[1:]
 
 
@@ -75,40 +112,75 @@ def _top(probs: torch.Tensor, names: list[str], k: int) -> list[tuple[str, float
     return [(names[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
 
 
+def classifier_view(image, size: int, cutout_model=None) -> tuple[np.ndarray, np.ndarray, ProductCrop]:
+    """(pixels uint8 (size, size, 3), alpha float32 (size, size), crop): the product cut out onto white and
+    fitted into the classifier's square, with its alpha fitted the same way (0 on the padding). Training
+    (``recognise_data``) and ``recognise`` both see photos through it."""
+    crop = crop_product(image, cutout_model)
+    picture = np.asarray(fit_on_white(Image.fromarray(crop.pixels), size))
+    alpha = Image.fromarray(np.rint(np.clip(crop.alpha, 0, 1) * 255).astype(np.uint8), "L")
+    scale = size / max(alpha.size)
+    new_size = (max(1, round(alpha.size[0] * scale)), max(1, round(alpha.size[1] * scale)))
+    canvas = Image.new("L", (size, size), 0)
+    canvas.paste(alpha.resize(new_size, Image.Resampling.BILINEAR), ((size - new_size[0]) // 2,
+                                                                     (size - new_size[1]) // 2))
+    return picture, np.asarray(canvas, np.float32) / 255.0, crop
+
+
 def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | None = None,
-                    aspect: float | None = None) -> list[Recognition]:
-    """Recognise several photos in one classifier pass. ``aspect`` reshapes squashed catalogue photos."""
+                    aspect: float | None = None, cutout_model=None) -> list[Recognition]:
+    """Recognise several photos in one classifier pass. ``aspect`` first reshapes photos that were squashed
+    to another shape (as the catalogue's were)."""
     classifier = classifier or load_classifier()
     config = classifier.config
-    tensors = torch.stack([torch.from_numpy(np.asarray(fit_on_white(image, config.image_size, aspect)).copy())
-                           .permute(2, 0, 1) for image in images])
+    views = []
+    for image in images:
+        if aspect is not None:
+            image = image.convert("RGB").resize((round(image.height * aspect), image.height),
+                                                Image.Resampling.LANCZOS)
+        views.append(classifier_view(image, config.image_size, cutout_model))
+    tensors = torch.stack([torch.from_numpy(picture.copy()).permute(2, 0, 1) for picture, _, _ in views])
     outputs = predict(classifier, tensors)
+    sure = certainty(outputs["category"])
     results = []
-    for index, image in enumerate(images):
+    for index, (_, _, crop) in enumerate(views):
         categories = _top(outputs["category"][index], config.categories, 3)
         gender = _top(outputs["gender"][index], config.genders, 1)[0] if config.genders else None
         main = _top(outputs["colour"][index], config.colours, 1)[0] if config.colours else None
-        small = image.convert("RGB")
+        product = Image.fromarray(crop.pixels)
+        small = product.copy()
         small.thumbnail((256, 256))
-        colours = dominant_colours(small, find_background(small))
-        results.append(_compose(categories, gender, main, colours))
+        alpha = np.asarray(Image.fromarray(np.rint(crop.alpha * 255).astype(np.uint8)).resize(small.size))
+        colours = dominant_colours(small, alpha < 128)
+        unknown = float(sure[index]) < config.unknown_below
+        notes = [] if crop.found else ["no product was found: the whole photo was read"]
+        if crop.found and crop.segmentation.method == "model" and crop.segmentation.confidence < 0.9:
+            notes.append("the cut-out is unsure: colours may include some background")
+        notes += crop.segmentation.notes
+        result = _compose(categories, gender, main, colours, unknown)
+        result.certainty, result.product, result.notes = float(sure[index]), product, notes
+        results.append(result)
     return results
 
 
-def _compose(categories, gender, main, colours) -> Recognition:
-    colour_name = main[0] if main and main[1] >= 0.35 else (colours[0].name if colours else None)
-    gender_name = gender[0] if gender and gender[1] >= 0.6 else None
-    title = describe(categories[0][0], gender_name, colour_name)
+def _compose(categories, gender, main, colours, unknown: bool = False) -> Recognition:
+    colour_name = main[0] if main and main[1] >= 0.35 and not unknown else (colours[0].name if colours else None)
+    gender_name = gender[0] if gender and gender[1] >= 0.6 and not unknown else None
     others = [c.name.lower() for c in colours[1:3] if colour_name and c.name.lower() != colour_name.lower()]
+    if unknown:
+        title = describe(None, None, colour_name, others[0] if others else None)
+        others = others[1:]
+    else:
+        title = describe(categories[0][0], gender_name, colour_name)
     alt = title + (f" with {' and '.join(others)} details" if others else "") + ", on a white background"
-    tags = [categories[0][0].lower()] + ([colour_name.lower()] if colour_name else []) + others
+    tags = ([] if unknown else [categories[0][0].lower()]) + ([colour_name.lower()] if colour_name else []) + others
     if gender_name:
         tags.append(gender_name.lower())
-    return Recognition(categories, gender, main, colours, title, alt, list(dict.fromkeys(tags)))
+    return Recognition(categories, gender, main, colours, title, alt, list(dict.fromkeys(tags)), unknown=unknown)
 
 
 def recognise(image: Image.Image, classifier: ProductClassifier | None = None) -> Recognition:
-    """Category (top 3), gender, colours, title, alt text and tags of one product photo."""
+    """Category (top 3, or ``unknown``), gender, colours, title, alt text and tags of one product photo."""
     return recognise_batch([image], classifier)[0]
 
 
@@ -117,6 +189,11 @@ class FileResult:
     file: str
     result: Recognition | None
     error: str = ""
+    status_override: str = ""  # "edited": a merchant set the category
+
+    @property
+    def status(self) -> str:
+        return self.status_override or (self.result.status if self.result else "error")
 
 
 def recognise_files(paths: list[str | Path], classifier: ProductClassifier | None = None,
@@ -146,6 +223,6 @@ def write_csv(results: list[FileResult], path: str | Path) -> Path:
         writer = csv.DictWriter(handle, CSV_FIELDS + ["error"])
         writer.writeheader()
         for item in results:
-            row = item.result.csv_row(item.file) if item.result else {"file": item.file}
+            row = item.result.csv_row(item.file, item.status) if item.result else {"file": item.file}
             writer.writerow({**row, "error": item.error})
     return Path(path)

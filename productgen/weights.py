@@ -256,7 +256,7 @@ def load_state(path: str | Path) -> dict:
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError) as error:
         raise WeightsError(f"{path} is not a training state written by productgen ({type(error).__name__}); "
                            "delete it to start again from the folder's weights") from error
-    if not isinstance(state, dict) or "step" not in state:
+    if not isinstance(state, dict) or not ({"step", "epoch"} & set(state)):
         raise WeightsError(f"{path} is not a training state written by productgen; delete it to start again")
     return state
 

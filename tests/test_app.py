@@ -138,15 +138,22 @@ def test_enhance_refuses_a_text_file_clearly(client, tmp_path):
     assert "1 failed" in status and any("not an image" in row[3] for row in rows)
 
 
-def test_recognise_batch_with_csv(client, tmp_path):
+def test_recognise_batch_with_csv_and_a_corrected_category(client, tmp_path):
     from gradio_client import handle_file
 
     files = [handle_file(str(photo_file(tmp_path, f"p{i}.png", 200))) for i in range(3)]
-    top3, swatches, title, alt, tags, table, csv_path = client.predict(files, api_name="/recognise")
+    product, verdict, top3, swatches, title, alt, tags, table, csv_path, first = client.predict(
+        files, api_name="/recognise")
     assert len(top3["confidences"]) == 3 and title and alt.startswith(title)
-    assert "#" in swatches
+    first = first.get("value") if isinstance(first, dict) else first
+    assert "#" in swatches and verdict.startswith("###") and Path(product).is_file() and first == "p0.png"
     lines = open(csv_path, encoding="utf-8").read().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("file,category")
+    assert len(lines) == 4 and lines[0].startswith("file,category,status")
+    table, csv_path, title, alt, tags = client.predict("p1.png", "Watches", api_name="/correct_category")
+    rows = table["data"] if isinstance(table, dict) else table
+    assert rows[1][1] == "Watches" and "set by you" in rows[1][2] and title.endswith("watch")
+    written = open(csv_path, encoding="utf-8").read().splitlines()
+    assert written[2].startswith("p1.png,Watches,edited")
 
 
 def test_recipe_controls_round_trip(tmp_path):

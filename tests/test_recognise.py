@@ -7,7 +7,7 @@ from productgen.classifier import ClassifierConfig, ProductClassifier, load_clas
 from productgen.colours import PALETTE, dominant_colours, name_colour
 from productgen.recognise import describe, recognise, recognise_files, write_csv
 
-from .conftest import REPO
+from .conftest import REPO, draw_product
 
 
 @pytest.mark.parametrize("rgb, name", [((200, 30, 35), "Red"), ((30, 40, 70), "Navy Blue"), ((20, 20, 20), "Black"),
@@ -69,7 +69,7 @@ def test_batch_csv_keeps_order_and_reports_bad_files(tmp_path):
     assert [r.file for r in results] == [p.name for p in paths]
     assert results[2].error and results[2].result is None
     lines = write_csv(results, tmp_path / "out.csv").read_text().splitlines()
-    assert len(lines) == 7 and lines[0].startswith("file,category,confidence")
+    assert len(lines) == 7 and lines[0].startswith("file,category,status,confidence")
 
 
 @pytest.mark.slow
@@ -104,3 +104,160 @@ def test_train_classifier_cli_learns_drawn_shapes_and_continues_with_init(image_
     wrong = subprocess.run(base + ["--widths", "8", "8", "8", "8", "--epochs", "1", "--init", str(out),
                                    "--out", str(tmp_path / "clf3")], cwd=REPO, capture_output=True, text=True)
     assert wrong.returncode != 0 and "--init" in wrong.stderr and not (tmp_path / "clf3").exists()
+
+
+def shirt_on_bedspread(colour=(30, 60, 170), backdrop=(180, 25, 30), size=(420, 520), seed=0) -> Image.Image:
+    """A T-shirt silhouette on a noisy, striped, strongly coloured bedspread, like a merchant's photo."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    base = np.zeros((height, width, 3), np.float32) + backdrop + rng.normal(0, 12, (height, width, 3))
+    base[:, :, 1] += 10 * np.sin(np.arange(height)[:, None] / 6.0)
+    image = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    w, h = width, height
+    draw.polygon([(w * .3, h * .25), (w * .7, h * .25), (w * .7, h * .8), (w * .3, h * .8)], fill=colour)
+    draw.polygon([(w * .3, h * .25), (w * .15, h * .42), (w * .22, h * .47), (w * .3, h * .38)], fill=colour)
+    draw.polygon([(w * .7, h * .25), (w * .85, h * .42), (w * .78, h * .47), (w * .7, h * .38)], fill=colour)
+    draw.ellipse((w * .43, h * .22, w * .57, h * .29), fill=backdrop)
+    return image
+
+
+def drawn_mug(size=400, colour=(240, 200, 40)) -> Image.Image:
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    c = size // 2
+    draw.ellipse((c + 40, c - 50, c + 110, c + 50), outline=colour, width=16)
+    draw.rectangle((c - 80, c - 90, c + 80, c + 90), fill=colour)
+    draw.ellipse((c - 80, c - 105, c + 80, c - 75), fill=tuple(v - 60 for v in colour))
+    return image
+
+
+@pytest.mark.slow
+def test_colours_are_the_products_not_the_backdrops():
+    """A blue shirt on a red bedspread is blue: the product is cut out first and only its pixels count."""
+    result = recognise(shirt_on_bedspread(), load_classifier(REPO / "weights" / "classifier"))
+    names = [c.name for c in result.colours]
+    assert names[0] == "Blue" and not {"Red", "Maroon", "Pink"} & set(names), names
+    assert "red" not in result.title.lower() and "red" not in result.tags
+    assert result.product is not None and result.product.size[0] < 420  # the cut-out, cropped to the product
+
+
+@pytest.mark.slow
+def test_a_drawn_mug_is_unknown_with_a_colour_title_and_its_top3(tmp_path):
+    model = load_classifier(REPO / "weights" / "classifier")
+    assert 0 < model.config.unknown_below < 1  # calibrated when it was trained
+    path = tmp_path / "mug.png"
+    drawn_mug().save(path)
+    [item] = recognise_files([path], model)
+    result = item.result
+    assert result.unknown and result.category == "unknown" and result.status == "unknown"
+    assert result.title == "Yellow product" and len(result.categories) == 3
+    row = dict(zip(*[line.split(",") for line in write_csv([item], tmp_path / "t.csv").read_text().splitlines()]))
+    assert row["category"] == "unknown" and row["status"] == "unknown" and row["other_categories"]
+
+
+def test_unknown_titles_fall_back_to_colours_and_a_merchant_can_correct_it(tmp_path):
+    model = tiny_classifier(tmp_path)
+    model.config.unknown_below = 1.01  # everything is unknown
+    image = Image.new("RGB", (200, 260), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((50, 60, 150, 200), fill=(200, 30, 35))
+    draw.rectangle((50, 160, 150, 200), fill=(30, 40, 70))
+    result = recognise(image, model)
+    assert result.unknown and result.title == "Red and navy blue product" and result.tags[0] == "red"
+    assert result.csv_row("x.png")["category"] == "unknown"
+    fixed = result.with_category("Belts")
+    assert not fixed.unknown and fixed.category == "Belts" and fixed.title.endswith("belt")
+    assert fixed.categories[0][0] == "Belts" and "belts" in fixed.tags
+    assert fixed.with_category("unknown").unknown
+
+
+def test_set_loss_accepts_any_allowed_type_and_spreads_outliers():
+    from productgen.classifier import set_loss
+
+    targets = torch.tensor([[1.0, 1.0, 0.0, 0.0]])
+    on_first = torch.tensor([[8.0, 0.0, 0.0, 0.0]])
+    on_second = torch.tensor([[0.0, 8.0, 0.0, 0.0]])
+    wrong = torch.tensor([[0.0, 0.0, 8.0, 0.0]])
+    assert set_loss(on_first, targets) == pytest.approx(set_loss(on_second, targets).item(), abs=1e-5)
+    assert set_loss(on_first, targets) < set_loss(wrong, targets) - 1
+    outlier = torch.zeros(1, 4)
+    assert set_loss(torch.zeros(1, 4), outlier) < set_loss(on_first, outlier)
+
+
+def test_certainty_is_high_on_one_type_and_zero_on_an_even_spread():
+    from productgen.classifier import certainty
+
+    probs = torch.tensor([[1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0, 0]])
+    values = certainty(probs)
+    assert values[0] == pytest.approx(1.0) and values[1] == pytest.approx(0.0, abs=1e-6)
+    assert values[2] == pytest.approx(0.5)
+
+
+def fake_sources(root):
+    """products/, realphotos/ and backgrounds/ in the shared data's layout, with drawn photos."""
+    from productgen.cutout_data import held_out
+    from productgen.recognise_data import CALIBRATION_SHARE
+
+    products = root / "products"
+    (products / "images").mkdir(parents=True)
+    with open(products / "labels.csv", "w") as handle:
+        handle.write("id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage\n")
+        for i in range(24):
+            kind, colour = ("Watches", "Black") if i % 3 else ("Deodorant", "White")
+            master = "Personal Care" if kind == "Deodorant" else "Accessories"
+            draw_product("round" if kind == "Watches" else "box", i, 224).save(products / "images" / f"{i}.jpg")
+            handle.write(f"{i},Men,{master},x,{kind},{colour},Summer,2012,Casual\n")
+    real = root / "realphotos"
+    senders = [f"s{i}" for i in range(200)]
+    calibration = [s for s in senders if held_out(s, CALIBRATION_SHARE, "recognise-calibration")][:2]
+    train = [s for s in senders if s not in calibration][:4]
+    for folder in ("clothing", "grocery"):
+        (real / "images" / folder).mkdir(parents=True)
+    with open(real / "labels.csv", "w") as labels, open(real / "clothing_senders.csv", "w") as who:
+        labels.write("file,source,label,kids\n")
+        who.write("file,sender_id\n")
+        for i in range(18):
+            name = f"images/clothing/{i}.jpg"
+            shirt_on_bedspread(seed=i, size=(160, 200)).save(real / name)
+            labels.write(f"{name},clothing,{'T-Shirt' if i % 2 else 'Shoes'},False\n")
+            who.write(f"{name},{(calibration + train)[i % 6]}\n")
+        for i in range(4):
+            name = f"images/grocery/Milk_train{i:03d}.jpg"
+            drawn_mug(160).save(real / name)
+            labels.write(f"{name},grocery,Packages/Milk/Milk,\n")
+    backgrounds = root / "backgrounds"
+    (backgrounds / "images").mkdir(parents=True)
+    with open(backgrounds / "manifest.csv", "w") as handle:
+        handle.write("file,group\n")
+        for i in range(3):
+            Image.fromarray(np.random.default_rng(i).integers(0, 255, (120, 120, 3), dtype=np.uint8)).save(
+                backgrounds / "images" / f"{i}.png")
+            handle.write(f"images/{i}.png,g{i}\n")
+    return products, real, backgrounds
+
+
+@pytest.mark.slow
+def test_train_classifier_on_real_photos_sets_an_unknown_threshold_and_resumes(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    products, real, backgrounds = fake_sources(tmp_path)
+    out, cache = tmp_path / "clf", tmp_path / "cache.pt"
+    command = [sys.executable, "-m", "productgen", "train-classifier", "--data", str(products), "--realphotos",
+               str(real), "--backgrounds", str(backgrounds), "--cache", str(cache), "--min-per-category", "5",
+               "--widths", "8", "8", "16", "16", "--threads", "1", "--out", str(out)]
+    done = subprocess.run(command + ["--epochs", "2"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    config = json.loads((out / "config.json").read_text())
+    types = config["architecture"]["categories"]
+    assert types[0] == "Watches" and {"T-shirts", "Heels"} <= set(types) and "Deodorant" not in types
+    assert 0 < config["architecture"]["unknown_below"] < 1
+    assert config["training"]["unknown_below"]["calibration_photos"] >= 1 and cache.is_file()
+    again = subprocess.run(command + ["--epochs", "2"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2 and "--resume" in again.stderr  # never a new run over a model
+    resumed = subprocess.run(command + ["--epochs", "2", "--resume"], cwd=REPO, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0 and "resuming" in resumed.stderr and "epoch 1/2" not in resumed.stderr
+    assert load_classifier(out).config.categories == types
