@@ -341,7 +341,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
-                             recipe)
+                             recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
     verdict = {"pass": "✅ Passes", "warn": "⚠️ Check before uploading: passes with warnings",
                "fail": "❌ Fails"}[result.verdict]

@@ -112,15 +112,18 @@ def main() -> None:
     parser.add_argument("--backgrounds", required=True, type=Path)
     parser.add_argument("--classifier", default=str(ROOT / "weights" / "classifier"))
     parser.add_argument("--drawn", type=int, default=150, help="how many household objects to draw")
+    parser.add_argument("--limit", type=int, help="at most this many photos per group (a quick look)")
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    cap = slice(0, args.limit)
     model = load_classifier(args.classifier)
     print(f"classifier: {args.classifier}, {len(model.config.categories)} types, unknown below certainty "
           f"{model.config.unknown_below}")
 
     # -- the catalogue's val split -------------------------------------------------------------------
     rows = [r for r in catalogue_rows(args.products) if r["split"] == "validation"]
-    known = [r for r in rows if r["role"] == "known"]
+    known = [r for r in rows if r["role"] == "known"][cap]
     photos = [open_image(args.products / "images" / f"{r['id']}.jpg") for r in known]
     results = run(model, photos, aspect=0.75)
     scores = held_out_scores(results, [(r["type"],) for r in known])
@@ -138,7 +141,7 @@ def main() -> None:
 
     # -- held-out real photos ------------------------------------------------------------------------
     real = [r for r in realphoto_rows(args.realphotos) if r["split"] == "validation"]
-    clothing = [r for r in real if r["source"] == "clothing" and real_types(r)]
+    clothing = [r for r in real if r["source"] == "clothing" and real_types(r)][cap]
     photos = [open_image(args.realphotos / r["file"]) for r in clothing]
     started = time.perf_counter()
     results = run(model, photos)
@@ -161,13 +164,13 @@ def main() -> None:
 
     # -- none of our types --------------------------------------------------------------------------
     print("\nphotos of none of our types (should be unknown):")
-    grocery = [r for r in real if r["source"] == "grocery"]
+    grocery = [r for r in real if r["source"] == "grocery"][cap]
     results = run(model, [open_image(args.realphotos / r["file"]) for r in grocery])
     rate = np.mean([r.unknown for r in results])
     said = Counter(r.categories[0][0] for r in results if not r.unknown)
     print(f"  held-out dairy cartons in a shop ({len(grocery)} photos of {len({r['label'] for r in grocery})} "
           f"products never trained on): unknown {rate:.1%}; the others said {dict(said.most_common(4))}")
-    every = [r for r in catalogue_rows(args.products) if r["role"] == "non-fashion"]
+    every = [r for r in catalogue_rows(args.products) if r["role"] == "non-fashion"][cap]
     results = run(model, [open_image(args.products / "images" / f"{r['id']}.jpg") for r in every], aspect=0.75)
     print(f"  catalogue non-fashion ({len(every)} photos: {', '.join(sorted({r['type'] for r in every}))}): "
           f"unknown {np.mean([r.unknown for r in results]):.1%}")
@@ -178,7 +181,7 @@ def main() -> None:
     per_kind = {k: np.mean([r.unknown for i, r in enumerate(results) if i % 5 == n]) for n, k in enumerate(kinds)}
     print(f"  drawn household objects ({len(drawn)}): unknown {np.mean([r.unknown for r in results]):.1%} ("
           + ", ".join(f"{k} {v:.0%}" for k, v in per_kind.items()) + ")")
-    other = [r for r in catalogue_rows(args.products) if r["role"] == "other"]
+    other = [r for r in catalogue_rows(args.products) if r["role"] == "other"][cap]
     results = run(model, [open_image(args.products / "images" / f"{r['id']}.jpg") for r in other], aspect=0.75)
     print(f"  for information, fashion types the app does not rank ({len(other)} catalogue photos, e.g. "
           f"{', '.join(t for t, _ in Counter(r['type'] for r in other).most_common(4))}): unknown "

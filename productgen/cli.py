@@ -202,7 +202,7 @@ def train_classifier_on_real_photos(args) -> None:
         config.colours = sorted(c for c, n in counts.items() if n >= args.min_per_colour and c not in ("", "NA"))
     data = training_set(cache, config, args.real_repeats)
     train_files = [e["name"] for e in cache["examples"] if e["source"] == "real" and e["split"] == "train"]
-    textures = texture_pool(args.backgrounds, args.realphotos, train_files, seed=args.seed)
+    textures = texture_pool(args.backgrounds, args.realphotos, train_files, size=args.size, seed=args.seed)
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "photos": len(data),
             "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
     model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
@@ -355,6 +355,7 @@ def command_cutout(args) -> None:
     from .archives import collect_uploads
     from .cutout_model import cutout, load_cutout, rgba
     from .imageio import open_image
+    from .provenance import is_ai_generated, save_options
 
     missing = [p for p in args.inputs if not Path(p).exists()]
     if missing:
@@ -374,7 +375,7 @@ def command_cutout(args) -> None:
                 continue
             mask = cutout(photo, model)
             target = out / f"{path.stem}.png"
-            rgba(photo, mask).save(target)
+            rgba(photo, mask).save(target, **save_options("PNG", is_ai_generated(photo)))
             notes = f" ({'; '.join(mask.notes)})" if mask.notes else ""
             print(f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}")
     for name, reason in collected.skipped:

@@ -14,11 +14,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from . import weights as weights_io
 from .data import spelling_key
 from .models import GANConfig, Generator
+from .provenance import png_info, save_options
 
 OUTPUT_SIZES = (64, 256, 512, 1024)
 
@@ -62,21 +63,12 @@ def upscale(image: Image.Image, size: int) -> Image.Image:
     return Image.fromarray(sharpened)
 
 
-def provenance(metadata: dict) -> PngImagePlugin.PngInfo:
-    """PNG text chunks saying the image is AI-generated and how to make it again."""
-    info = PngImagePlugin.PngInfo()
-    info.add_text("AI-generated", "true")
-    info.add_text("Description", f"AI-generated product image ({metadata.get('category', 'product')}), "
-                                 "made by productgen; not a photograph")
-    for key, value in metadata.items():
-        info.add_text(f"productgen:{key}", str(value))
-    return info
-
-
 def save_png(image: Image.Image, path: str | Path, metadata: dict | None = None) -> Path:
     """Save ``image`` as PNG, with the provenance text of ``metadata`` or of ``image.info``."""
     metadata = metadata if metadata is not None else image.info.get("productgen", {})
-    image.save(path, format="PNG", pnginfo=provenance(metadata), compress_level=1)
+    description = (f"AI-generated product image ({metadata.get('category', 'product')}), made by productgen; "
+                   "not a photograph")
+    image.save(path, format="PNG", pnginfo=png_info(metadata, description), compress_level=1)
     return Path(path)
 
 
@@ -234,7 +226,8 @@ def save_animation(frames: list[Image.Image], path: str | Path, seconds: float =
     frames = [frame.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE) for frame in frames]
     sequence = frames + frames[-2:0:-1]
     duration = max(20, int(seconds * 1000 / len(frames)))
-    sequence[0].save(path, save_all=True, append_images=sequence[1:], duration=duration, loop=0, optimize=False)
+    sequence[0].save(path, save_all=True, append_images=sequence[1:], duration=duration, loop=0, optimize=False,
+                     **save_options("GIF", True))
     return Path(path)
 
 

@@ -27,6 +27,7 @@ from .background import (
 from .enhance import EnhanceSettings, apply_enhancements, choose_settings, measure_gains
 from .imageio import ImageError, as_pixels, open_image
 from .marketplaces import RuleResult, check_compliance, get_preset, preset_key, verdict
+from .provenance import DISCLOSE, is_ai_generated, save_options
 
 OUTPUT_FORMATS = ("JPEG", "PNG")
 MIN_CANVAS, MAX_CANVAS = 100, 3000  # px per side: every marketplace's size fits, one photo takes seconds at most
@@ -108,15 +109,21 @@ class Processed:
     report: list[RuleResult]
     warnings: list[str]
     segmentation: Segmentation | None = None
+    ai_generated: bool = False  # the photo carried the AI label: the output carries it too
+
 
     @property
     def verdict(self) -> str:
         return verdict(self.report)
 
 
-def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None, model=None) -> Processed:
+def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None, model=None,
+                  ai_generated: bool | None = None) -> Processed:
     """Run the whole pipeline on one photo (any size; processed at full resolution). ``model`` is the cut-out
-    model for photos without a clean backdrop (the shipped one by default)."""
+    model for photos without a clean backdrop (the shipped one by default). ``ai_generated`` (by default: read
+    from the opened photo's metadata) keeps the AI label on the result and adds a rule to disclose it."""
+    if ai_generated is None:
+        ai_generated = isinstance(photo, Image.Image) and is_ai_generated(photo)
     preset = get_preset(recipe.preset)
     pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
     found = segment(pixels, refine=recipe.refine_edges, model=model)
@@ -154,9 +161,11 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     # trusting the mask the pipeline painted white; the cut-out's own doubts are a rule of their own
     report = [cutout_rule(found), leftover] + check_compliance(image, preset, recipe.output_format, None, icc_profile,
                                                      pixels=pixels)
+    if ai_generated:
+        report.insert(0, RuleResult("AI label", "warn", DISCLOSE, "productgen"))
     if recipe.transparent:
         image = cutout(image, background)
-    return Processed(image, settings, report, warnings, found)
+    return Processed(image, settings, report, warnings, found, ai_generated)
 
 
 SOFT_EDGE = 0.1  # alpha below this is background when framing; between it and 1 the edge is blended
@@ -192,12 +201,14 @@ def cutout_rule(found: Segmentation) -> RuleResult:
     return RuleResult("Cut-out", "pass", measured, "productgen")
 
 
-def save_result(image: Image.Image, path, recipe: Recipe):
-    """Write ``image`` (to a path or file object) in the recipe's format (JPEG quality, or PNG) as sRGB."""
+def save_result(image: Image.Image, path, recipe: Recipe, ai_generated: bool = False):
+    """Write ``image`` (to a path or file object) in the recipe's format (JPEG quality, or PNG) as sRGB; with
+    ``ai_generated`` the file carries the AI label (``productgen.provenance``)."""
+    label = save_options(recipe.output_format, ai_generated)
     if recipe.output_format == "JPEG":
-        image.convert("RGB").save(path, "JPEG", quality=recipe.jpeg_quality, optimize=True, subsampling=0)
+        image.convert("RGB").save(path, "JPEG", quality=recipe.jpeg_quality, optimize=True, subsampling=0, **label)
     else:
-        image.save(path, "PNG", compress_level=6)
+        image.save(path, "PNG", compress_level=6, **label)
     return Path(path) if isinstance(path, (str, Path)) else path
 
 
@@ -253,7 +264,7 @@ def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str]) -> Ba
     while name in used:
         name, number = f"{stem}_{number}{suffix}", number + 1
     used.add(name)
-    save_result(result.image, out_dir / name, recipe)
+    save_result(result.image, out_dir / name, recipe, result.ai_generated)
     details = "; ".join(f"{r.rule}: {r.status} ({r.measured})" for r in result.report if r.status != "pass")
     return BatchRow(path.name, name, result.verdict, "; ".join(result.warnings), details)
 

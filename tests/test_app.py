@@ -50,6 +50,31 @@ def test_generate_gives_png_with_provenance_and_zip(client):
     assert open(gallery[0]["image"], "rb").read() == open(again[0]["image"], "rb").read()
 
 
+def test_app_generate_send_to_enhance_and_batch_zip_keep_the_label(client, tmp_path):
+    from gradio_client import handle_file
+
+    from productgen.provenance import DIGITAL_SOURCE_TYPE, is_ai_generated
+
+    label = DIGITAL_SOURCE_TYPE.encode()
+
+    gallery, archive, _ = client.predict("default", "Watches", 2, 5, 0.8, "256", api_name="/generate")
+    with zipfile.ZipFile(archive) as bundle:
+        assert all(label in bundle.read(n) for n in bundle.namelist() if n.endswith(".png"))
+    path = gallery[0]["image"]
+    name = path.rsplit("/", 1)[-1]
+    pair, report, verdict, download, settings, kept = client.predict([handle_file(path)], name, "",
+                                                                     api_name="/enhance")
+    rows = report["data"] if isinstance(report, dict) else report
+    assert any("disclose" in " ".join(map(str, row)) for row in rows) and "warnings" in verdict
+    assert label in open(download, "rb").read()
+    zip_path, table, status = client.predict([handle_file(path)], "", api_name="/enhance_batch")
+    with zipfile.ZipFile(zip_path) as bundle:
+        images = [n for n in bundle.namelist() if n.endswith((".jpg", ".png"))]
+        assert images and all(label in bundle.read(n) for n in images)
+    with Image.open(download) as image:
+        assert is_ai_generated(image)
+
+
 def test_interpolate_gives_an_animation(client):
     path = client.predict("default", "Watches", "Handbags", 1, 2, 6, 0.8, api_name="/interpolate")
     with Image.open(path) as gif:

@@ -151,7 +151,7 @@ def test_a_drawn_mug_is_unknown_with_a_colour_title_and_its_top3(tmp_path):
     [item] = recognise_files([path], model)
     result = item.result
     assert result.unknown and result.category == "unknown" and result.status == "unknown"
-    assert result.title == "Yellow product" and len(result.categories) == 3
+    assert result.title.startswith("Yellow") and result.title.endswith(" product") and len(result.categories) == 3
     row = dict(zip(*[line.split(",") for line in write_csv([item], tmp_path / "t.csv").read_text().splitlines()]))
     assert row["category"] == "unknown" and row["status"] == "unknown" and row["other_categories"]
 
