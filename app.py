@@ -612,7 +612,7 @@ def cached_classifier():
 
 
 def build_recognise_tab():
-    from productgen.recognise import UNKNOWN
+    from productgen.weights import read_json, resolve_model_dir
 
     w = {}
     with gr.Row():
@@ -632,8 +632,9 @@ def build_recognise_tab():
     w["table"] = gr.Dataframe(headers=TABLE_HEADERS, label="All photos", wrap=True, interactive=False)
     with gr.Row():
         w["fix_file"] = gr.Dropdown(label="Correct the category of this photo", choices=[], scale=2)
-        categories = cached_classifier().config.categories
-        w["fix_category"] = gr.Dropdown(label="Right category", choices=sorted(categories) + [UNKNOWN], scale=2)
+        # the names from the model's config: building the UI loads no model (recognise.UNKNOWN is "unknown")
+        categories = read_json(resolve_model_dir("classifier") / "config.json")["architecture"]["categories"]
+        w["fix_category"] = gr.Dropdown(label="Right category", choices=sorted(categories) + ["unknown"], scale=2)
         w["fix"] = gr.Button("Apply", scale=1)
     w["csv"] = gr.File(label="Download the table (CSV)", interactive=False)
     w["results"] = gr.State()

@@ -31,7 +31,8 @@ SINGULAR = {"T-shirts": "T-shirt", "Shirts": "shirt", "Tops": "top", "Kurtas": "
             "Handbags": "handbag", "Wallets": "wallet", "Sweaters": "sweater", "Sweatshirts": "sweatshirt",
             "Belts": "belt", "Jackets": "jacket", "Backpacks": "backpack", "Caps": "cap", "Ties": "tie",
             "Kurtis": "kurti", "Dresses": "dress", "Skirts": "skirt", "Clutches": "clutch", "Mufflers": "muffler",
-            "Vests": "vest", "Briefs": "briefs"}
+            "Vests": "vest", "Briefs": "briefs", "Hats": "hat", "Hoodies": "hoodie", "Blazers": "blazer",
+            "Long-sleeve tops": "long-sleeve top", "Baby bodysuits": "baby bodysuit"}
 GENDER_WORDS = {"Men": "men's", "Women": "women's", "Boys": "boys'", "Girls": "girls'", "Unisex": "unisex"}
 UNSURE_BELOW = 0.4
 UNKNOWN = "unknown"
@@ -50,6 +51,7 @@ class Recognition:
     unknown: bool = False  # not one of the classifier's types
     product: Image.Image | None = None  # what was classified: the product cut out onto white
     notes: list[str] = field(default_factory=list)  # doubts about the cut-out
+    studio: bool = True  # the photo had a clean backdrop (as the catalogue's): the gender head may speak
 
     @property
     def category(self) -> str:
@@ -73,8 +75,9 @@ class Recognition:
             probability = dict(self.categories).get(category, 0.0)
             chosen = [(category, probability)] + [(n, p) for n, p in self.categories if n != category][:2]
             unknown = False
-        result = _compose(chosen, self.gender, self.main_colour, self.colours, unknown)
+        result = _compose(chosen, self.gender, self.main_colour, self.colours, unknown, self.studio)
         result.certainty, result.product, result.notes = self.certainty, self.product, list(self.notes)
+        result.studio = self.studio
         return result
 
     def csv_row(self, file: str, status: str | None = None) -> dict:
@@ -157,15 +160,22 @@ def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | N
         if crop.found and crop.segmentation.method == "model" and crop.segmentation.confidence < 0.9:
             notes.append("the cut-out is unsure: colours may include some background")
         notes += crop.segmentation.notes
-        result = _compose(categories, gender, main, colours, unknown)
+        studio = crop.found and crop.segmentation.method == "backdrop"
+        result = _compose(categories, gender, main, colours, unknown, studio)
         result.certainty, result.product, result.notes = float(sure[index]), product, notes
+        result.studio = studio
         results.append(result)
     return results
 
 
-def _compose(categories, gender, main, colours, unknown: bool = False) -> Recognition:
-    colour_name = main[0] if main and main[1] >= 0.35 and not unknown else (colours[0].name if colours else None)
-    gender_name = gender[0] if gender and gender[1] >= 0.6 and not unknown else None
+def _compose(categories, gender, main, colours, unknown: bool = False, studio: bool = True) -> Recognition:
+    """The text of a recognition. The colour head names the colour only when its name is one of the product's
+    own pixel colours (on phone photos it was often wrong: "green" shoes that are black); the gender head,
+    trained and measured on studio photos only, speaks only for a photo on a clean backdrop (``studio``)."""
+    pixel_names = {c.name for c in colours}
+    head_ok = main and main[1] >= 0.35 and main[0] in pixel_names and not unknown
+    colour_name = main[0] if head_ok else (colours[0].name if colours else None)
+    gender_name = gender[0] if gender and gender[1] >= 0.6 and not unknown and studio else None
     others = [c.name.lower() for c in colours[1:3] if colour_name and c.name.lower() != colour_name.lower()]
     if unknown:
         title = describe(None, None, colour_name, others[0] if others else None)

@@ -183,7 +183,7 @@ def test_recognise_a_batch_of_100_with_csv(page, tmp_path):
         link.click()
     info.value.save_as(tmp_path / "tags.csv")
     rows = (tmp_path / "tags.csv").read_text(encoding="utf-8").splitlines()
-    assert len(rows) == 101 and rows[0].startswith("file,category,confidence")
+    assert len(rows) == 101 and rows[0].startswith("file,category,status,confidence")
 
 
 def test_finetune_twelve_photos_preview_and_stop(page, tmp_path):
