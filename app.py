@@ -528,7 +528,7 @@ def swatches_html(colours) -> str:
 
 
 TABLE_HEADERS = ["file", "category", "status", "confidence", "colours", "title"]
-STATUS_WORDS = {"ok": "ok", "check": "⚠️ check", "unknown": "❓ unknown", "edited": "✏️ set by you"}
+STATUS_WORDS = {"ok": "ok", "check": "⚠ check", "unknown": "⚠ unknown type", "edited": "✎ set by you"}
 
 
 def recognise_table(results) -> list[list[str]]:
@@ -541,7 +541,7 @@ def first_result_view(result):
     """(cut-out, headline, top 3, swatches, title, alt text, tags) of one photo's recognition."""
     if result.unknown:
         names = ", ".join(name for name, _ in result.categories)
-        headline = (f"### ❓ Unknown product type\nThis does not look like any type the model knows. Closest: "
+        headline = (f"### ⚠️ Unknown product type\nThis does not look like any type the model knows. Closest: "
                     f"{names}. Pick the right one below if it is one of them; the title uses only the colours.")
     elif result.unsure:
         headline = ("### ⚠️ Check this\nThe model is not sure; the top 3 are below. Correct the category below "
