@@ -19,21 +19,14 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cutout_sheet import TILE, tile  # noqa: E402  (bench/ is on the path: this script's folder)
+
 from productgen.classifier import load_classifier  # noqa: E402
 from productgen.imageio import open_image  # noqa: E402
 from productgen.recognise import recognise_batch  # noqa: E402
 from productgen.recognise_data import realphoto_rows  # noqa: E402
 
-TILE = 170
 TEXT = 300
-
-
-def tile(image: Image.Image) -> Image.Image:
-    canvas = Image.new("RGB", (TILE, TILE), (255, 255, 255))
-    copy = image.convert("RGB").copy()
-    copy.thumbnail((TILE, TILE))
-    canvas.paste(copy, ((TILE - copy.width) // 2, (TILE - copy.height) // 2))
-    return canvas
 
 
 def main() -> None:

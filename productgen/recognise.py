@@ -115,19 +115,25 @@ def _top(probs: torch.Tensor, names: list[str], k: int) -> list[tuple[str, float
     return [(names[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
 
 
+def fit_alpha(alpha: np.ndarray, size: int) -> np.ndarray:
+    """An alpha mask (float, 1 = product) fitted into a ``size`` square as ``fit_on_white`` fits its photo,
+    0 on the padding."""
+    mask = Image.fromarray(np.rint(np.clip(alpha, 0, 1) * 255).astype(np.uint8), "L")
+    scale = size / max(mask.size)
+    new_size = (max(1, round(mask.size[0] * scale)), max(1, round(mask.size[1] * scale)))
+    canvas = Image.new("L", (size, size), 0)
+    canvas.paste(mask.resize(new_size, Image.Resampling.BILINEAR), ((size - new_size[0]) // 2,
+                                                                    (size - new_size[1]) // 2))
+    return np.asarray(canvas, np.float32) / 255.0
+
+
 def classifier_view(image, size: int, cutout_model=None) -> tuple[np.ndarray, np.ndarray, ProductCrop]:
     """(pixels uint8 (size, size, 3), alpha float32 (size, size), crop): the product cut out onto white and
     fitted into the classifier's square, with its alpha fitted the same way (0 on the padding). Training
     (``recognise_data``) and ``recognise`` both see photos through it."""
     crop = crop_product(image, cutout_model)
     picture = np.asarray(fit_on_white(Image.fromarray(crop.pixels), size))
-    alpha = Image.fromarray(np.rint(np.clip(crop.alpha, 0, 1) * 255).astype(np.uint8), "L")
-    scale = size / max(alpha.size)
-    new_size = (max(1, round(alpha.size[0] * scale)), max(1, round(alpha.size[1] * scale)))
-    canvas = Image.new("L", (size, size), 0)
-    canvas.paste(alpha.resize(new_size, Image.Resampling.BILINEAR), ((size - new_size[0]) // 2,
-                                                                     (size - new_size[1]) // 2))
-    return picture, np.asarray(canvas, np.float32) / 255.0, crop
+    return picture, fit_alpha(crop.alpha, size), crop
 
 
 def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | None = None,

@@ -29,7 +29,7 @@ from PIL import Image
 
 from .cutout_data import PRODUCT_SHAPE, drawn_product, held_out
 from .data import display_name, fit_on_white
-from .recognise import classifier_view
+from .recognise import classifier_view, fit_alpha
 
 SPLITS = Path(__file__).parent / "splits"
 SHOES = ("Casual Shoes", "Sports Shoes", "Formal Shoes", "Heels", "Flats", "Sandals", "Flip-flops")
@@ -178,7 +178,7 @@ def build_cache(products: str | Path, realphotos: str | Path, out: str | Path, s
     for index in range(DRAWN_OUTLIERS):
         drawn = drawn_product(rng)
         on_white = np.rint(drawn.pixels * drawn.alpha[:, :, None] + 255 * (1 - drawn.alpha[:, :, None]))
-        picture, alpha, _ = _fit_drawn(on_white.astype(np.uint8), drawn.alpha, size)
+        picture, alpha = _fit_drawn(on_white.astype(np.uint8), drawn.alpha, size)
         pictures.append(picture)
         alphas.append(alpha)
         wholes.append(picture)
@@ -201,16 +201,15 @@ def build_cache(products: str | Path, realphotos: str | Path, out: str | Path, s
     return out
 
 
-def _fit_drawn(pixels: np.ndarray, alpha: np.ndarray, size: int):
+def _fit_drawn(pixels: np.ndarray, alpha: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A drawn object cropped to itself and fitted as ``classifier_view`` fits a photo: (pixels, uint8 alpha)."""
     ys, xs = np.nonzero(alpha > 0.5)
     if len(ys):
-        pad = 2
-        pixels = pixels[max(0, ys.min() - pad):ys.max() + pad + 1, max(0, xs.min() - pad):xs.max() + pad + 1]
-        alpha = alpha[max(0, ys.min() - pad):ys.max() + pad + 1, max(0, xs.min() - pad):xs.max() + pad + 1]
+        rows = slice(max(0, ys.min() - 2), ys.max() + 3)
+        columns = slice(max(0, xs.min() - 2), xs.max() + 3)
+        pixels, alpha = pixels[rows, columns], alpha[rows, columns]
     picture = np.asarray(fit_on_white(Image.fromarray(pixels), size))
-    mask = np.asarray(fit_on_white(Image.fromarray(np.rint((1 - alpha) * 255).astype(np.uint8)).convert("RGB"),
-                                   size))[:, :, 0]
-    return picture, 255 - mask, None
+    return picture, np.rint(fit_alpha(alpha, size) * 255).astype(np.uint8)
 
 
 def load_cache(path: str | Path, min_count: int | None = None, size: int | None = None) -> dict:
