@@ -150,6 +150,9 @@ def main() -> None:
     print(f"\nheld-out real photos, {len(clothing)} photos of {len({r['label'] for r in clothing})} labels: top-1 "
           f"{scores['top1']:.1%}, top-3 {scores['top3']:.1%}; called unknown {scores['unknown']:.1%}; top-1 of "
           f"those answered {scores['answered_top1']:.1%}")
+    passed = np.array([r.status == "ok" for r in results])
+    print(f"  answered \"ok\" (no check asked) {passed.mean():.1%}, and right {scores['hits'][passed].mean():.1%} of "
+          f"those; \"check\" {np.mean([r.status == 'check' for r in results]):.1%}")
     by_label = defaultdict(list)
     for r, hit, unknown in zip(clothing, scores["hits"], scores["unknowns"]):
         by_label[r["label"]].append((hit, unknown))

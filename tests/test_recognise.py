@@ -261,3 +261,15 @@ def test_train_classifier_on_real_photos_sets_an_unknown_threshold_and_resumes(t
                              timeout=300)
     assert resumed.returncode == 0 and "resuming" in resumed.stderr and "epoch 1/2" not in resumed.stderr
     assert load_classifier(out).config.categories == types
+
+
+def test_a_phone_photo_needs_a_surer_answer_than_a_studio_photo_to_pass_unchecked(tmp_path):
+    from productgen.recognise import UNSURE_BELOW, UNSURE_BELOW_PHONE
+
+    result = recognise(Image.new("RGB", (60, 60), "white"), tiny_classifier(tmp_path))
+    result.unknown, result.categories = False, [("Belts", 0.5), ("Watches", 0.3), ("Heels", 0.2)]
+    assert UNSURE_BELOW < 0.5 < UNSURE_BELOW_PHONE
+    result.studio = True
+    assert result.status == "ok"
+    result.studio = False
+    assert result.status == "check"
