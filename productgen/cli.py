@@ -384,6 +384,76 @@ def command_cutout(args) -> None:
         raise SystemExit("error: some files could not be read (listed above)")
 
 
+def command_train_upscale(args) -> None:
+    from .cutout_training import realphoto_split
+    from .superres import UpscaleConfig, parameter_count
+    from .superres_training import UpscaleTrainOptions, load_patches, train_upscaler
+    from .training import set_threads
+
+    set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
+                                  feature_weight=args.feature_weight, adversarial_weight=args.adversarial_weight,
+                                  minutes=args.minutes, steps=args.steps, checkpoint_minutes=args.checkpoint_minutes,
+                                  seed=args.seed)
+    train_files, held = realphoto_split(args.realphotos)  # held-out senders are for bench/upscale.py only
+    cache = Path(args.cache or f"runs/upscale-patches-{args.per_photo}.npy")
+    if cache.is_file():
+        import numpy as np
+
+        patches = np.load(cache)
+    else:
+        patches = load_patches(args.realphotos, train_files, args.per_photo, args.seed)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        from .weights import atomic_write
+        import numpy as np
+
+        atomic_write(cache, lambda tmp: np.save(open(tmp, "wb"), patches))
+    print(f"data: {len(patches)} patches of {len(train_files)} real photos ({len(held)} held out)", file=sys.stderr)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
+            "data": {"realphotos_train": len(train_files), "realphotos_held_out": len(held)}}
+
+    def progress(record):
+        print(" ".join(f"{key} {value}" for key, value in record.items()), file=sys.stderr, flush=True)
+
+    config = UpscaleConfig(channels=args.channels, convs=args.convs)
+    model = train_upscaler(patches, args.out, options, config, args.resume, info, args.classifier, progress,
+                           stop_on_ctrl_c())
+    print(f"upscaler ({parameter_count(model):,} parameters) in {args.out}")
+
+
+def command_upscale(args) -> None:
+    from .archives import collect_uploads
+    from .imageio import open_image
+    from .provenance import is_ai_generated, save_options
+    from .superres import load_upscaler, upscale
+
+    missing = [p for p in args.inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    model = load_upscaler(args.model) if args.method == "model" else None
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        collected = collect_uploads(args.inputs, workdir)
+        for path in collected.files:
+            try:
+                photo = open_image(path)
+                large = upscale(photo, args.scale, method=args.method, model=model)
+            except ValueError as error:
+                collected.skipped.append((path.name, str(error)))
+                continue
+            target = out / f"{path.stem}.png"
+            large.save(target, **save_options("PNG", is_ai_generated(photo)))
+            print(f"{path.name}: {photo.width}x{photo.height} -> {large.width}x{large.height} {target}")
+    for name, reason in collected.skipped:
+        print(f"{name}: error: {reason}")
+    if collected.skipped:
+        raise SystemExit("error: some files could not be read or enlarged (listed above)")
+
+
 def refuse_to_replace(out: str | Path, resume: bool, overwrite: bool = False) -> None:
     """A new run never goes into a folder that holds a model, unless ``--overwrite`` (which keeps a backup)."""
     from .weights import prepare_new_run
@@ -548,6 +618,36 @@ def build_parser() -> argparse.ArgumentParser:
     cutout.add_argument("--out", required=True, help="folder for the PNGs")
     cutout.add_argument("--model", default="cutout", help="cut-out model folder or name under weights/")
     cutout.set_defaults(run=command_cutout)
+
+    up = commands.add_parser("train-upscale", help="train the x4 upscaler on real photos (resumable)")
+    up.add_argument("--realphotos", required=True, help="real photos with labels.csv and clothing_senders.csv "
+                                                       "(held-out senders are never trained on)")
+    up.add_argument("--cache", help="file of the training patches, made on the first run "
+                                    "(default: runs/upscale-patches-N.npy)")
+    up.add_argument("--per-photo", type=int, default=4, help="patches taken from each photo")
+    add_run_options(up, "continue from the checkpoint in --out")
+    up.add_argument("--l1-steps", type=int, default=6000, help="steps of L1 alone before the feature and "
+                                                               "adversarial losses join")
+    up.add_argument("--feature-weight", type=float, default=1.0, help="weight of the classifier-feature loss")
+    up.add_argument("--adversarial-weight", type=float, default=0.05, help="weight of the adversarial loss")
+    up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")
+    up.add_argument("--channels", type=int, default=48)
+    up.add_argument("--convs", type=int, default=12, help="3x3 convolutions in the body")
+    up.add_argument("--batch-size", type=int, default=16)
+    up.add_argument("--lr", type=float, default=4e-4)
+    up.add_argument("--seed", type=int, default=0)
+    up.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
+    up.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    up.set_defaults(run=command_train_upscale)
+
+    upscale = commands.add_parser("upscale", help="enlarge images with the x4 upscaler: one PNG per input")
+    upscale.add_argument("inputs", nargs="+", help="images, folders of images, or ZIPs")
+    upscale.add_argument("--out", required=True, help="folder for the PNGs (same stem as the input)")
+    upscale.add_argument("--scale", type=float, default=4, help="how many times larger, 1-16 (default 4)")
+    upscale.add_argument("--method", choices=["model", "lanczos"], default="model",
+                         help="the learned upscaler (default) or plain Lanczos resampling")
+    upscale.add_argument("--model", default="upscale", help="upscaler folder or name under weights/")
+    upscale.set_defaults(run=command_upscale)
 
     push = commands.add_parser("push", help="upload a model to the Hugging Face Hub (token from HF_TOKEN)")
     push.add_argument("model", help="model folder, e.g. weights/my-mugs")

@@ -1,0 +1,329 @@
+"""Training and measuring the x4 upscaler (``superres``) on real phone photos.
+
+Pairs are made on the fly: a sharp patch of a real photo is the target; the input is that patch made small the
+ways a small image is made in the wild (see ``degrade``). The loop reads top to bottom: L1 alone for the first
+``l1_steps`` steps (the network learns to be faithful), then L1 + a feature loss in our own classifier's early
+layers + an adversarial loss from a small patch discriminator (the network learns to draw detail instead of
+averaging it away). The model written is an exponential moving average of the weights (steadier than the
+last step). Every few minutes the model folder and the resumable state are written atomically, so a killed
+run resumes from its last complete checkpoint.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from . import weights as weights_io
+from .superres import UpscaleConfig, UpscaleNet, save_upscaler
+
+STATE_NAME = "train_state.pt"
+LOG_NAME = "train_log.jsonl"
+PATCH_SIDE = 160  # stored patch; training crops ``options.side`` from it
+
+
+@dataclass
+class UpscaleTrainOptions:
+    batch_size: int = 16
+    side: int = 128  # target patches are side x side; inputs side / 4
+    lr: float = 4e-4
+    gan_lr: float = 1e-4
+    l1_steps: int = 6000  # L1 alone first; then the feature and adversarial losses join
+    feature_weight: float = 1.0
+    adversarial_weight: float = 0.05
+    ema: float = 0.999
+    minutes: float | None = None
+    steps: int | None = None
+    checkpoint_minutes: float = 3.0
+    log_every: int = 50
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.minutes is None and self.steps is None:
+            raise ValueError("give a budget: minutes or steps")
+        for name in ("minutes", "steps"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value}")
+        if self.side % 16 or not 32 <= self.side <= PATCH_SIDE:
+            raise ValueError(f"side must be a multiple of 16 in 32..{PATCH_SIDE}, got {self.side}")
+        for name in ("feature_weight", "adversarial_weight"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise ValueError(f"{name} must be zero or more")
+
+
+# -- data ---------------------------------------------------------------------------------------------------
+
+def detail(patch: np.ndarray) -> float:
+    return float(cv2.Laplacian(cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY), cv2.CV_32F).var())
+
+
+def photo_patches(pixels: np.ndarray, rng: np.random.Generator, count: int, side: int = PATCH_SIDE) -> list:
+    """``count`` patches of one photo: at its own scale or shrunk up to 2x (area resampling keeps it sharp),
+    the most detailed of three tries each (plain walls teach nothing)."""
+    patches = []
+    for _ in range(count):
+        factor = rng.uniform(0.5, 1.0) if rng.random() < 0.5 else 1.0
+        image = pixels
+        if factor < 1.0:
+            image = cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        height, width = image.shape[:2]
+        if min(height, width) < side:
+            continue
+        tries = []
+        for _ in range(3):
+            top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
+            tries.append(image[top:top + side, left:left + side])
+        patches.append(max(tries, key=detail).copy())
+    return patches
+
+
+def load_patches(folder: str | Path, files: list[str], per_photo: int = 4, seed: int = 0) -> np.ndarray:
+    """uint8 ``(N, PATCH_SIDE, PATCH_SIDE, 3)`` patches of real photos, read at their full size."""
+    rng = np.random.default_rng(seed)
+    patches = []
+    for name in files:
+        pixels = cv2.cvtColor(cv2.imread(str(Path(folder) / name), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        patches += photo_patches(pixels, rng, per_photo)
+    if not patches:
+        raise ValueError(f"no photos of at least {PATCH_SIDE} px in {folder}")
+    return np.stack(patches)
+
+
+INTERPOLATIONS = (cv2.INTER_AREA, cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_LANCZOS4)
+
+
+def degrade(rng: np.random.Generator, target: np.ndarray, scale: int = 4) -> np.ndarray:
+    """One uint8 ``(S, S, 3)`` target made small the ways small images come to us: an optional lens or
+    motion-like blur, a shrink by one of four kernels (sometimes in two steps), camera noise, JPEG. Some
+    pairs get none of it but the shrink (our generator's output and clean thumbnails look like that)."""
+    side = target.shape[0] // scale
+    image = target
+    if rng.random() < 0.5:
+        sx = rng.uniform(0.3, 1.6)
+        sy = sx if rng.random() < 0.7 else rng.uniform(0.3, 1.6)
+        image = cv2.GaussianBlur(image, (0, 0), sigmaX=sx, sigmaY=sy)
+    if rng.random() < 0.2:
+        middle = target.shape[0] // 2
+        image = cv2.resize(image, (middle, middle), interpolation=INTERPOLATIONS[rng.integers(4)])
+    image = cv2.resize(image, (side, side), interpolation=INTERPOLATIONS[rng.integers(4)])
+    image = image.astype(np.float32)
+    if rng.random() < 0.35:
+        sigma = rng.uniform(1, 10)
+        noise = rng.normal(0, sigma, image.shape[:2] + ((1,) if rng.random() < 0.4 else (3,)))
+        image = image + noise
+    image = np.clip(image, 0, 255).round().astype(np.uint8)
+    if rng.random() < 0.4:
+        quality = int(rng.integers(40, 96))
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        image = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
+    return image
+
+
+def make_batch(rng: np.random.Generator, patches: np.ndarray, size: int, side: int,
+               scale: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs ``(B, 3, side/4, side/4)``, targets ``(B, 3, side, side)``) in [0, 1]."""
+    targets, inputs = [], []
+    for index in rng.integers(0, len(patches), size):
+        top, left = rng.integers(0, patches.shape[1] - side + 1, 2)
+        target = patches[index, top:top + side, left:left + side]
+        target = np.rot90(target, rng.integers(4))
+        if rng.random() < 0.5:
+            target = target[:, ::-1]
+        target = np.ascontiguousarray(target)
+        targets.append(target)
+        inputs.append(degrade(rng, target, scale))
+
+    def tensor(images):
+        return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div_(255)
+
+    return tensor(inputs), tensor(targets)
+
+
+# -- losses -------------------------------------------------------------------------------------------------
+
+class PatchDiscriminator(nn.Module):
+    """Real or upscaled, judged per patch of about 30 px (spectral norm keeps it from running away)."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        self.net = nn.Sequential(
+            sn(nn.Conv2d(3, width, 4, 2, 1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(width, width * 2, 4, 2, 1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(width * 2, width * 4, 3, 1, 1)), nn.LeakyReLU(0.2),
+            nn.Conv2d(width * 4, 1, 3, 1, 1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images * 2 - 1)
+
+
+class FeatureLoss(nn.Module):
+    """L1 distance in the early layers (stem and first stage: edges, textures) of our own product classifier,
+    frozen; no downloaded VGG."""
+
+    def __init__(self, classifier: str | Path = "classifier"):
+        super().__init__()
+        from .classifier import load_classifier
+
+        model = load_classifier(classifier)
+        self.mean, self.std = model.mean, model.std
+        self.stem, self.stage = model.stem, model.stages[0]
+        for parameter in self.parameters():
+            parameter.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True):  # always frozen, batch-norm statistics included
+        return super().train(False)
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        both = (torch.cat([output, target]) - self.mean) / self.std
+        first = self.stem(both)
+        second = self.stage(first)
+        loss = 0.0
+        for features in (first, second):
+            mine, theirs = features.chunk(2)
+            loss = loss + F.l1_loss(mine, theirs)
+        return loss
+
+
+# -- the loop -----------------------------------------------------------------------------------------------
+
+def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTrainOptions,
+                   config: UpscaleConfig | None = None, resume: bool = False, info: dict | None = None,
+                   classifier: str | Path = "classifier", progress=None, should_stop=None) -> UpscaleNet:
+    """Train (or with ``resume``, continue) an upscaler into ``out_dir`` on uint8 ``patches``; returns the
+    averaged model."""
+    out_dir = Path(out_dir)
+    weights_io.prepare_new_run(out_dir, resume)  # never a new run over a model; no orphans of a killed one
+    state_path = out_dir / STATE_NAME
+    config = config or UpscaleConfig()
+    step, seconds, state = 0, 0.0, None
+    if resume and state_path.is_file():
+        state = weights_io.load_state(state_path)
+        config = UpscaleConfig.from_dict(state["config"])
+    model = UpscaleNet(config)
+    discriminator = PatchDiscriminator()
+    optimizer = torch.optim.Adam(model.parameters(), options.lr, betas=(0.9, 0.99))
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), options.gan_lr, betas=(0.9, 0.99))
+    if state is not None:
+        model.load_state_dict(state["model"])
+        discriminator.load_state_dict(state["discriminator"])
+        optimizer.load_state_dict(state["optimizer"])
+        d_optimizer.load_state_dict(state["d_optimizer"])
+        step, seconds = state["step"], state["seconds"]
+        print(f"resuming {out_dir} from step {step}, its newest complete checkpoint", file=sys.stderr)
+    average = copy.deepcopy(model).eval()
+    if state is not None:
+        average.load_state_dict(state["average"])
+    for parameter in average.parameters():
+        parameter.requires_grad_(False)
+    features = None
+    info = {**(info or {}), "options": asdict(options), "patches": len(patches)}
+    rng = np.random.default_rng([options.seed, step])
+    started = last_checkpoint = time.monotonic()
+    first_step, total = step, (options.steps or 0)
+
+    def checkpoint():
+        elapsed = seconds + time.monotonic() - started
+        save_upscaler(average, out_dir, {**info, "step": step, "seconds": round(elapsed)})
+        weights_io.save_state(state_path, {
+            "model": model.state_dict(), "average": average.state_dict(),
+            "discriminator": discriminator.state_dict(), "optimizer": optimizer.state_dict(),
+            "d_optimizer": d_optimizer.state_dict(), "config": asdict(config), "step": step, "seconds": elapsed})
+
+    model.train()
+    while True:
+        elapsed = time.monotonic() - started
+        if (options.minutes and elapsed >= options.minutes * 60) or (total and step >= total) or \
+                (should_stop and should_stop()):
+            break
+        inputs, targets = make_batch(rng, patches, options.batch_size, options.side, config.scale)
+        gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0)
+        for group in optimizer.param_groups:  # warm-up; the GAN phase runs at its own, lower rate
+            group["lr"] = options.gan_lr if gan else options.lr * min(1.0, (step + 1) / 500)
+        output = model(inputs)
+        l1 = F.l1_loss(output, targets)
+        record = {"step": step + 1, "l1": l1.item()}
+        loss = l1
+        if gan:
+            if features is None and options.feature_weight > 0:
+                features = FeatureLoss(classifier)
+            if features is not None:
+                feature = features(output, targets)
+                loss = loss + options.feature_weight * feature
+                record["feature"] = feature.item()
+            if options.adversarial_weight > 0:
+                for parameter in discriminator.parameters():
+                    parameter.requires_grad_(False)
+                adversarial = F.softplus(-discriminator(output)).mean()  # non-saturating generator loss
+                loss = loss + options.adversarial_weight * adversarial
+                record["adversarial"] = adversarial.item()
+        if not torch.isfinite(loss):
+            raise ValueError(f"training diverged at step {step} (loss {loss.item()}); the last checkpoint is kept")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if gan and options.adversarial_weight > 0:
+            for parameter in discriminator.parameters():
+                parameter.requires_grad_(True)
+            d_loss = F.softplus(-discriminator(targets)).mean() + F.softplus(discriminator(output.detach())).mean()
+            d_optimizer.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_optimizer.step()
+            record["discriminator"] = d_loss.item()
+        with torch.no_grad():
+            decay = min(options.ema, (1 + step) / (10 + step))
+            for mine, theirs in zip(average.parameters(), model.parameters()):
+                mine.lerp_(theirs, 1 - decay)
+        step += 1
+        if step % options.log_every == 0:
+            record = {key: round(value, 5) if isinstance(value, float) else value for key, value in record.items()}
+            record["seconds"] = round(seconds + elapsed)
+            weights_io.append_jsonl(out_dir / LOG_NAME, record)
+            if progress:
+                progress(record)
+        if time.monotonic() - last_checkpoint >= options.checkpoint_minutes * 60:
+            checkpoint()
+            last_checkpoint = time.monotonic()
+    if step > first_step or not (out_dir / weights_io.CONFIG_NAME).is_file():
+        checkpoint()
+    return average
+
+
+# -- measuring ----------------------------------------------------------------------------------------------
+
+def psnr(output: np.ndarray, target: np.ndarray) -> float:
+    error = np.mean((output.astype(np.float64) - target.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255.0 ** 2 / max(error, 1e-10)))
+
+
+def ssim(output: np.ndarray, target: np.ndarray) -> float:
+    """Mean SSIM of the luma (Wang et al. 2004, 11 px Gaussian window, sigma 1.5)."""
+    def luma(image):
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64)
+
+    x, y = luma(output), luma(target)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(image):
+        return cv2.GaussianBlur(image, (11, 11), 1.5)
+
+    mx, my = blur(x), blur(y)
+    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    value = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return float(value[5:-5, 5:-5].mean())
+
+
+def detail_kept(output: np.ndarray, target: np.ndarray) -> float:
+    """High-frequency detail kept: the Laplacian variance of ``output`` as a share of ``target``'s."""
+    return detail(output) / max(detail(target), 1e-6)
