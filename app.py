@@ -163,8 +163,11 @@ def on_model_change(model: str):
         gr.update(choices=choices, value=choices[-1] if choices else None)
 
 
+UPSCALERS = [("Sharp: our upscaler model", "model"), ("Fast: plain Lanczos resize (softer)", "lanczos")]
+
+
 def generate(model: str, category: str, count: float, seed: float, variety: float, size: str,
-             request: gr.Request = None):
+             upscaler: str = "model", request: gr.Request = None):
     """Generate ``count`` images; returns (gallery items, ZIP path, status text)."""
     from productgen import sampling
 
@@ -172,14 +175,17 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
     variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
     if size not in (64, 256, 512, 1024):
         raise gr.Error(f"Output size: choose 64, 256, 512 or 1024 (got {size}).", print_exception=False)
+    if upscaler not in dict(UPSCALERS).values():
+        raise gr.Error("Enlarge with: choose the upscaler model or Lanczos.", print_exception=False)
     try:
         generator = sampling.cached_generator(known_model(model))
-        images = generator.sample(category, count, seed, variety, size)
+        images = generator.sample(category, count, seed, variety, size, upscaler)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     paths, archive = sampling.save_samples(images, work_folder("generate-", request), f"{category}_seed{seed}")
     captions = [f"{category} · seed {seed} · #{i + 1}" for i in range(len(paths))]
-    status = f"{len(paths)} × {category}, seed {seed}, variety {variety:.2f}, {size} px (AI-generated, " \
+    how = "" if size == 64 else (" enlarged by our upscaler model" if upscaler == "model" else " enlarged by Lanczos")
+    status = f"{len(paths)} × {category}, seed {seed}, variety {variety:.2f}, {size} px{how} (AI-generated, " \
              "marked in each PNG)"
     return list(zip([str(p) for p in paths], captions)), str(archive), status
 
@@ -228,6 +234,8 @@ def build_generate_tab():
                 seed = gr.Number(value=7, precision=0, label="Seed (same seed, same images)")
             variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Variety (low: typical, high: varied)")
             size = gr.Radio(["64", "256", "512", "1024"], value="512", label="Output size (px, square)")
+            upscaler = gr.Radio(UPSCALERS, value="model", label="Enlarge from 64 px with",
+                                info="The model draws fine detail; Lanczos is quicker but soft at 512 px and up.")
             go = gr.Button("Generate", variant="primary")
             new_seed = gr.Button("New seed")
         with gr.Column(scale=2):
@@ -249,7 +257,7 @@ def build_generate_tab():
         morph = gr.Button("Interpolate")
         animation = gr.Image(label="Interpolation", type="filepath", format="gif", interactive=False)
     return dict(model=model, refresh=refresh, models_note=models_note, category=category, count=count,
-                seed=seed, variety=variety, size=size, go=go,
+                seed=seed, variety=variety, size=size, upscaler=upscaler, go=go,
                 new_seed=new_seed, gallery=gallery, status=status, archive=archive, selected=selected, send=send,
                 category_a=category_a, category_b=category_b, seed_a=seed_a, seed_b=seed_b, frames=frames,
                 morph=morph, animation=animation)
@@ -258,7 +266,8 @@ def build_generate_tab():
 def wire_generate(g: dict, demo: gr.Blocks):
     g["model"].change(on_model_change, g["model"], [g["category"], g["category_a"], g["category_b"]],
                       api_visibility="private")
-    g["go"].click(generate, [g["model"], g["category"], g["count"], g["seed"], g["variety"], g["size"]],
+    g["go"].click(generate, [g["model"], g["category"], g["count"], g["seed"], g["variety"], g["size"],
+                             g["upscaler"]],
                   [g["gallery"], g["archive"], g["status"]], api_name="generate", concurrency_id="model",
                   concurrency_limit=2)
     g["new_seed"].click(lambda: int.from_bytes(os.urandom(3), "big"), None, g["seed"], api_visibility="private")
@@ -316,12 +325,13 @@ def read_recipe(recipe_json) -> Recipe:
     return Recipe.from_json(recipe_json) if recipe_json and recipe_json.strip() else Recipe()
 
 
-def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_format, quality, transparent, *controls):
+def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_format, quality, transparent, upscaler,
+                         *controls):
     try:
         settings = EnhanceSettings(**dict(zip(CONTROL_NAMES, controls)))
         recipe = Recipe(enhance=settings, auto=bool(auto), clean_background=bool(clean), refine_edges=bool(refine),
                         shadow=float(shadow), preset=preset, fill=float(fill), output_format=output_format,
-                        jpeg_quality=int(quality), transparent=bool(transparent))
+                        jpeg_quality=int(quality), transparent=bool(transparent), upscaler=upscaler)
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     return recipe.to_json()
@@ -428,7 +438,7 @@ def load_recipe(file):
     values = recipe.enhance.to_dict()
     return [recipe.preset, recipe.auto, recipe.clean_background, recipe.refine_edges, recipe.shadow,
             recipe.fill or PRESETS[recipe.preset].fill, recipe.output_format, recipe.jpeg_quality,
-            recipe.transparent] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
+            recipe.transparent, recipe.upscaler] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
 
 
 def build_enhance_tab():
@@ -467,6 +477,9 @@ def build_enhance_tab():
                 w["format"] = gr.Radio(["JPEG", "PNG"], value="JPEG", label="File format")
                 w["quality"] = gr.Slider(60, 100, value=92, step=1, label="JPEG quality")
                 w["transparent"] = gr.Checkbox(False, label="Transparent cut-out (PNG)")
+                w["upscaler"] = gr.Radio(UPSCALERS, value="model", label="Enlarge a small product with",
+                                         info="The model draws fine detail when the product must grow more than "
+                                              "1.5x to fill the frame; Lanczos is quicker but soft.")
             with gr.Accordion("Recipe (applied to the whole batch)", open=False):
                 w["recipe"] = gr.Code(Recipe().to_json(), language="json", label="Recipe", interactive=True)
                 w["save_recipe"] = gr.Button("Save recipe")
@@ -493,7 +506,7 @@ def build_enhance_tab():
 
 def wire_enhance(w: dict):
     top = [w["preset"], w["auto"], w["clean"], w["refine"], w["shadow"], w["fill"], w["format"], w["quality"],
-           w["transparent"]]
+           w["transparent"], w["upscaler"]]
     controls = [w[name] for name in CONTROL_NAMES]
     for widget in top + controls:
         widget.input(recipe_from_controls, top + controls, w["recipe"], api_visibility="private")

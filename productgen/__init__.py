@@ -1,5 +1,5 @@
 """productgen: product images for small online merchants (generate, enhance, recognise, fine-tune)."""
-__all__ = ["ProductGenerator", "cutout", "load_generator", "recognise"]
+__all__ = ["ProductGenerator", "cutout", "load_generator", "recognise", "upscale"]
 __version__ = "0.1.0"
 
 
@@ -17,4 +17,8 @@ def __getattr__(name: str):
         from .recognise import recognise
 
         return recognise
+    if name == "upscale":
+        from .superres import upscale
+
+        return upscale
     raise AttributeError(f"module 'productgen' has no attribute {name!r}")

@@ -174,3 +174,50 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
     text = "\n".join(lines)
     atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
     return model_dir / "README.md"
+
+
+REALPHOTOS_SOURCE = """`realphotos/` of the shared data, split by `sender_id` (grocery by product; the 15% held out
+  for the cut-out model are held out here too and used only by `bench/upscale.py`): *Clothing dataset* by Alexey
+  Grigorev and contributors (including Tagias.com and the people who sent their photos), CC0 1.0,
+  https://github.com/alexeygrigorev/clothing-dataset; *Grocery Store Dataset*: M. Klasson, C. Zhang,
+  H. Kjellström, "A Hierarchical Grocery Store Image Dataset with Visual and Semantic Labels", WACV 2019,
+  https://github.com/marcusklasson/GroceryStoreDataset, MIT licence, Copyright (c) 2019 Marcus Klasson."""
+
+
+def upscale_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
+    """Write ``README.md`` for the x4 upscaler from its ``config.json``, a quality section and notes (the card's
+    existing ``## Notes`` are kept when ``notes`` is empty)."""
+    model_dir = Path(model_dir)
+    notes = notes or existing_notes(model_dir / "README.md")
+    config = read_json(model_dir / "config.json")
+    training, architecture = config.get("training", {}), config.get("architecture", {})
+    options = training.get("options", {})
+    data = training.get("data", {})
+    lines = [
+        f"# {model_dir.name}: x{architecture.get('scale')} upscaler (super-resolution)", "",
+        f"Enlarges an image {architecture.get('scale')} times and draws the detail a plain resize smears: "
+        f"{architecture.get('convs')} 3x3 convolutions of {architecture.get('channels')} channels with PReLU at the "
+        "small image's resolution, a pixel shuffle, added to a bilinear enlargement (in the spirit of "
+        "Real-ESRGAN's compact model). Trained from scratch here (no downloaded backbone or VGG); weights stored "
+        "as float16. Used by Generate (256-1024 px), Enhance (products enlarged more than 1.5x) and "
+        "`python -m productgen upscale`.", "",
+        "## Training", "",
+        f"- Data: {training.get('patches', 0):,} patches ({160} px) of {data.get('realphotos_train', 0):,} real "
+        f"phone photos; {data.get('realphotos_held_out', 0):,} photos held out. Source: {REALPHOTOS_SOURCE}",
+        "- Pairs: each patch is the target; its input is the patch made 4x smaller with an optional blur, one of "
+        "four kernels (area, bilinear, bicubic, Lanczos; sometimes in two steps), camera noise and JPEG "
+        "(`superres_training.degrade`).",
+        f"- Losses: L1 alone for {options.get('l1_steps', 0):,} steps, then L1 + {options.get('feature_weight')} x "
+        "feature L1 (the first two blocks of our own product classifier, `weights/classifier`) + "
+        f"{options.get('adversarial_weight')} x adversarial (a small spectral-norm patch discriminator); the "
+        f"weights shipped are an exponential moving average ({options.get('ema')}).",
+        f"- Command: `{training.get('command', 'n/a')}`",
+        f"- Steps: {training.get('step', 0):,} (batch {options.get('batch_size')}, {options.get('side')} px "
+        f"targets); time: {training.get('seconds', 0) / 3600:.2f} h on 2 CPU cores.", "",
+        "## Quality", "", quality or "Not measured yet.", "",
+    ]
+    if notes:
+        lines += ["## Notes", "", notes, ""]
+    text = "\n".join(lines)
+    atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
+    return model_dir / "README.md"

@@ -6,6 +6,7 @@ library; errors the user can fix are printed as one line and exit with 2.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -100,7 +101,7 @@ def command_generate(args) -> None:
     from .sampling import image_grid, load_generator, save_png
 
     generator = load_generator(args.model)
-    images = generator.sample(args.category, args.n, args.seed, args.variety, args.size)
+    images = generator.sample(args.category, args.n, args.seed, args.variety, args.size, args.upscaler)
     if args.out_dir:
         out = Path(args.out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -405,8 +406,9 @@ def command_train_upscale(args) -> None:
     else:
         patches = load_patches(args.realphotos, train_files, args.per_photo, args.seed)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        from .weights import atomic_write
         import numpy as np
+
+        from .weights import atomic_write
 
         atomic_write(cache, lambda tmp: np.save(open(tmp, "wb"), patches))
     print(f"data: {len(patches)} patches of {len(train_files)} real photos ({len(held)} held out)", file=sys.stderr)
@@ -428,6 +430,8 @@ def command_upscale(args) -> None:
     from .provenance import is_ai_generated, save_options
     from .superres import load_upscaler, upscale
 
+    if not (math.isfinite(args.scale) and 1 <= args.scale <= 16):
+        raise ValueError(f"--scale must be a number from 1 to 16, got {args.scale}")
     missing = [p for p in args.inputs if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
@@ -533,6 +537,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="same seed, same images")
     generate.add_argument("--variety", type=float, default=1.0, help="0 (typical) .. 1 (most varied; the default)")
     generate.add_argument("--size", type=int, default=64, help="output size: 64, 256, 512 or 1024")
+    generate.add_argument("--upscaler", choices=["model", "lanczos"], default="model",
+                          help="how 64 px becomes --size: the x4 upscaler (default) or plain Lanczos (faster, softer)")
     generate.add_argument("--columns", type=int, help="grid columns (default: about square)")
     target = generate.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="write one grid PNG here")

@@ -59,6 +59,7 @@ class Recipe:
     output_format: str = "JPEG"
     jpeg_quality: int = 92
     transparent: bool = False
+    upscaler: str = "model"  # how a small product is enlarged: our x4 model, or "lanczos"
 
     def __post_init__(self):
         if isinstance(self.enhance, dict):
@@ -82,6 +83,8 @@ class Recipe:
                 raise ValueError(f"canvas must be [width, height] in px, got {self.canvas!r}")
             self.canvas = tuple(_number(f"canvas {side}", value, MIN_CANVAS, MAX_CANVAS, whole=True)
                                 for side, value in zip(("width", "height"), self.canvas))
+        if self.upscaler not in ("model", "lanczos"):
+            raise ValueError(f"upscaler must be model or lanczos, got {self.upscaler!r}")
         if self.transparent and self.output_format != "PNG":
             raise ValueError("a transparent cut-out needs output_format PNG")
 
@@ -149,7 +152,7 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
         image, background = over_white(image, alpha), alpha < SOFT_EDGE
     # framing trims to the product and whitens the background it keeps (when asked): no separate pass
     framed = frame_product(image, background, recipe.canvas or preset.canvas, recipe.fill or preset.fill,
-                           whiten=recipe.clean_background)
+                           upscaler=recipe.upscaler, whiten=recipe.clean_background)
     image, background = framed.image, framed.background
     warnings += framed.warnings
     leftover = background_left(image, background)
@@ -159,8 +162,8 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     image = Image.fromarray(pixels)
     # the verdict re-detects the background on the result, as a marketplace would see it, rather than
     # trusting the mask the pipeline painted white; the cut-out's own doubts are a rule of their own
-    report = [cutout_rule(found), leftover] + check_compliance(image, preset, recipe.output_format, None, icc_profile,
-                                                     pixels=pixels)
+    report = [cutout_rule(found), leftover, sharpness_rule(framed)]
+    report += check_compliance(image, preset, recipe.output_format, None, icc_profile, pixels=pixels)
     if ai_generated:
         report.insert(0, RuleResult("AI label", "warn", DISCLOSE, "productgen"))
     if recipe.transparent:
@@ -199,6 +202,20 @@ def cutout_rule(found: Segmentation) -> RuleResult:
     if found.confidence < SURE_CUTOUT or found.notes:
         return RuleResult("Cut-out", "warn", measured + ": check the cut-out", "productgen")
     return RuleResult("Cut-out", "pass", measured, "productgen")
+
+
+def sharpness_rule(framed) -> RuleResult:
+    """How the product reached its size: shrunk or kept (pass), enlarged by the upscaler model within x4
+    (pass, said), or enlarged past what the method does well (warn: soft)."""
+    if framed.scale <= 1.5:
+        how = "kept at its size" if 0.95 <= framed.scale <= 1.05 else \
+            f"{'enlarged' if framed.scale > 1 else 'shrunk'} {framed.scale:.2g}x"
+        return RuleResult("Sharpness", "pass", f"product {how}", "productgen")
+    method = "by our upscaler model" if framed.upscaled_by_model else "by Lanczos resampling"
+    measured = f"product enlarged {framed.scale:.1f}x {method}"
+    if framed.warnings:
+        return RuleResult("Sharpness", "warn", measured + ": it will look soft; use a larger photo", "productgen")
+    return RuleResult("Sharpness", "pass", measured, "productgen")
 
 
 def save_result(image: Image.Image, path, recipe: Recipe, ai_generated: bool = False):

@@ -50,6 +50,17 @@ def test_generate_gives_png_with_provenance_and_zip(client):
     assert open(gallery[0]["image"], "rb").read() == open(again[0]["image"], "rb").read()
 
 
+def test_generate_at_512_px_uses_the_upscaler_or_lanczos(client):
+    sharp, _, status = client.predict("default", "Watches", 4, 9, 0.8, "512", "model", api_name="/generate")
+    soft, _, plain = client.predict("default", "Watches", 4, 9, 0.8, "512", "lanczos", api_name="/generate")
+    assert "upscaler model" in status and "Lanczos" in plain
+    ours, lanczos = (np.asarray(Image.open(gallery[0]["image"]).convert("L"), float) for gallery in (sharp, soft))
+    assert ours.shape == lanczos.shape == (512, 512)
+    assert np.abs(np.diff(ours, axis=1)).mean() > np.abs(np.diff(lanczos, axis=1)).mean()  # more fine detail
+    with pytest.raises(Exception, match="Enlarge with"):
+        client.predict("default", "Watches", 4, 9, 0.8, "512", "bicubic", api_name="/generate")
+
+
 def test_app_generate_send_to_enhance_and_batch_zip_keep_the_label(client, tmp_path):
     from gradio_client import handle_file
 
@@ -184,13 +195,13 @@ def test_recognise_batch_with_csv_and_a_corrected_category(client, tmp_path):
 def test_recipe_controls_round_trip(tmp_path):
     import app
 
-    top = ["etsy", False, True, False, 0.2, 0.8, "PNG", 90, False]
+    top = ["etsy", False, True, False, 0.2, 0.8, "PNG", 90, False, "lanczos"]
     controls = ["product", 1.0, 0.5, 1.2, 1.1, 0.9, 1.3, 0.7, 2.0, 4, 0]
     recipe_json = app.recipe_from_controls(*top, *controls)
     saved = tmp_path / "recipe.json"
     saved.write_text(recipe_json)
     values = app.load_recipe(str(saved))
-    assert values[:9] == top and values[9:-1] == controls and values[-1] == recipe_json
+    assert values[:10] == top and values[10:-1] == controls and values[-1] == recipe_json
     (tmp_path / "bad.json").write_text("{\"colour\": 1}")
     import gradio as gr
 

@@ -1,0 +1,142 @@
+"""The x4 upscaler: shipped weights, sizes, sharpness against Lanczos, tiling, the CLI, Generate and Enhance."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from productgen import superres, superres_training
+from productgen.cli import main
+from productgen.superres import UpscaleConfig, UpscaleNet, load_upscaler, run_tensor, upscale
+from productgen.superres_training import UpscaleTrainOptions, degrade, detail_kept, make_batch, psnr, ssim
+
+from .conftest import REPO
+
+SHIPPED = REPO / "weights" / "upscale"
+
+
+def drawn_sharp(side: int = 256) -> Image.Image:
+    """Sharp edges at every angle, as a camera sees them (drawn 4x larger and shrunk, so anti-aliased): a disc,
+    stripes, a checker and a diagonal, like a product's print and seams."""
+    k = 4 * side / 256
+    image = Image.new("RGB", (4 * side, 4 * side), (235, 230, 220))
+    draw = ImageDraw.Draw(image)
+
+    def box(*xy):
+        return [round(v * k) for v in xy]
+
+    draw.ellipse(box(20, 20, 120, 120), fill=(30, 60, 150))
+    for x in range(140, 240, 12):
+        draw.rectangle(box(x, 20, x + 5, 120), fill=(200, 40, 30))
+    for y in range(140, 240, 16):
+        for x in range(20 + (y // 16 % 2) * 16, 120, 32):
+            draw.rectangle(box(x, y, x + 15, y + 15), fill=(20, 20, 20))
+    draw.polygon([tuple(box(140, 240)), tuple(box(240, 140)), tuple(box(240, 240))], fill=(40, 140, 60))
+    return image.resize((side, side), Image.Resampling.BOX)
+
+
+def test_shipped_upscaler_loads_small_and_plain():
+    config = json.loads((SHIPPED / "config.json").read_text())
+    assert config["kind"] == "upscaler" and config["training"]["step"] > 0
+    assert (SHIPPED / "model.safetensors").stat().st_size < 10_000_000
+    assert (SHIPPED / "README.md").is_file()
+    model = load_upscaler(SHIPPED)
+    assert model.config.scale == 4 and 100_000 < superres.parameter_count(model) < 2_000_000
+
+
+def test_output_size_range_alpha_and_label_kept():
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (23, 37, 3), dtype=np.uint8))
+    image.info["AI-generated"] = "true"
+    large = upscale(image, 4)
+    assert large.size == (148, 92) and large.mode == "RGB" and large.info["AI-generated"] == "true"
+    pixels = run_tensor(superres.cached_upscaler(), torch.rand(1, 3, 20, 30) * 3 - 1)
+    assert pixels.min() >= 0 and pixels.max() <= 1
+    rgba = image.convert("RGBA")
+    rgba.putalpha(Image.new("L", image.size, 128))
+    assert upscale(rgba, size=(100, 60)).mode == "RGBA" and upscale(rgba, size=(100, 60)).getpixel((50, 30))[3] == 128
+    assert upscale(image, 2.5).size == (92, 58) and upscale(image, 8).size == (296, 184)
+    for bad in (0.5, float("nan"), 100, "4", True):
+        with pytest.raises(ValueError, match="scale"):
+            upscale(image, bad)
+    with pytest.raises(ValueError, match="8192"):
+        upscale(image, size=(9000, 10))
+    with pytest.raises(ValueError, match="method"):
+        upscale(image, 4, method="magic")
+
+
+def test_a_drawn_sharp_edge_comes_back_sharper_than_lanczos():
+    sharp = drawn_sharp()
+    small = sharp.resize((64, 64), Image.Resampling.BICUBIC)
+    ours, plain = np.asarray(upscale(small, 4)), np.asarray(small.resize((256, 256), Image.Resampling.LANCZOS))
+    truth = np.asarray(sharp)
+    assert detail_kept(ours, truth) > 1.3 * detail_kept(plain, truth)
+    assert psnr(ours, truth) > psnr(plain, truth)
+    assert ssim(ours, truth) > ssim(plain, truth)
+
+
+def test_tiles_give_the_one_pass_result():
+    model = superres.cached_upscaler()
+    images = torch.rand(2, 3, 70, 90)
+    whole = run_tensor(model, images, tile=1000)
+    tiled = run_tensor(model, images, tile=32)
+    assert tiled.shape == (2, 3, 280, 360)
+    assert (tiled - whole).abs().max() < 1e-4
+
+
+def test_many_images_of_one_size_go_as_one_batch_with_the_same_result():
+    rng = np.random.default_rng(1)
+    images = [Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)) for _ in range(3)]
+    together = superres.upscale_many(images, (512, 512))
+    alone = upscale(images[1], size=(512, 512))
+    assert [image.size for image in together] == [(512, 512)] * 3
+    assert np.abs(np.asarray(together[1], np.int16) - np.asarray(alone, np.int16)).max() <= 1
+    assert superres.passes_for((64, 64), (512, 512)) == 1 and superres.passes_for((64, 64), (1024, 1024)) == 2
+    assert superres.passes_for((100, 100), (140, 140)) == 0
+
+
+def test_cli_round_trip(tmp_path, capsys):
+    drawn_sharp(64).save(tmp_path / "label.png")
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit, match="could not be read"):
+        main(["upscale", str(tmp_path / "label.png"), str(tmp_path / "broken.jpg"), "--out", str(out)])
+    assert Image.open(out / "label.png").size == (256, 256)
+    assert "broken.jpg: error" in capsys.readouterr().out
+    assert main(["upscale", str(tmp_path / "label.png"), "--out", str(out), "--scale", "2",
+                 "--method", "lanczos"]) == 0
+    assert Image.open(out / "label.png").size == (128, 128)
+    assert main(["upscale", str(tmp_path / "label.png"), "--out", str(out), "--scale", "50"]) == 2
+    assert "scale must be" in capsys.readouterr().err
+
+
+def test_training_pairs_and_a_resumable_run(tmp_path):
+    rng = np.random.default_rng(0)
+    patches = np.stack([np.asarray(drawn_sharp(160)) for _ in range(4)])
+    inputs, targets = make_batch(rng, patches, 3, 64)
+    assert inputs.shape == (3, 3, 16, 16) and targets.shape == (3, 3, 64, 64)
+    assert all(degrade(rng, patches[0][:64, :64]).shape == (16, 16, 3) for _ in range(20))
+    options = UpscaleTrainOptions(batch_size=2, side=64, steps=3, l1_steps=2, log_every=1)
+    config = UpscaleConfig(channels=8, convs=2)
+    superres_training.train_upscaler(patches, tmp_path / "run", options, config)
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2, 3] and "adversarial" in log[-1] and "feature" in log[-1]
+    with pytest.raises(ValueError, match="already holds a model"):
+        superres_training.train_upscaler(patches, tmp_path / "run", options, config)
+    options.steps = 5
+    model = superres_training.train_upscaler(patches, tmp_path / "run", options, resume=True)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["step"] == 5
+    assert isinstance(model, UpscaleNet) and model.config.channels == 8
+
+
+def test_enhance_says_the_model_enlarged_a_small_product():
+    from productgen.studio import Recipe, process_image
+
+    photo = Image.new("RGB", (160, 160), (255, 255, 255))
+    ImageDraw.Draw(photo).rectangle((40, 30, 120, 130), fill=(40, 70, 140))
+    rules = {r.rule: r for r in process_image(photo, Recipe(canvas=(400, 400))).report}
+    assert rules["Sharpness"].status == "pass" and "upscaler model" in rules["Sharpness"].measured
+    rules = {r.rule: r for r in process_image(photo, Recipe(canvas=(400, 400), upscaler="lanczos")).report}
+    assert rules["Sharpness"].status == "warn" and "Lanczos" in rules["Sharpness"].measured
+    with pytest.raises(ValueError, match="upscaler"):
+        Recipe(upscaler="bicubic")
