@@ -16,6 +16,7 @@ import gradio as gr
 from productgen import weights
 from productgen.archives import collect_uploads, safe_name, write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
+from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
 
@@ -231,15 +232,17 @@ def build_generate_tab():
                                    allow_custom_value=True)
             with gr.Row():
                 count = gr.Slider(1, 64, value=8, step=1, label="How many")
-                seed = gr.Number(value=7, precision=0, label="Seed (same seed, same images)")
-            variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Variety (low: typical, high: varied)")
+                seed = gr.Number(value=7, precision=0, label="Seed (same seed, same images)",
+                                 info="Any whole number. Keep it to get the same images again; change it for new ones.")
+            variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Variety (low: typical, high: varied)",
+                                info="Low: safe, typical products. High: more unusual ones (and more misses).")
             size = gr.Radio(["64", "256", "512", "1024"], value="512", label="Output size (px, square)")
             upscaler = gr.Radio(UPSCALERS, value="model", label="Enlarge from 64 px with",
                                 info="The model draws fine detail; Lanczos is quicker but soft at 512 px and up.")
             go = gr.Button("Generate", variant="primary")
             new_seed = gr.Button("New seed")
         with gr.Column(scale=2):
-            gallery = gr.Gallery(label="Generated images (PNG)", format="png", columns=4, height=520,
+            gallery = gr.Gallery(label="Generated images (PNG)", format="png", columns=4, height=520, interactive=False,
                                  buttons=["download", "fullscreen"])
             status = gr.Markdown()
             archive = gr.File(label="Download all (ZIP)", interactive=False)
@@ -458,16 +461,27 @@ def build_enhance_tab():
             with gr.Accordion("Manual settings", open=False):
                 w["white_balance"] = gr.Radio(list(WHITE_BALANCE_SOURCES), value=defaults.white_balance,
                                               label="White balance from")
-                w["levels_clip"] = gr.Slider(0, 5, value=0, step=0.1, label="Auto levels clip (%)")
-                w["exposure"] = gr.Slider(-2, 2, value=0, step=0.05, label="Exposure (stops)")
-                w["gamma"] = gr.Slider(0.3, 3, value=1, step=0.05, label="Gamma (mid-tones)")
+                w["levels_clip"] = gr.Slider(0, 5, value=0, step=0.1, label="Auto levels clip (%)",
+                                             info="Stretch dull photos: this share of the darkest and brightest "
+                                                  "pixels becomes pure black and white. 0 = off.")
+                w["exposure"] = gr.Slider(-2, 2, value=0, step=0.05, label="Exposure (stops)",
+                                          info="Like a camera's exposure: +1 is twice as bright, -1 half.")
+                w["gamma"] = gr.Slider(0.3, 3, value=1, step=0.05, label="Gamma (mid-tones)",
+                                       info="Above 1 lightens the mid-tones (shadows show more), below 1 darkens "
+                                            "them; black and white stay.")
                 w["brightness"] = gr.Slider(0.3, 2, value=1, step=0.01, label="Brightness")
                 w["contrast"] = gr.Slider(0.3, 2, value=1, step=0.01, label="Contrast")
                 w["saturation"] = gr.Slider(0, 2, value=1, step=0.01, label="Saturation")
-                w["sharpen_amount"] = gr.Slider(0, 3, value=0, step=0.05, label="Sharpen amount")
-                w["sharpen_radius"] = gr.Slider(0.3, 10, value=1, step=0.1, label="Sharpen radius (px)")
-                w["sharpen_threshold"] = gr.Slider(0, 30, value=0, step=1, label="Sharpen threshold (levels)")
-                w["denoise"] = gr.Slider(0, 20, value=0, step=1, label="Denoise (slow on big photos)")
+                w["sharpen_amount"] = gr.Slider(0, 3, value=0, step=0.05, label="Sharpen amount",
+                                                info="How much crisper edges get. 0 = off; above 1.5 edges may glow.")
+                w["sharpen_radius"] = gr.Slider(0.3, 10, value=1, step=0.1, label="Sharpen radius (px)",
+                                                info="How wide an edge counts: small for fine texture, large for "
+                                                     "outlines.")
+                w["sharpen_threshold"] = gr.Slider(0, 30, value=0, step=1, label="Sharpen threshold (levels)",
+                                                   info="Leave smooth areas alone: only differences bigger than "
+                                                        "this are sharpened, so noise stays quiet.")
+                w["denoise"] = gr.Slider(0, 20, value=0, step=1, label="Denoise (slow on big photos)",
+                                         info="Smooths the grain of dim photos; high values also smooth detail.")
             with gr.Accordion("Background, framing and file", open=False):
                 w["clean"] = gr.Checkbox(True, label="Pure white background")
                 w["refine"] = gr.Checkbox(False, label="Refine edges (GrabCut, slower)")
@@ -493,7 +507,9 @@ def build_enhance_tab():
             w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label="Compliance",
                                        wrap=True, interactive=False)
             w["download"] = gr.File(label="Download this photo", interactive=False)
-            w["settings"] = gr.Code(language="json", label="Settings used", interactive=False)
+            w["settings"] = gr.Code(language="json", interactive=False,
+                                    label="Settings applied to this photo (with Auto on, chosen for each photo: "
+                                          "the recipe's manual settings are then not used)")
             with gr.Row():
                 w["batch_button"] = gr.Button("Process all photos", variant="primary")
                 w["stop"] = gr.Button("Stop", variant="stop")
@@ -696,7 +712,8 @@ def finetune_photos(files, category: str, workdir: Path):
     for name, reason in collected.skipped:
         gr.Warning(f"{name} skipped: {reason}")
     if not collected.files:
-        raise ValueError("no photos: upload 20-200 JPEG/PNG/WebP photos of your product, or a ZIP of them")
+        raise ValueError(f"no photos: upload {GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} JPEG/PNG/WebP photos of your product "
+                         "(or a ZIP of them)")
     typed = (category or "").strip()
     if not typed and None in collected.categories:
         raise ValueError("name the category of your photos (e.g. 'Mugs'), or upload a ZIP with one folder each")
@@ -745,6 +762,9 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         known_model(base)
         target = finetune_target(name, bool(resume), owner_key)
         data = finetune_photos(files, category, workdir)  # decoded into memory: the files can go
+        if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
+            gr.Warning(f"Only {len(data)} photos: the new model will be rough. {GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} "
+                       "photos work best.")
         shutil.rmtree(workdir, ignore_errors=True)
         job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
                           owner=weights.owner_hash(owner_key), max_minutes=finetune_limit())
@@ -765,7 +785,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
     if job.error:
         raise gr.Error(f"Fine-tuning stopped: {job.error}")
     limit = f" It stopped at this app's {job.max_minutes:g}-minute limit." if job.hit_limit else ""
-    status = f"**Model `{target.name}` is ready in Generate.**{limit} {job.quality}"
+    status = f"**Model `{target.name}` is ready in Generate.**{limit} {job.plain_quality}"
     yield final[0], final[1], status, gr.update(choices=model_names(), value=target.name), owner_key
 
 
@@ -781,8 +801,7 @@ def job_view(job, started):
     if report is None:
         return preview, losses, "Starting...", gr.update()
     eta = f", about {report.eta_s:.0f} s left" if report.eta_s is not None else ""
-    text = (f"Step {report.step} · {report.images_seen} images shown · D {report.loss_discriminator:.2f} · "
-            f"G {report.loss_generator:.2f} · augmentation {report.augment_probability:.2f}{eta}")
+    text = f"Learning: step {report.step}, {report.images_seen} photos looked at so far{eta}."
     return preview, losses, text, gr.update()
 
 
@@ -795,16 +814,28 @@ def stop_finetune(owner_key: str):
     return "Stopping after this step; the checkpoint is kept..."
 
 
+FINETUNE_INTRO = (
+    "**Teach the image generator your own products.** Upload photos of one kind of product (a ZIP with one "
+    "folder per kind for several), each on its own, from the front, on any background: each product is cut "
+    f"out onto white first. It needs at least {MIN_PHOTOS} photos and does best with {GOOD_PHOTOS[0]}-"
+    f"{GOOD_PHOTOS[1]}; a few minutes "
+    "here on a computer without a graphics card (about 3 by default), a minute on one with. You get a new "
+    "model, under the name you give, that Generate offers at once.")
+
+
 def build_finetune_tab():
     w = {}
+    gr.Markdown(FINETUNE_INTRO)
     if on_cpu_space():
         gr.Markdown(f"⚠️ This Space has no GPU. Fine-tuning is meant for your own computer's GPU; here it is "
                     f"capped at {SPACE_CPU_MINUTES:.0f} minutes on the CPU, and the model is lost when the Space "
                     "restarts: download it or push it to the Hub.")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            w["files"] = gr.File(label="Your product photos (20-200, or a ZIP with a folder per category)",
-                                 file_count="multiple", file_types=["image", ".zip"])
+            w["files"] = gr.File(label=f"Your product photos (at least {MIN_PHOTOS}; {GOOD_PHOTOS[0]}-"
+                                       f"{GOOD_PHOTOS[1]} work best), or a ZIP with a folder per category",
+                                 file_count="multiple",
+                                 file_types=["image", ".zip"])
             w["category"] = gr.Textbox(label="Category of these photos (if not in ZIP folders)",
                                        placeholder="e.g. Ceramic mugs")
             w["base"] = gr.Dropdown(model_names(), value=DEFAULT_MODEL, label="Start from model")
@@ -820,8 +851,10 @@ def build_finetune_tab():
                 w["stop"] = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
             w["preview"] = gr.Image(label="Samples so far (same seeds each time)", type="pil", format="png",
-                                    interactive=False, height=320)
-            w["plot"] = gr.LinePlot(x="step", y="loss", color="series", label="Losses")
+                                    interactive=False, height=480)
+            w["plot"] = gr.LinePlot(x="step", y="loss", color="series",
+                                    label="How it learns: two parts train against each other; the lines settle "
+                                          "as it learns")
             w["status"] = gr.Markdown()
     return w
 

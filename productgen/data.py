@@ -138,8 +138,8 @@ def _choose(counts: Counter, categories, min_per_category: int) -> list[str]:
         ranked = [name for name, count in counts.most_common() if count >= min_per_category]
         if not ranked:
             found = ", ".join(f"{name} ({count})" for name, count in counts.most_common(5))
-            raise DataError(f"no category has at least {min_per_category} images (found {found}); "
-                            "add photos or lower --min-per-category")
+            raise DataError(f"no category has at least {min_per_category} images (found {found}): add photos of "
+                            "the category")
         return ranked[:categories] if isinstance(categories, int) else ranked
     by_key = {spelling_key(name): name for name in counts}
     by_key.update({spelling_key(display_name(name)): name for name in counts})

@@ -22,10 +22,10 @@ import torch
 
 from . import weights as weights_io
 from .data import ProductImages, spelling_key
+from .limits import GOOD_PHOTOS, MIN_PHOTOS  # shown by the app before torch loads
 from .models import GANConfig
 from .training import STATE_NAME, Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, default_device, load_run
 
-MIN_PHOTOS = 8
 MIN_FREE_BYTES = 200 * 1024 * 1024
 # every fine-tune stops at this wall-clock limit, whatever its budget (a Space without a GPU sets 5)
 MAX_MINUTES = float(os.environ.get("PRODUCTGEN_FINETUNE_MAX_MINUTES", "60"))
@@ -104,7 +104,7 @@ def finetune(base_dir: str | Path, data: ProductImages, out_dir: str | Path, min
     A new fine-tune never goes into a folder that holds a model unless ``overwrite`` (which keeps a backup)."""
     if len(data) < MIN_PHOTOS:
         raise TrainingError(f"only {len(data)} usable photos; fine-tuning needs at least {MIN_PHOTOS} "
-                            "(20-200 work best)")
+                            f"({GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} work best)")
     out_dir = Path(out_dir)
     weights_io.prepare_new_run(out_dir, resume and (out_dir / STATE_NAME).is_file(), overwrite)
     check_free_disk(out_dir)
@@ -152,6 +152,20 @@ def quality_report(model_dir: str | Path, data: ProductImages, classifier=None) 
             f"FID {fid:.1f}, KID x1000 {kid * 1000:.1f}.\n\nMemorisation check: {copies.text()}.")
 
 
+# the two losses in a merchant's words: the discriminator's and the generator's
+LOSS_NAMES = ("checker: telling your photos from made ones", "maker: making images the checker accepts")
+
+
+def plain_words(report: str) -> str:
+    """A quality report (``quality_report``) as a merchant reads it: no metric names; the numbers stay in
+    the model card."""
+    copied = "FLAGGED" in report
+    return ("Look at the samples above: they show how close the new images are to your photos (the measured "
+            "numbers are in the model's card). " +
+            ("⚠️ Some images look like copies of your photos: train for less time or add more photos."
+             if copied else "None of the images is a copy of one of your photos."))
+
+
 class FinetuneJob:
     """A fine-tune running in a background thread, for UIs: poll ``snapshot()``, call ``stop()``.
 
@@ -175,7 +189,8 @@ class FinetuneJob:
         self.preview = None
         self.progress = None
         self.error: str | None = None
-        self.quality: str = ""
+        self.quality: str = ""  # the numbers, for the model card and the CLI
+        self.plain_quality: str = ""  # the same in a merchant's words, for the app
         self.hit_limit = False
         self.finished = threading.Event()
         self._stop = threading.Event()
@@ -211,6 +226,7 @@ class FinetuneJob:
             if self.owner:
                 weights_io.write_owner(self.work_dir, self.owner)
             self.quality = quality_report(self.work_dir, self.data, self.classifier)
+            self.plain_quality = plain_words(self.quality)
             generator_card(self.work_dir, self.quality, data_source=self.data_source)
             if self.work_dir != self.out_dir:
                 weights_io.publish(self.work_dir, self.out_dir)
@@ -224,8 +240,8 @@ class FinetuneJob:
 
     def _on_progress(self, report) -> None:
         self.progress = report
-        self.losses.append({"step": report.step, "loss": report.loss_discriminator, "series": "discriminator"})
-        self.losses.append({"step": report.step, "loss": report.loss_generator, "series": "generator"})
+        self.losses.append({"step": report.step, "loss": report.loss_discriminator, "series": LOSS_NAMES[0]})
+        self.losses.append({"step": report.step, "loss": report.loss_generator, "series": LOSS_NAMES[1]})
 
     def _on_preview(self, step: int, images: torch.Tensor) -> None:
         from .sampling import image_grid, tensor_to_images

@@ -56,8 +56,8 @@ def test_generate_at_512_px_uses_the_upscaler_or_lanczos(client):
     assert "upscaler model" in status and "Lanczos" in plain
     ours, lanczos = (np.asarray(Image.open(gallery[0]["image"]).convert("L"), float) for gallery in (sharp, soft))
     assert ours.shape == lanczos.shape == (512, 512)
-    assert np.abs(np.diff(ours, axis=1)).mean() > np.abs(np.diff(lanczos, axis=1)).mean()  # more fine detail
-    with pytest.raises(Exception, match="Enlarge with"):
+    assert np.abs(ours - lanczos).mean() > 0.5  # the model drew it (its sharpness: tests/test_upscale.py)
+    with pytest.raises(Exception, match="not in the list of choices"):
         client.predict("default", "Watches", 4, 9, 0.8, "512", "bicubic", api_name="/generate")
 
 
@@ -226,7 +226,8 @@ def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path
         job = client.submit(photos, "Mugs", "default", "steps", 20000, "api-mugs", resume, key,
                             api_name="/finetune")
         deadline = time.monotonic() + 180
-        while not any("Step" in str(update[2]) for update in job.outputs()) and time.monotonic() < deadline:
+        while not any("Learning: step" in str(update[2]) for update in job.outputs()) and \
+                time.monotonic() < deadline:
             time.sleep(0.2)
         key = job.outputs()[-1][4]
         assert client.predict("not-the-owner-key-123", api_name="/stop_finetune").startswith("No fine-tune of yours")
@@ -236,7 +237,9 @@ def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path
     final = run_until_stopped(resume=False, key="")
     key = final[4]
     assert len(key) >= 16
-    assert "ready in Generate" in final[2] and "Memorisation check" in final[2]
+    assert "ready in Generate" in final[2] and "how close the new images are to your photos" in final[2]
+    assert "FID" not in final[2] and "KID" not in final[2]  # numbers are for the card
+    assert "Memorisation check" in (models / "api-mugs" / "README.md").read_text()
     assert not any(p.name.startswith(".staging") for p in models.iterdir()), "the staging folder was left"
     first_step = json.loads((models / "api-mugs" / "config.json").read_text())["training"]["step"]
     assert first_step >= 1

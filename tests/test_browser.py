@@ -194,7 +194,7 @@ def test_finetune_twelve_photos_preview_and_stop(page, tmp_path):
     page.get_by_label("Category of these photos (if not in ZIP folders)").fill("Mugs")
     page.get_by_label("Name of your model").fill("browser-mugs")
     page.get_by_role("button", name="Start fine-tuning").click()
-    page.get_by_text("Step ").first.wait_for(timeout=120_000)
+    page.get_by_text("Learning: step").first.wait_for(timeout=120_000)
     page.get_by_role("tabpanel").locator("img").first.wait_for(timeout=120_000)
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("is ready in Generate").wait_for(timeout=180_000)
