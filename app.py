@@ -5,6 +5,7 @@ Each action has a stable ``api_name`` for ``gradio_client``.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -19,6 +20,38 @@ from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
 from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
+
+# -- Languages: English, and Simplified Chinese from productgen/locales/zh-CN.json (chosen by the browser's language,
+# or in Settings at the foot of the page). A UI string is its own key; numbers are filled into templates here.
+
+LOCALE_FILE = Path(__file__).resolve().parent / "productgen" / "locales" / "zh-CN.json"
+
+
+def locale_values() -> dict[str, str]:
+    return {"min_photos": str(MIN_PHOTOS), "good_low": str(GOOD_PHOTOS[0]), "good_high": str(GOOD_PHOTOS[1]),
+            "space_minutes": f"{SPACE_CPU_MINUTES:.0f}"}
+
+
+def fill(text: str) -> str:
+    return text.format(**locale_values()) if "{" in text else text
+
+
+def t(text: str) -> gr.I18nData:
+    """A UI string: English as written, Chinese from the locale file in a Chinese browser."""
+    return gr.I18n()(fill(text))
+
+
+def translations() -> gr.I18n:
+    """The app's translations, for ``launch(i18n=...)``: Simplified Chinese for zh-CN (and any zh) browsers."""
+    table = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
+    chinese = {fill(key): fill(value) for key, value in table["ui"].items()} | table["categories"]
+    return gr.I18n(**{"zh-CN": chinese, "zh": chinese})
+
+
+def translated_choices(values) -> list[tuple]:
+    """Choices shown in the browser's language; the value sent back stays the English one."""
+    return [(t(value), value) for value in values]
+
 
 # The core's user errors (bad images, archives, data, weights, recipes) are all ValueErrors.
 USER_ERRORS = (ValueError, FileNotFoundError)
@@ -159,12 +192,17 @@ def refresh_models(current: str | None):
 
 def on_model_change(model: str):
     choices = categories_of(model)
-    return gr.update(choices=choices, value=choices[0] if choices else None), \
-        gr.update(choices=choices, value=choices[0] if choices else None), \
-        gr.update(choices=choices, value=choices[-1] if choices else None)
+    shown = translated_choices(choices)
+    return gr.update(choices=shown, value=choices[0] if choices else None), \
+        gr.update(choices=shown, value=choices[0] if choices else None), \
+        gr.update(choices=shown, value=choices[-1] if choices else None)
 
 
-UPSCALERS = [("Sharp: our upscaler model", "model"), ("Fast: plain Lanczos resize (softer)", "lanczos")]
+UPSCALER_NAMES = {"model": "Sharp: our upscaler model", "lanczos": "Fast: plain Lanczos resize (softer)"}
+
+
+def upscaler_choices() -> list[tuple]:
+    return [(t(name), key) for key, name in UPSCALER_NAMES.items()]
 
 
 def generate(model: str, category: str, count: float, seed: float, variety: float, size: str,
@@ -176,7 +214,7 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
     variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
     if size not in (64, 256, 512, 1024):
         raise gr.Error(f"Output size: choose 64, 256, 512 or 1024 (got {size}).", print_exception=False)
-    if upscaler not in dict(UPSCALERS).values():
+    if upscaler not in UPSCALER_NAMES:
         raise gr.Error("Enlarge with: choose the upscaler model or Lanczos.", print_exception=False)
     try:
         generator = sampling.cached_generator(known_model(model))
@@ -223,42 +261,44 @@ def build_generate_tab():
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             with gr.Row(equal_height=True):
-                model = gr.Dropdown(models, value=first, label="Model", allow_custom_value=True, scale=4)
-                refresh = gr.Button("↻ Refresh", size="sm", scale=1, min_width=80)
+                model = gr.Dropdown(models, value=first, label=t("Model"), allow_custom_value=True, scale=4)
+                refresh = gr.Button(t("↻ Refresh"), size="sm", scale=1, min_width=80)
             models_note = gr.Markdown(broken_note())
             choices = categories_of(first) if first else []
             # custom values: the API may name a category of another model; the core checks it
-            category = gr.Dropdown(choices, value=choices[0] if choices else None, label="Category",
-                                   allow_custom_value=True)
+            category = gr.Dropdown(translated_choices(choices), value=choices[0] if choices else None,
+                                   label=t("Category"), allow_custom_value=True)
             with gr.Row():
-                count = gr.Slider(1, 64, value=8, step=1, label="How many")
-                seed = gr.Number(value=7, precision=0, label="Seed (same seed, same images)",
-                                 info="Any whole number. Keep it to get the same images again; change it for new ones.")
-            variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Variety (low: typical, high: varied)",
-                                info="Low: safe, typical products. High: more unusual ones (and more misses).")
-            size = gr.Radio(["64", "256", "512", "1024"], value="512", label="Output size (px, square)")
-            upscaler = gr.Radio(UPSCALERS, value="model", label="Enlarge from 64 px with",
-                                info="The model draws fine detail; Lanczos is quicker but soft at 512 px and up.")
-            go = gr.Button("Generate", variant="primary")
-            new_seed = gr.Button("New seed")
+                count = gr.Slider(1, 64, value=8, step=1, label=t("How many"))
+                seed = gr.Number(value=7, precision=0, label=t("Seed (same seed, same images)"),
+                                 info=t("Any whole number. Keep it to get the same images again; change it for "
+                                        "new ones."))
+            variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=t("Variety (low: typical, high: varied)"),
+                                info=t("Low: safe, typical products. High: more unusual ones (and more misses)."))
+            size = gr.Radio(["64", "256", "512", "1024"], value="512", label=t("Output size (px, square)"))
+            upscaler = gr.Radio(upscaler_choices(), value="model", label=t("Enlarge from 64 px with"),
+                                info=t("The model draws fine detail; Lanczos is quicker but soft at 512 px and up."))
+            go = gr.Button(t("Generate"), variant="primary")
+            new_seed = gr.Button(t("New seed"))
         with gr.Column(scale=2):
-            gallery = gr.Gallery(label="Generated images (PNG)", format="png", columns=4, height=520, interactive=False,
+            gallery = gr.Gallery(label=t("Generated images (PNG)"), format="png", columns=4, height=520,
+                                 interactive=False,
                                  buttons=["download", "fullscreen"])
             status = gr.Markdown()
-            archive = gr.File(label="Download all (ZIP)", interactive=False)
+            archive = gr.File(label=t("Download all (ZIP)"), interactive=False)
             selected = gr.State(None)
-            send = gr.Button("Send selected image to Enhance")
-    with gr.Accordion("Interpolate between two seeds or categories (animated GIF)", open=False):
+            send = gr.Button(t("Send selected image to Enhance"))
+    with gr.Accordion(t("Interpolate between two seeds or categories (animated GIF)"), open=False):
         with gr.Row():
-            category_a = gr.Dropdown(choices, value=choices[0] if choices else None, label="From category",
-                                     allow_custom_value=True)
-            category_b = gr.Dropdown(choices, value=choices[-1] if choices else None, label="To category",
-                                     allow_custom_value=True)
-            seed_a = gr.Number(value=1, precision=0, label="From seed")
-            seed_b = gr.Number(value=2, precision=0, label="To seed")
-            frames = gr.Slider(4, 48, value=16, step=1, label="Frames")
-        morph = gr.Button("Interpolate")
-        animation = gr.Image(label="Interpolation", type="filepath", format="gif", interactive=False)
+            category_a = gr.Dropdown(translated_choices(choices), value=choices[0] if choices else None,
+                                     label=t("From category"), allow_custom_value=True)
+            category_b = gr.Dropdown(translated_choices(choices), value=choices[-1] if choices else None,
+                                     label=t("To category"), allow_custom_value=True)
+            seed_a = gr.Number(value=1, precision=0, label=t("From seed"))
+            seed_b = gr.Number(value=2, precision=0, label=t("To seed"))
+            frames = gr.Slider(4, 48, value=16, step=1, label=t("Frames"))
+        morph = gr.Button(t("Interpolate"))
+        animation = gr.Image(label=t("Interpolation"), type="filepath", format="gif", interactive=False)
     return dict(model=model, refresh=refresh, models_note=models_note, category=category, count=count,
                 seed=seed, variety=variety, size=size, upscaler=upscaler, go=go,
                 new_seed=new_seed, gallery=gallery, status=status, archive=archive, selected=selected, send=send,
@@ -449,73 +489,74 @@ def build_enhance_tab():
     w = {}
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            w["files"] = gr.File(label="Photos (one or many, or a ZIP)", file_count="multiple",
+            w["files"] = gr.File(label=t("Photos (one or many, or a ZIP)"), file_count="multiple",
                                  file_types=["image", ".zip"])
-            w["photo"] = gr.Dropdown([], label="Photo to preview", allow_custom_value=True)
+            w["photo"] = gr.Dropdown([], label=t("Photo to preview"), allow_custom_value=True)
             w["preset"] = gr.Dropdown([(p.name, key) for key, p in PRESETS.items()], value="amazon",
-                                      label="Marketplace")
+                                      label=t("Marketplace"))
             with gr.Row():
-                w["auto_button"] = gr.Button("Auto", variant="primary")
-                w["preview_button"] = gr.Button("Apply to this photo")
-            w["auto"] = gr.Checkbox(True, label="Choose settings automatically for each photo")
-            with gr.Accordion("Manual settings", open=False):
-                w["white_balance"] = gr.Radio(list(WHITE_BALANCE_SOURCES), value=defaults.white_balance,
-                                              label="White balance from")
-                w["levels_clip"] = gr.Slider(0, 5, value=0, step=0.1, label="Auto levels clip (%)",
-                                             info="Stretch dull photos: this share of the darkest and brightest "
-                                                  "pixels becomes pure black and white. 0 = off.")
-                w["exposure"] = gr.Slider(-2, 2, value=0, step=0.05, label="Exposure (stops)",
-                                          info="Like a camera's exposure: +1 is twice as bright, -1 half.")
-                w["gamma"] = gr.Slider(0.3, 3, value=1, step=0.05, label="Gamma (mid-tones)",
-                                       info="Above 1 lightens the mid-tones (shadows show more), below 1 darkens "
-                                            "them; black and white stay.")
-                w["brightness"] = gr.Slider(0.3, 2, value=1, step=0.01, label="Brightness")
-                w["contrast"] = gr.Slider(0.3, 2, value=1, step=0.01, label="Contrast")
-                w["saturation"] = gr.Slider(0, 2, value=1, step=0.01, label="Saturation")
-                w["sharpen_amount"] = gr.Slider(0, 3, value=0, step=0.05, label="Sharpen amount",
-                                                info="How much crisper edges get. 0 = off; above 1.5 edges may glow.")
-                w["sharpen_radius"] = gr.Slider(0.3, 10, value=1, step=0.1, label="Sharpen radius (px)",
-                                                info="How wide an edge counts: small for fine texture, large for "
-                                                     "outlines.")
-                w["sharpen_threshold"] = gr.Slider(0, 30, value=0, step=1, label="Sharpen threshold (levels)",
-                                                   info="Leave smooth areas alone: only differences bigger than "
-                                                        "this are sharpened, so noise stays quiet.")
-                w["denoise"] = gr.Slider(0, 20, value=0, step=1, label="Denoise (slow on big photos)",
-                                         info="Smooths the grain of dim photos; high values also smooth detail.")
-            with gr.Accordion("Background, framing and file", open=False):
-                w["clean"] = gr.Checkbox(True, label="Pure white background")
-                w["refine"] = gr.Checkbox(False, label="Refine edges (GrabCut, slower)")
-                w["shadow"] = gr.Slider(0, 1, value=0, step=0.05, label="Contact shadow (not for Amazon)")
+                w["auto_button"] = gr.Button(t("Auto"), variant="primary")
+                w["preview_button"] = gr.Button(t("Apply to this photo"))
+            w["auto"] = gr.Checkbox(True, label=t("Choose settings automatically for each photo"))
+            with gr.Accordion(t("Manual settings"), open=False):
+                w["white_balance"] = gr.Radio(translated_choices(WHITE_BALANCE_SOURCES), value=defaults.white_balance,
+                                              label=t("White balance from"))
+                w["levels_clip"] = gr.Slider(0, 5, value=0, step=0.1, label=t("Auto levels clip (%)"),
+                                             info=t("Stretch dull photos: this share of the darkest and brightest "
+                                                  "pixels becomes pure black and white. 0 = off."))
+                w["exposure"] = gr.Slider(-2, 2, value=0, step=0.05, label=t("Exposure (stops)"),
+                                          info=t("Like a camera's exposure: +1 is twice as bright, -1 half."))
+                w["gamma"] = gr.Slider(0.3, 3, value=1, step=0.05, label=t("Gamma (mid-tones)"),
+                                       info=t("Above 1 lightens the mid-tones (shadows show more), below 1 darkens "
+                                            "them; black and white stay."))
+                w["brightness"] = gr.Slider(0.3, 2, value=1, step=0.01, label=t("Brightness"))
+                w["contrast"] = gr.Slider(0.3, 2, value=1, step=0.01, label=t("Contrast"))
+                w["saturation"] = gr.Slider(0, 2, value=1, step=0.01, label=t("Saturation"))
+                w["sharpen_amount"] = gr.Slider(0, 3, value=0, step=0.05, label=t("Sharpen amount"),
+                                                info=t("How much crisper edges get. 0 = off; above 1.5 edges may "
+                                                       "glow."))
+                w["sharpen_radius"] = gr.Slider(0.3, 10, value=1, step=0.1, label=t("Sharpen radius (px)"),
+                                                info=t("How wide an edge counts: small for fine texture, large for "
+                                                     "outlines."))
+                w["sharpen_threshold"] = gr.Slider(0, 30, value=0, step=1, label=t("Sharpen threshold (levels)"),
+                                                   info=t("Leave smooth areas alone: only differences bigger than "
+                                                        "this are sharpened, so noise stays quiet."))
+                w["denoise"] = gr.Slider(0, 20, value=0, step=1, label=t("Denoise (slow on big photos)"),
+                                         info=t("Smooths the grain of dim photos; high values also smooth detail."))
+            with gr.Accordion(t("Background, framing and file"), open=False):
+                w["clean"] = gr.Checkbox(True, label=t("Pure white background"))
+                w["refine"] = gr.Checkbox(False, label=t("Refine edges (GrabCut, slower)"))
+                w["shadow"] = gr.Slider(0, 1, value=0, step=0.05, label=t("Contact shadow (not for Amazon)"))
                 w["fill"] = gr.Slider(0.5, 1.0, value=PRESETS["amazon"].fill, step=0.01,
-                                      label="Product share of the frame")
-                w["format"] = gr.Radio(["JPEG", "PNG"], value="JPEG", label="File format")
-                w["quality"] = gr.Slider(60, 100, value=92, step=1, label="JPEG quality")
-                w["transparent"] = gr.Checkbox(False, label="Transparent cut-out (PNG)")
-                w["upscaler"] = gr.Radio(UPSCALERS, value="model", label="Enlarge a small product with",
-                                         info="The model draws fine detail when the product must grow more than "
-                                              "1.5x to fill the frame; Lanczos is quicker but soft.")
-            with gr.Accordion("Recipe (applied to the whole batch)", open=False):
-                w["recipe"] = gr.Code(Recipe().to_json(), language="json", label="Recipe", interactive=True)
-                w["save_recipe"] = gr.Button("Save recipe")
-                w["recipe_file"] = gr.File(label="Recipe file", interactive=False)
-                w["load_recipe"] = gr.File(label="Load a recipe (.json)", file_types=[".json"])
+                                      label=t("Product share of the frame"))
+                w["format"] = gr.Radio(["JPEG", "PNG"], value="JPEG", label=t("File format"))
+                w["quality"] = gr.Slider(60, 100, value=92, step=1, label=t("JPEG quality"))
+                w["transparent"] = gr.Checkbox(False, label=t("Transparent cut-out (PNG)"))
+                w["upscaler"] = gr.Radio(upscaler_choices(), value="model", label=t("Enlarge a small product with"),
+                                         info=t("The model draws fine detail when the product must grow more than "
+                                              "1.5x to fill the frame; Lanczos is quicker but soft."))
+            with gr.Accordion(t("Recipe (applied to the whole batch)"), open=False):
+                w["recipe"] = gr.Code(Recipe().to_json(), language="json", label=t("Recipe"), interactive=True)
+                w["save_recipe"] = gr.Button(t("Save recipe"))
+                w["recipe_file"] = gr.File(label=t("Recipe file"), interactive=False)
+                w["load_recipe"] = gr.File(label=t("Load a recipe (.json)"), file_types=[".json"])
         with gr.Column(scale=2):
-            w["slider"] = gr.ImageSlider(label="Before / after", type="pil", format="png", interactive=False)
+            w["slider"] = gr.ImageSlider(label=t("Before / after"), type="pil", format="png", interactive=False)
             w["verdict"] = gr.Markdown()
-            w["mask"] = gr.Image(label="What is kept (the background is tinted red)", type="pil", format="jpeg",
+            w["mask"] = gr.Image(label=t("What is kept (the background is tinted red)"), type="pil", format="jpeg",
                                  interactive=False, height=320)
-            w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label="Compliance",
+            w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label=t("Compliance"),
                                        wrap=True, interactive=False)
-            w["download"] = gr.File(label="Download this photo", interactive=False)
+            w["download"] = gr.File(label=t("Download this photo"), interactive=False)
             w["settings"] = gr.Code(language="json", interactive=False,
-                                    label="Settings applied to this photo (with Auto on, chosen for each photo: "
-                                          "the recipe's manual settings are then not used)")
+                                    label=t("Settings applied to this photo (with Auto on, chosen for each photo: "
+                                          "the recipe's manual settings are then not used)"))
             with gr.Row():
-                w["batch_button"] = gr.Button("Process all photos", variant="primary")
-                w["stop"] = gr.Button("Stop", variant="stop")
+                w["batch_button"] = gr.Button(t("Process all photos"), variant="primary")
+                w["stop"] = gr.Button(t("Stop"), variant="stop")
             w["batch_status"] = gr.Markdown()
-            w["batch_zip"] = gr.File(label="All results (ZIP with report.csv)", interactive=False)
-            w["batch_table"] = gr.Dataframe(headers=["file", "output", "verdict", "notes"], label="Batch report",
+            w["batch_zip"] = gr.File(label=t("All results (ZIP with report.csv)"), interactive=False)
+            w["batch_table"] = gr.Dataframe(headers=["file", "output", "verdict", "notes"], label=t("Batch report"),
                                             wrap=True, interactive=False)
     return w
 
@@ -646,26 +687,27 @@ def build_recognise_tab():
     w = {}
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            w["files"] = gr.File(label="Photos (one or many, or a ZIP)", file_count="multiple",
+            w["files"] = gr.File(label=t("Photos (one or many, or a ZIP)"), file_count="multiple",
                                  file_types=["image", ".zip"])
-            w["go"] = gr.Button("Recognise", variant="primary")
-            w["product"] = gr.Image(label="What was recognised (the product, cut out)", interactive=False,
+            w["go"] = gr.Button(t("Recognise"), variant="primary")
+            w["product"] = gr.Image(label=t("What was recognised (the product, cut out)"), interactive=False,
                                     type="pil", height=260)
         with gr.Column(scale=2):
             w["verdict"] = gr.Markdown()
-            w["top3"] = gr.Label(num_top_classes=3, label="Category (first photo)")
-            w["swatches"] = gr.HTML(label="Colours")
-            w["title"] = gr.Textbox(label="Suggested title", buttons=["copy"])
-            w["alt"] = gr.Textbox(label="Alt text", buttons=["copy"])
-            w["tags"] = gr.Textbox(label="Tags", buttons=["copy"])
-    w["table"] = gr.Dataframe(headers=TABLE_HEADERS, label="All photos", wrap=True, interactive=False)
+            w["top3"] = gr.Label(num_top_classes=3, label=t("Category (first photo)"))
+            w["swatches"] = gr.HTML(label=t("Colours"))
+            w["title"] = gr.Textbox(label=t("Suggested title"), buttons=["copy"])
+            w["alt"] = gr.Textbox(label=t("Alt text"), buttons=["copy"])
+            w["tags"] = gr.Textbox(label=t("Tags"), buttons=["copy"])
+    w["table"] = gr.Dataframe(headers=TABLE_HEADERS, label=t("All photos"), wrap=True, interactive=False)
     with gr.Row():
-        w["fix_file"] = gr.Dropdown(label="Correct the category of this photo", choices=[], scale=2)
+        w["fix_file"] = gr.Dropdown(label=t("Correct the category of this photo"), choices=[], scale=2)
         # the names from the model's config: building the UI loads no model (recognise.UNKNOWN is "unknown")
         categories = read_json(resolve_model_dir("classifier") / "config.json")["architecture"]["categories"]
-        w["fix_category"] = gr.Dropdown(label="Right category", choices=sorted(categories) + ["unknown"], scale=2)
-        w["fix"] = gr.Button("Apply", scale=1)
-    w["csv"] = gr.File(label="Download the table (CSV)", interactive=False)
+        w["fix_category"] = gr.Dropdown(label=t("Right category"), scale=2,
+                                        choices=translated_choices(sorted(categories) + ["unknown"]))
+        w["fix"] = gr.Button(t("Apply"), scale=1)
+    w["csv"] = gr.File(label=t("Download the table (CSV)"), interactive=False)
     w["results"] = gr.State()
     return w
 
@@ -817,44 +859,45 @@ def stop_finetune(owner_key: str):
 FINETUNE_INTRO = (
     "**Teach the image generator your own products.** Upload photos of one kind of product (a ZIP with one "
     "folder per kind for several), each on its own, from the front, on any background: each product is cut "
-    f"out onto white first. It needs at least {MIN_PHOTOS} photos and does best with {GOOD_PHOTOS[0]}-"
-    f"{GOOD_PHOTOS[1]}; a few minutes "
+    "out onto white first. It needs at least {min_photos} photos and does best with {good_low}-"
+    "{good_high}; a few minutes "
     "here on a computer without a graphics card (about 3 by default), a minute on one with. You get a new "
     "model, under the name you give, that Generate offers at once.")
 
 
 def build_finetune_tab():
     w = {}
-    gr.Markdown(FINETUNE_INTRO)
+    gr.Markdown(t(FINETUNE_INTRO))
     if on_cpu_space():
         gr.Markdown(f"⚠️ This Space has no GPU. Fine-tuning is meant for your own computer's GPU; here it is "
                     f"capped at {SPACE_CPU_MINUTES:.0f} minutes on the CPU, and the model is lost when the Space "
                     "restarts: download it or push it to the Hub.")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            w["files"] = gr.File(label=f"Your product photos (at least {MIN_PHOTOS}; {GOOD_PHOTOS[0]}-"
-                                       f"{GOOD_PHOTOS[1]} work best), or a ZIP with a folder per category",
+            w["files"] = gr.File(label=t("Your product photos (at least {min_photos}; {good_low}-"
+                                         "{good_high} work best), or a ZIP with a folder per category"),
                                  file_count="multiple",
                                  file_types=["image", ".zip"])
-            w["category"] = gr.Textbox(label="Category of these photos (if not in ZIP folders)",
-                                       placeholder="e.g. Ceramic mugs")
-            w["base"] = gr.Dropdown(model_names(), value=DEFAULT_MODEL, label="Start from model")
+            w["category"] = gr.Textbox(label=t("Category of these photos (if not in ZIP folders)"),
+                                       placeholder=t("e.g. Ceramic mugs"))
+            w["base"] = gr.Dropdown(model_names(), value=DEFAULT_MODEL, label=t("Start from model"))
             with gr.Row():
-                w["budget_kind"] = gr.Radio(["minutes", "steps"], value="minutes", label="Budget in")
-                w["budget"] = gr.Number(value=3, label="Budget")
-            w["name"] = gr.Textbox(label="Name of your model", value="my-products")
-            w["resume"] = gr.Checkbox(False, label="Continue this model's training (same photos; steps count on)")
+                w["budget_kind"] = gr.Radio(translated_choices(["minutes", "steps"]), value="minutes",
+                                            label=t("Budget in"))
+                w["budget"] = gr.Number(value=3, label=t("Budget"))
+            w["name"] = gr.Textbox(label=t("Name of your model"), value="my-products")
+            w["resume"] = gr.Checkbox(False, label=t("Continue this model's training (same photos; steps count on)"))
             w["owner_store"] = gr.BrowserState("", storage_key="productgen-owner")
             w["owner_key"] = gr.Textbox("", visible=False)  # this browser's key: it owns what it fine-tunes
             with gr.Row():
-                w["start"] = gr.Button("Start fine-tuning", variant="primary")
-                w["stop"] = gr.Button("Stop", variant="stop")
+                w["start"] = gr.Button(t("Start fine-tuning"), variant="primary")
+                w["stop"] = gr.Button(t("Stop"), variant="stop")
         with gr.Column(scale=2):
-            w["preview"] = gr.Image(label="Samples so far (same seeds each time)", type="pil", format="png",
+            w["preview"] = gr.Image(label=t("Samples so far (same seeds each time)"), type="pil", format="png",
                                     interactive=False, height=480)
             w["plot"] = gr.LinePlot(x="step", y="loss", color="series",
-                                    label="How it learns: two parts train against each other; the lines settle "
-                                          "as it learns")
+                                    label=t("How it learns: two parts train against each other; the lines settle "
+                                          "as it learns"))
             w["status"] = gr.Markdown()
     return w
 
@@ -880,16 +923,16 @@ def wire_model_lists(g: dict, f: dict, tabs):
 def build_app() -> gr.Blocks:
     # Gradio's own copies of uploads and results are deleted after WORK_MAX_AGE_S, checked as often as it allows
     with gr.Blocks(title="productgen", delete_cache=(min(600, WORK_MAX_AGE_S // 2), WORK_MAX_AGE_S)) as demo:
-        gr.Markdown("# productgen\nProduct images for your shop: generate new ones, make your photos "
-                    "marketplace-ready, tag them. Everything runs on this computer.")
+        gr.Markdown(t("# productgen\nProduct images for your shop: generate new ones, make your photos "
+                    "marketplace-ready, tag them. Everything runs on this computer."))
         with gr.Tabs() as tabs:
-            with gr.Tab("Generate", id="generate"):
+            with gr.Tab(t("Generate"), id="generate"):
                 generate_widgets = build_generate_tab()
-            with gr.Tab("Enhance", id="enhance"):
+            with gr.Tab(t("Enhance"), id="enhance"):
                 enhance_widgets = build_enhance_tab()
-            with gr.Tab("Recognise", id="recognise"):
+            with gr.Tab(t("Recognise"), id="recognise"):
                 recognise_widgets = build_recognise_tab()
-            with gr.Tab("Fine-tune", id="finetune"):
+            with gr.Tab(t("Fine-tune"), id="finetune"):
                 finetune_widgets = build_finetune_tab()
         wire_generate(generate_widgets, demo)
         wire_enhance(enhance_widgets)
@@ -930,7 +973,8 @@ def main() -> None:
     # the page is served first; torch is imported afterwards (in a thread it would hold the GIL meanwhile)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ["GRADIO_SERVER_PORT"]) if os.environ.get("GRADIO_SERVER_PORT") else None,
-                max_file_size="50mb", footer_links=["api", "settings"], prevent_thread_lock=True)
+                max_file_size="50mb", footer_links=["api", "settings"], prevent_thread_lock=True,
+                i18n=translations())
     warm_up()
     demo.block_thread()
 
