@@ -967,6 +967,23 @@ def one_thread_per_request() -> None:
     cv2.setNumThreads(threads)
 
 
+def theme() -> gr.themes.Base:
+    """Gradio's default look with text and buttons at 4.5:1 contrast or more (WCAG AA): darker grey for hints and
+    slider ends, a darker orange and red behind white button text."""
+    return gr.themes.Default().set(
+        body_text_color_subdued="*neutral_600", input_placeholder_color="*neutral_500",
+        button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+        button_cancel_background_fill="#b91c1c", button_cancel_background_fill_hover="#991b1b")
+
+
+# Gradio marks an empty image box with aria-label on a plain div, which assistive technology ignores; the role
+# makes it a labelled picture. (The page's other labels are the components' own.)
+HEAD = """<script>
+new MutationObserver(() => document.querySelectorAll("div.unpadded_box[aria-label]:not([role])")
+  .forEach(box => box.setAttribute("role", "img"))).observe(document.documentElement, {childList: true, subtree: true});
+</script>"""
+
+
 def main() -> None:
     demo = build_app()
     demo.queue(max_size=64, default_concurrency_limit=2)
@@ -974,7 +991,7 @@ def main() -> None:
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ["GRADIO_SERVER_PORT"]) if os.environ.get("GRADIO_SERVER_PORT") else None,
                 max_file_size="50mb", footer_links=["api", "settings"], prevent_thread_lock=True,
-                i18n=translations())
+                i18n=translations(), theme=theme(), head=HEAD)
     warm_up()
     demo.block_thread()
 

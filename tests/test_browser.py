@@ -241,3 +241,24 @@ def test_a_chinese_browser_sees_every_tab_in_chinese(browser, server):
             left[tab] = found
     context.close()
     assert not left, f"English left on the Chinese page: {left}"
+
+
+@pytest.mark.parametrize("locale,tabs", [("en-US", ["Generate", "Enhance", "Recognise", "Fine-tune"]),
+                                         ("zh-CN", ["生成", "照片优化", "商品识别", "模型微调"])])
+def test_axe_finds_no_serious_accessibility_problem_on_any_tab(browser, server, locale, tabs):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    problems = {}
+    for tab in tabs:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(800)
+        violations = Axe().run(page).response["violations"]
+        serious = [(v["id"], v["nodes"][0]["target"]) for v in violations if v["impact"] in ("serious", "critical")]
+        if serious:
+            problems[tab] = serious
+    context.close()
+    assert not problems, problems
