@@ -48,6 +48,35 @@ def translations() -> gr.I18n:
     return gr.I18n(**{"zh-CN": chinese, "zh": chinese})
 
 
+_messages: dict[str, dict[str, str]] = {}
+
+
+def language(request: gr.Request | None) -> str:
+    """"zh" when the visitor's browser asks for Chinese first (its Accept-Language), else "en"."""
+    headers = getattr(request, "headers", None) or {}
+    return "zh" if str(headers.get("accept-language", "")).strip().lower().startswith("zh") else "en"
+
+
+def say(request: gr.Request | None, text: str, **values) -> str:
+    """A message the server writes (statuses, headlines, column names) in the visitor's language; ``text`` is
+    the English template, ``values`` fill its {names}."""
+    if language(request) == "zh":
+        if not _messages:
+            table = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
+            _messages.update(table["messages"], **{"categories": table["categories"]})
+        values = {key: _messages["categories"].get(value, value) if key == "category" else value
+                  for key, value in values.items()}
+        text = _messages.get(text, text)
+    return text.format(**values) if values else text
+
+
+def table(request: gr.Request | None, columns: list[str], rows: list[list]):
+    """Rows under column names in the visitor's language (Gradio shows a DataFrame's own columns)."""
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=[say(request, name) for name in columns])
+
+
 def translated_choices(values) -> list[tuple]:
     """Choices shown in the browser's language; the value sent back stays the English one."""
     return [(t(value), value) for value in values]
@@ -223,9 +252,11 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
         raise as_user_error(error) from error
     paths, archive = sampling.save_samples(images, work_folder("generate-", request), f"{category}_seed{seed}")
     captions = [f"{category} · seed {seed} · #{i + 1}" for i in range(len(paths))]
-    how = "" if size == 64 else (" enlarged by our upscaler model" if upscaler == "model" else " enlarged by Lanczos")
-    status = f"{len(paths)} × {category}, seed {seed}, variety {variety:.2f}, {size} px{how} (AI-generated, " \
-             "marked in each PNG)"
+    how = "" if size == 64 else say(request, ", enlarged by our upscaler model" if upscaler == "model"
+                                    else ", enlarged by Lanczos")
+    status = say(request, "{count} × {category}, seed {seed}, variety {variety}, {size} px{how} (AI-generated, "
+                 "marked in each PNG)", count=len(paths), category=category, seed=seed, variety=f"{variety:.2f}",
+                 size=size, how=how)
     return list(zip([str(p) for p in paths], captions)), str(archive), status
 
 
@@ -380,6 +411,10 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
     return recipe.to_json()
 
 
+REPORT_HEADERS = ["rule", "result", "measured", "source"]
+BATCH_HEADERS = ["file", "output", "verdict", "notes"]
+
+
 def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request = None):
     """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
     settings used)."""
@@ -396,11 +431,11 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
-    verdict = {"pass": "✅ Passes", "warn": "⚠️ Check before uploading: passes with warnings",
-               "fail": "❌ Fails"}[result.verdict]
-    preset = PRESETS[recipe.preset].name
-    text = f"**{verdict} the {preset} rules.**" + "".join(f"\n- {w}" for w in result.warnings)
-    rows = [r.row() for r in result.report]
+    headline = {"pass": "✅ Passes the {preset} rules.", "fail": "❌ Fails the {preset} rules.",
+                "warn": "⚠️ Check before uploading: passes the {preset} rules with warnings."}[result.verdict]
+    text = f"**{say(request, headline, preset=PRESETS[recipe.preset].name)}**" + \
+        "".join(f"\n- {w}" for w in result.warnings)
+    rows = table(request, REPORT_HEADERS, [r.row() for r in result.report])
     kept = studio.mask_overlay(original, result.segmentation)
     return pair, rows, text, str(out), json_settings(result.settings), kept
 
@@ -446,18 +481,19 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
             for number, photo in enumerate(photos):
                 progress((number, len(photos)), desc=photo.name, unit="photos")
                 rows.append(studio.process_one(photo, recipe, folder / "out", used))
-                yield None, [], f"{number + 1} of {len(photos)} photos done..."
+                yield None, table(request, BATCH_HEADERS, []), say(request, "{done} of {total} photos done...",
+                                                                   done=number + 1, total=len(photos))
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     rows += [studio.BatchRow(name, verdict="error", reason=reason) for name, reason in skipped]
     report = studio.write_report(rows, folder / "out" / "report.csv")
     outputs = [folder / "out" / row.output for row in rows if row.output] + [report]
     archive = write_zip(outputs, folder / f"{recipe.preset}_photos.zip")
-    table = [[r.file, r.output, r.verdict, r.reason or r.details] for r in rows]
+    report_rows = table(request, BATCH_HEADERS, [[r.file, r.output, r.verdict, r.reason or r.details] for r in rows])
     failed = sum(r.verdict == "error" for r in rows)
-    status = f"{len(rows) - failed} of {len(rows)} photos processed"
-    status += f"; {failed} failed (see table)" if failed else ""
-    yield str(archive), table, status
+    status = say(request, "{done} of {total} photos processed", done=len(rows) - failed, total=len(rows))
+    status += say(request, "; {failed} failed (see table)", failed=failed) if failed else ""
+    yield str(archive), report_rows, status
 
 
 def save_recipe(recipe_json: str, request: gr.Request = None):
@@ -545,7 +581,7 @@ def build_enhance_tab():
             w["verdict"] = gr.Markdown()
             w["mask"] = gr.Image(label=t("What is kept (the background is tinted red)"), type="pil", format="jpeg",
                                  interactive=False, height=320)
-            w["report"] = gr.Dataframe(headers=["rule", "result", "measured", "source"], label=t("Compliance"),
+            w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"),
                                        wrap=True, interactive=False)
             w["download"] = gr.File(label=t("Download this photo"), interactive=False)
             w["settings"] = gr.Code(language="json", interactive=False,
@@ -556,7 +592,7 @@ def build_enhance_tab():
                 w["stop"] = gr.Button(t("Stop"), variant="stop")
             w["batch_status"] = gr.Markdown()
             w["batch_zip"] = gr.File(label=t("All results (ZIP with report.csv)"), interactive=False)
-            w["batch_table"] = gr.Dataframe(headers=["file", "output", "verdict", "notes"], label=t("Batch report"),
+            w["batch_table"] = gr.Dataframe(headers=BATCH_HEADERS, label=t("Batch report"),
                                             wrap=True, interactive=False)
     return w
 
@@ -601,23 +637,25 @@ TABLE_HEADERS = ["file", "category", "status", "confidence", "colours", "title"]
 STATUS_WORDS = {"ok": "ok", "check": "⚠ check", "unknown": "⚠ unknown type", "edited": "✎ set by you"}
 
 
-def recognise_table(results) -> list[list[str]]:
-    return [[r.file, r.result.category, STATUS_WORDS[r.status], f"{r.result.categories[0][1]:.2f}",
-             ", ".join(c.name for c in r.result.colours), r.result.title] if r.result
-            else [r.file, "", "error", "", "", f"error: {r.error}"] for r in results]
+def recognise_table(results, request: gr.Request | None = None):
+    rows = [[r.file, say(request, "{category}", category=r.result.category), say(request, STATUS_WORDS[r.status]),
+             f"{r.result.categories[0][1]:.2f}", ", ".join(c.name for c in r.result.colours), r.result.title]
+            if r.result else [r.file, "", say(request, "error"), "", "", f"error: {r.error}"] for r in results]
+    return table(request, TABLE_HEADERS, rows)
 
 
-def first_result_view(result):
+def first_result_view(result, request: gr.Request | None = None):
     """(cut-out, headline, top 3, swatches, title, alt text, tags) of one photo's recognition."""
     if result.unknown:
-        names = ", ".join(name for name, _ in result.categories)
-        headline = (f"### ⚠️ Unknown product type\nThis does not look like any type the model knows. Closest: "
-                    f"{names}. Pick the right one below if it is one of them; the title uses only the colours.")
+        names = ", ".join(say(request, "{category}", category=name) for name, _ in result.categories)
+        headline = say(request, "### ⚠️ Unknown product type\nThis does not look like any type the model knows. "
+                       "Closest: {names}. Pick the right one below if it is one of them; the title uses only the "
+                       "colours.", names=names)
     elif result.unsure:
-        headline = ("### ⚠️ Check this\nThe model is not sure; the top 3 are below. Correct the category below "
-                    "before you use the title.")
+        headline = say(request, "### ⚠️ Check this\nThe model is not sure; the top 3 are below. Correct the "
+                       "category below before you use the title.")
     else:
-        headline = f"### ✅ {result.category}"
+        headline = say(request, "### ✅ {category}", category=result.category)
     if result.notes:
         headline += "\n\n" + "\n".join(f"- {note}" for note in result.notes)
     top3 = {name: p for name, p in result.categories}
@@ -643,13 +681,13 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
     first = next((r.result for r in results if r.result), None)
     if first is None:
         raise gr.Error("None of the files could be read as a photo (see the table).")
-    view = first_result_view(first)
+    view = first_result_view(first, request)
     for item in results:  # the state keeps the tags, not every cut-out picture
         if item.result:
             item.result.product = None
     csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv")
     readable = [r.file for r in results if r.result]
-    return (*view, recognise_table(results), str(csv_path), results,
+    return (*view, recognise_table(results, request), str(csv_path), results,
             gr.Dropdown(choices=readable, value=readable[0]))
 
 
@@ -666,7 +704,7 @@ def correct_category(results, file, category, request: gr.Request = None):
     item.result = item.result.with_category(category)
     item.status_override = "edited"
     csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv")
-    return recognise_table(results), str(csv_path), results, item.result.title, item.result.alt_text, \
+    return recognise_table(results, request), str(csv_path), results, item.result.title, item.result.alt_text, \
         ", ".join(item.result.tags)
 
 
@@ -805,8 +843,8 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         target = finetune_target(name, bool(resume), owner_key)
         data = finetune_photos(files, category, workdir)  # decoded into memory: the files can go
         if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
-            gr.Warning(f"Only {len(data)} photos: the new model will be rough. {GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} "
-                       "photos work best.")
+            gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
+                           "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
         shutil.rmtree(workdir, ignore_errors=True)
         job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
                           owner=weights.owner_hash(owner_key), max_minutes=finetune_limit())
@@ -814,36 +852,40 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
     except USER_ERRORS as error:
         raise as_user_error(error) from error
     _running["job"] = job
-    started = __import__("time").monotonic()
     try:
-        yield (None, pd.DataFrame(columns=["step", "loss", "series"]), f"Training on {data.summary()}...",
+        yield (None, pd.DataFrame(columns=["step", "loss", "series"]),
+               say(request, "Training on {photos}...", photos=data.summary()),
                gr.update(), owner_key)
         while not job.finished.wait(1.5):
-            yield (*job_view(job, started), owner_key)
+            yield (*job_view(job, request), owner_key)
     finally:  # the visitor went away (Gradio closes the stream): stop, keeping the last checkpoint
         if not job.finished.is_set():
             job.stop()
-    final = job_view(job, started)
+    final = job_view(job, request)
     if job.error:
         raise gr.Error(f"Fine-tuning stopped: {job.error}")
-    limit = f" It stopped at this app's {job.max_minutes:g}-minute limit." if job.hit_limit else ""
-    status = f"**Model `{target.name}` is ready in Generate.**{limit} {job.plain_quality}"
+    limit = say(request, " It stopped at this app's {minutes}-minute limit.", minutes=f"{job.max_minutes:g}") \
+        if job.hit_limit else ""
+    status = say(request, "**Model `{name}` is ready in Generate.**", name=target.name) + limit + " " + \
+        say(request, job.plain_quality)
     yield final[0], final[1], status, gr.update(choices=model_names(), value=target.name), owner_key
 
 
 _running: dict[str, object] = {}  # the server's one fine-tune (training takes every core); read-only to others
 
 
-def job_view(job, started):
+def job_view(job, request: gr.Request | None = None):
     import pandas as pd
 
     preview = job.preview[1] if job.preview else None
     losses = pd.DataFrame(job.losses or [], columns=["step", "loss", "series"])
+    losses["series"] = [say(request, name) for name in losses["series"]]
     report = job.progress
     if report is None:
-        return preview, losses, "Starting...", gr.update()
-    eta = f", about {report.eta_s:.0f} s left" if report.eta_s is not None else ""
-    text = f"Learning: step {report.step}, {report.images_seen} photos looked at so far{eta}."
+        return preview, losses, say(request, "Starting..."), gr.update()
+    text = say(request, "Learning: step {step}, {seen} photos looked at so far{eta}.", step=report.step,
+               seen=report.images_seen, eta=say(request, ", about {seconds} s left", seconds=f"{report.eta_s:.0f}")
+               if report.eta_s is not None else "")
     return preview, losses, text, gr.update()
 
 
@@ -920,6 +962,11 @@ def wire_model_lists(g: dict, f: dict, tabs):
 
 # -- the app -----------------------------------------------------------------------------------------
 
+def empty_tables(request: gr.Request):
+    """The tables' column names in the visitor's language (Gradio translates no Dataframe header itself)."""
+    return table(request, REPORT_HEADERS, []), table(request, BATCH_HEADERS, []), table(request, TABLE_HEADERS, [])
+
+
 def build_app() -> gr.Blocks:
     # Gradio's own copies of uploads and results are deleted after WORK_MAX_AGE_S, checked as often as it allows
     with gr.Blocks(title="productgen", delete_cache=(min(600, WORK_MAX_AGE_S // 2), WORK_MAX_AGE_S)) as demo:
@@ -942,6 +989,8 @@ def build_app() -> gr.Blocks:
         demo.load(ensure_owner_key, finetune_widgets["owner_store"],
                   [finetune_widgets["owner_store"], finetune_widgets["owner_key"]], api_visibility="private")
         demo.unload(end_session)
+        demo.load(empty_tables, None, [enhance_widgets["report"], enhance_widgets["batch_table"],
+                                       recognise_widgets["table"]], api_visibility="private")
         generate_widgets["send"].click(send_to_enhance, generate_widgets["selected"],
                                        [enhance_widgets["files"], enhance_widgets["photo"], tabs],
                                        api_visibility="private")

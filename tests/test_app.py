@@ -61,6 +61,16 @@ def test_generate_at_512_px_uses_the_upscaler_or_lanczos(client):
         client.predict("default", "Watches", 4, 9, 0.8, "512", "bicubic", api_name="/generate")
 
 
+def test_a_chinese_browser_gets_the_server_s_messages_in_chinese(client):
+    from gradio_client import Client
+
+    chinese = Client(client.src, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    _, _, status = chinese.predict("default", "Watches", 2, 3, 0.8, "256", "model", api_name="/generate")
+    assert status.startswith("2 张 手表") and "放大模型" in status
+    _, _, english = client.predict("default", "Watches", 2, 3, 0.8, "256", "model", api_name="/generate")
+    assert english.startswith("2 × Watches")
+
+
 def test_app_generate_send_to_enhance_and_batch_zip_keep_the_label(client, tmp_path):
     from gradio_client import handle_file
 
