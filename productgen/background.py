@@ -248,7 +248,7 @@ class Framed:
     upscaled_by_model: bool = False  # the enlargement was drawn by the x4 upscaler (``superres``)
 
 
-MODEL_MAX_PIXELS = 600_000  # products larger than this (before enlarging) are enlarged by Lanczos: seconds saved
+MODEL_MAX_PIXELS = 400_000  # larger products (before enlarging) go by Lanczos: the model would take over 2 s
 SOFT_BEYOND = {"lanczos": 2.0, "model": 4.0}  # enlargements past these look soft
 
 

@@ -346,19 +346,13 @@ def set_accuracy(model: ProductClassifier, images: torch.Tensor, targets: torch.
 
 
 def save_classifier(model: ProductClassifier, out_dir: str | Path, info: dict) -> None:
-    out_dir = Path(out_dir)
-    weights_io.save_tensors(out_dir / "model.safetensors", model.state_dict(), torch.float16)
-    weights_io.write_json(out_dir / weights_io.CONFIG_NAME,
-                          {"kind": "classifier", "architecture": asdict(model.config), "training": info})
+    weights_io.save_model(out_dir, "classifier", model.state_dict(), asdict(model.config), info)
 
 
 def load_classifier(name_or_path: str | Path = "classifier") -> ProductClassifier:
-    model_dir = weights_io.resolve_model_dir(name_or_path)
-    config_json = weights_io.read_json(model_dir / weights_io.CONFIG_NAME)
-    if config_json.get("kind") != "classifier":
-        raise weights_io.WeightsError(f"{model_dir} holds a {config_json.get('kind')!r} model, not a classifier")
-    model = ProductClassifier(ClassifierConfig.from_dict(config_json["architecture"]))
-    model.load_state_dict(weights_io.load_tensors(model_dir / "model.safetensors"))
+    _, config, state = weights_io.load_model(name_or_path, "classifier")
+    model = ProductClassifier(ClassifierConfig.from_dict(config["architecture"]))
+    model.load_state_dict(state)
     return model.eval()
 
 

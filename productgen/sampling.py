@@ -161,16 +161,13 @@ def load_generator(name_or_path: str | Path = "default", device: str | torch.dev
     """Load a generator folder (``config.json`` + ``model.safetensors``), a folder name under ``weights/``,
     or a Hugging Face Hub repo id ``user/name`` (fetched only then, and only when online)."""
     try:
-        model_dir = weights_io.resolve_model_dir(name_or_path)
+        weights_io.resolve_model_dir(name_or_path)
     except weights_io.WeightsError:
         if not weights_io.is_hub_id(name_or_path):
             raise
-        model_dir = weights_io.download_from_hub(str(name_or_path))
-    config_json = weights_io.read_json(model_dir / weights_io.CONFIG_NAME)
-    if config_json.get("kind") != "generator":
-        raise weights_io.WeightsError(f"{model_dir} holds a {config_json.get('kind')!r} model, not a generator")
+        name_or_path = weights_io.download_from_hub(str(name_or_path))
+    model_dir, config_json, state = weights_io.load_model(name_or_path, "generator")
     config = GANConfig.from_dict(config_json["architecture"])
-    state = weights_io.load_tensors(model_dir / "model.safetensors")
     try:
         generator = build_generator(config, state, device)
     except RuntimeError as error:

@@ -79,19 +79,13 @@ def parameter_count(model: nn.Module) -> int:
 # -- weights ------------------------------------------------------------------------------------------------
 
 def save_upscaler(model: UpscaleNet, out_dir: str | Path, info: dict) -> None:
-    out_dir = Path(out_dir)
-    weights_io.save_tensors(out_dir / "model.safetensors", model.state_dict(), torch.float16)
-    weights_io.write_json(out_dir / weights_io.CONFIG_NAME,
-                          {"kind": KIND, "architecture": asdict(model.config), "training": info})
+    weights_io.save_model(out_dir, KIND, model.state_dict(), asdict(model.config), info)
 
 
 def load_upscaler(name_or_path: str | Path = "upscale") -> UpscaleNet:
-    model_dir = weights_io.resolve_model_dir(name_or_path)
-    config_json = weights_io.read_json(model_dir / weights_io.CONFIG_NAME)
-    if config_json.get("kind") != KIND:
-        raise weights_io.WeightsError(f"{model_dir} holds a {config_json.get('kind')!r} model, not an upscaler")
-    model = UpscaleNet(UpscaleConfig.from_dict(config_json["architecture"]))
-    model.load_state_dict(weights_io.load_tensors(model_dir / "model.safetensors"))
+    _, config, state = weights_io.load_model(name_or_path, KIND)
+    model = UpscaleNet(UpscaleConfig.from_dict(config["architecture"]))
+    model.load_state_dict(state)
     return model.eval().to(memory_format=torch.channels_last)
 
 

@@ -354,11 +354,9 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 def save_gan(out_dir: str | Path, run: TrainingRun, dtype: torch.dtype, training_info: dict) -> None:
     """Write ``model.safetensors`` (EMA generator), ``discriminator.safetensors`` and ``config.json``."""
     out_dir = Path(out_dir)
-    weights_io.save_tensors(out_dir / "model.safetensors", run.generator_ema.state_dict(), dtype)
     weights_io.save_tensors(out_dir / "discriminator.safetensors", run.discriminator.state_dict(), dtype)
-    weights_io.write_json(out_dir / weights_io.CONFIG_NAME, {
-        "kind": "generator", "architecture": run.generator_ema.config.to_dict(), "training": training_info,
-    })
+    weights_io.save_model(out_dir, "generator", run.generator_ema.state_dict(), run.generator_ema.config.to_dict(),
+                          training_info, dtype)
 
 
 def load_run(model_dir: str | Path) -> tuple[TrainingRun, dict]:

@@ -82,6 +82,32 @@ def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
     return {name: t.float() if t.is_floating_point() else t for name, t in tensors.items()}
 
 
+KINDS = {"generator": "a generator", "classifier": "a classifier", "cutout": "a cut-out model",
+         "upscaler": "an upscaler"}
+
+
+def save_model(folder: str | Path, kind: str, state: dict[str, torch.Tensor], architecture: dict,
+               training: dict, dtype: torch.dtype | None = None) -> None:
+    """Write a model folder: ``model.safetensors`` (float16 unless ``dtype``) and ``config.json`` = {kind,
+    architecture, training}; each file atomically (the card is written by ``cards``)."""
+    import torch
+
+    folder = Path(folder)
+    save_tensors(folder / "model.safetensors", state, dtype or torch.float16)
+    write_json(folder / CONFIG_NAME, {"kind": kind, "architecture": architecture, "training": training})
+
+
+def load_model(name_or_path: str | Path, kind: str) -> tuple[Path, dict, dict[str, torch.Tensor]]:
+    """(folder, config.json, float32 tensors) of the ``kind`` model at a path or under ``weights/``; a folder
+    of another kind is refused with ``WeightsError`` naming both."""
+    folder = resolve_model_dir(name_or_path)
+    config = read_json(folder / CONFIG_NAME)
+    if config.get("kind") != kind:
+        found = KINDS.get(config.get("kind"), repr(config.get("kind")))
+        raise WeightsError(f"{folder} holds {found}, not {KINDS.get(kind, kind)}")
+    return folder, config, load_tensors(folder / "model.safetensors")
+
+
 def resolve_model_dir(name_or_path: str | Path) -> Path:
     """A folder path, or the name of a folder under ``weights/``."""
     path = Path(name_or_path)
