@@ -249,7 +249,7 @@ class Framed:
 
 
 MODEL_MAX_PIXELS = 400_000  # larger products (before enlarging) go by Lanczos: the model would take over 2 s
-SOFT_BEYOND = {"lanczos": 2.0, "model": 4.0}  # enlargements past these look soft
+SOFT_BEYOND = {"lanczos": 2.0, "model": 5.0}  # past these a product looks soft (the model: x4, then <= 1.25x resample)
 
 
 def frame_product(image, background: np.ndarray, canvas: tuple[int, int], fill: float = 0.85,

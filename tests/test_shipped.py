@@ -12,7 +12,7 @@ DEFAULT = REPO / "weights" / "default"
 
 
 def test_files_are_plain_and_small():
-    for folder in ("default", "classifier", "cutout"):
+    for folder in ("default", "classifier", "cutout", "upscale"):
         for name in ("model.safetensors", "config.json", "README.md"):
             path = REPO / "weights" / folder / name
             assert path.is_file(), path
