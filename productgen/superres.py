@@ -110,32 +110,37 @@ def _tile_starts(length: int, tile: int) -> list[int]:
 
 @torch.inference_mode()
 def run_tensor(model: UpscaleNet, images: torch.Tensor, tile: int = TILE) -> torch.Tensor:
-    """``(N, 3, H, W)`` in [0, 1] -> x ``scale``, clamped to [0, 1]. Inputs larger than ``tile`` go through in
-    tiles that overlap by the network's reach, and only each tile's inside is kept: the seams are invisible
-    and memory is bounded by the tile size."""
+    """uint8 ``(N, 3, H, W)`` -> uint8 x ``scale``. Inputs larger than ``tile`` go through in tiles that overlap
+    by the network's reach, and only each tile's inside is kept: the seams are invisible, and memory is the
+    tile's activations plus the uint8 result, whatever the size."""
     scale, reach = model.config.scale, model.config.reach
     n, _, height, width = images.shape
+
+    def enlarge(piece: torch.Tensor) -> torch.Tensor:
+        piece = piece.float().div_(255).contiguous(memory_format=torch.channels_last)
+        return model(piece).clamp_(0, 1).mul_(255).round_().to(torch.uint8)
+
     if height <= tile and width <= tile:
-        return model(images.contiguous(memory_format=torch.channels_last)).clamp_(0, 1)
-    out = torch.empty(n, 3, height * scale, width * scale)
+        return enlarge(images)
+    out = torch.empty(n, 3, height * scale, width * scale, dtype=torch.uint8)
     for top in _tile_starts(height, tile):
         for left in _tile_starts(width, tile):
             y0, x0 = max(0, top - reach), max(0, left - reach)
             y1, x1 = min(height, top + tile + reach), min(width, left + tile + reach)
-            piece = model(images[:, :, y0:y1, x0:x1].contiguous(memory_format=torch.channels_last))
+            piece = enlarge(images[:, :, y0:y1, x0:x1])
             inner_h, inner_w = min(tile, height - top), min(tile, width - left)
             oy, ox = (top - y0) * scale, (left - x0) * scale
             out[:, :, top * scale:(top + inner_h) * scale, left * scale:(left + inner_w) * scale] = \
                 piece[:, :, oy:oy + inner_h * scale, ox:ox + inner_w * scale]
-    return out.clamp_(0, 1)
+    return out
 
 
 def _to_tensor(pixels: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.array(pixels)).permute(2, 0, 1).unsqueeze(0).float().div_(255)
+    return torch.from_numpy(np.array(pixels)).permute(2, 0, 1).unsqueeze(0)
 
 
 def _to_pixels(tensor: torch.Tensor) -> np.ndarray:
-    return tensor[0].mul(255).round_().byte().permute(1, 2, 0).numpy()
+    return tensor[0].permute(1, 2, 0).numpy()
 
 
 def lanczos(image: Image.Image, size: tuple[int, int]) -> Image.Image:
