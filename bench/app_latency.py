@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,11 +23,14 @@ from load import free_port, start_app  # noqa: E402
 def main() -> None:
     from gradio_client import Client
 
+    scratch = Path(tempfile.mkdtemp(prefix="app-latency-"))
+    temp, models = scratch / "gradio", scratch / "models"
+
     starts = []
     for _ in range(6):
         port = free_port()
         started = time.monotonic()
-        app = start_app(port)
+        app = start_app(port, temp, models)
         starts.append(time.monotonic() - started)
         app.terminate()
         app.wait(10)
@@ -34,7 +38,7 @@ def main() -> None:
     print(f"start-up: median {statistics.median(starts):.2f} s until the app answers HTTP (target <= 5 s), "
           f"all {[round(s, 2) for s in starts]}")
     port = free_port()
-    app = start_app(port)
+    app = start_app(port, temp, models)
     try:
         for download in (False, True):
             client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=download)
