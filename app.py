@@ -432,10 +432,12 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
     headline = {"pass": "✅ Passes the {preset} rules.", "fail": "❌ Fails the {preset} rules.",
-                "warn": "⚠️ Check before uploading: passes the {preset} rules with warnings."}[result.verdict]
-    text = f"**{say(request, headline, preset=PRESETS[recipe.preset].name)}**" + \
+                "warn": "⚠️ Check before uploading: passes the {preset} rules with {count} warning(s)."}[result.verdict]
+    count = sum(r.status == "warn" for r in result.report)
+    text = f"**{say(request, headline, preset=PRESETS[recipe.preset].name, count=count)}**" + \
         "".join(f"\n- {w}" for w in result.warnings)
-    rows = table(request, REPORT_HEADERS, [r.row() for r in result.report])
+    rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), measured, source]
+                                           for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
     return pair, rows, text, str(out), json_settings(result.settings), kept
 

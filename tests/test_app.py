@@ -71,6 +71,24 @@ def test_a_chinese_browser_gets_the_server_s_messages_in_chinese(client):
     assert english.startswith("2 × Watches")
 
 
+def test_enhance_speaks_chinese_to_a_chinese_browser(client, tmp_path):
+    from gradio_client import Client, handle_file
+
+    chinese = Client(client.src, verbose=False, headers={"Accept-Language": "zh-CN"})
+    photo = Image.new("RGB", (300, 300), (255, 255, 255))  # a small product: enlarged about 5x, so a warning
+    photo.paste((40, 70, 140), (110, 100, 190, 200))
+    photo.save(tmp_path / "small.png")
+    _, report, verdict, *_ = chinese.predict([handle_file(str(tmp_path / "small.png"))], "small.png", "",
+                                             api_name="/enhance")
+    assert report["headers"][:2] == ["规则", "结果"]
+    rules = {row[0]: row[1] for row in report["data"]}
+    assert rules["清晰度"] == "警告" and "抠图" in rules  # enlarged far past x5: soft, said in Chinese
+    assert verdict.startswith("**⚠️ 上传前请检查") and "条警告" in verdict
+    _, _, english, *_ = client.predict([handle_file(str(tmp_path / "small.png"))], "small.png", "",
+                                       api_name="/enhance")
+    assert english.startswith("**⚠️ Check before uploading") and "warning(s)" in english
+
+
 def test_app_generate_send_to_enhance_and_batch_zip_keep_the_label(client, tmp_path):
     from gradio_client import handle_file
 
