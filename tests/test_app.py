@@ -104,7 +104,7 @@ def test_app_generate_send_to_enhance_and_batch_zip_keep_the_label(client, tmp_p
     pair, report, verdict, download, settings, kept = client.predict([handle_file(path)], name, "",
                                                                      api_name="/enhance")
     rows = report["data"] if isinstance(report, dict) else report
-    assert any("disclose" in " ".join(map(str, row)) for row in rows) and "warnings" in verdict
+    assert any("disclose" in " ".join(map(str, row)) for row in rows) and "warning(s)" in verdict
     assert label in open(download, "rb").read()
     zip_path, table, status = client.predict([handle_file(path)], "", api_name="/enhance_batch")
     with zipfile.ZipFile(zip_path) as bundle:
