@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from productgen.cutout_training import realphoto_split  # noqa: E402
 from productgen.superres import load_upscaler, parameter_count, upscale, upscale_many  # noqa: E402
-from productgen.superres_training import detail, detail_kept, psnr, ssim  # noqa: E402
+from productgen.superres_training import detail_kept, detailed_crop, psnr, ssim  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -36,14 +36,8 @@ def held_out_crops(folder: Path, count: int, side: int = 256, seed: int = 0) -> 
     crops = []
     for name in held[:count]:
         pixels = np.asarray(Image.open(folder / name).convert("RGB"))
-        height, width = pixels.shape[:2]
-        if min(height, width) < side:
-            continue
-        tries = []
-        for _ in range(3):
-            top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
-            tries.append(pixels[top:top + side, left:left + side])
-        crops.append(max(tries, key=detail))
+        if min(pixels.shape[:2]) >= side:
+            crops.append(detailed_crop(pixels, rng, side))
     return crops
 
 

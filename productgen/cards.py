@@ -35,8 +35,13 @@ def generator_card(model_dir: str | Path, quality: str = "", data_source: str = 
         f"{architecture.get('discriminator_width')}, z {architecture.get('z_dim')}; weights stored as float16.",
         "", "## Quality", "", quality or "Not measured yet.", "",
     ]
+    return write_card(model_dir, lines, notes)
+
+
+def write_card(model_dir: Path, lines: list[str], notes: str = "") -> Path:
+    """``README.md`` of a model folder: ``lines``, then a ``## Notes`` section when there are notes."""
     if notes:
-        lines += ["## Notes", "", notes, ""]
+        lines = lines + ["## Notes", "", notes, ""]
     text = "\n".join(lines)
     atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
     return model_dir / "README.md"
@@ -120,11 +125,7 @@ def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
     lines += [""]
     if extra:
         lines += [extra, ""]
-    if notes:
-        lines += ["## Notes", "", notes, ""]
-    text = "\n".join(lines)
-    atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
-    return model_dir / "README.md"
+    return write_card(model_dir, lines, notes)
 
 
 CUTOUT_SOURCES = """- Products: the catalogue photos above (their backdrop is white: each mask comes from the
@@ -169,11 +170,7 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
         "on 2 CPU cores.", "",
         "## Quality", "", quality or "Not measured yet.", "",
     ]
-    if notes:
-        lines += ["## Notes", "", notes, ""]
-    text = "\n".join(lines)
-    atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
-    return model_dir / "README.md"
+    return write_card(model_dir, lines, notes)
 
 
 REALPHOTOS_SOURCE = """`realphotos/` of the shared data, split by `sender_id` (grocery by product; the 15% held out
@@ -216,8 +213,4 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
         f"targets); time: {training.get('seconds', 0) / 3600:.2f} h on 2 CPU cores.", "",
         "## Quality", "", quality or "Not measured yet.", "",
     ]
-    if notes:
-        lines += ["## Notes", "", notes, ""]
-    text = "\n".join(lines)
-    atomic_write(model_dir / "README.md", lambda tmp: Path(tmp).write_text(text))
-    return model_dir / "README.md"
+    return write_card(model_dir, lines, notes)

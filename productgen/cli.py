@@ -352,37 +352,47 @@ def command_train_cutout(args) -> None:
     print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
 
 
-def command_cutout(args) -> None:
-    from .archives import collect_uploads
-    from .cutout_model import cutout, load_cutout, rgba
-    from .imageio import open_image
-    from .provenance import is_ai_generated, save_options
-
-    missing = [p for p in args.inputs if not Path(p).exists()]
-    if missing:
-        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
-    model = load_cutout(args.model)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+def each_image(inputs: list[str], out: str | Path, handle, failed: str) -> None:
+    """For each image in ``inputs`` (files, folders, ZIPs): ``handle(path, image, out)`` writes its result and
+    returns the line to print; a file that cannot be read or handled is listed with its reason, and then the
+    command ends with ``failed`` (exit 1) after the others are done."""
     import tempfile
 
+    from .archives import collect_uploads
+    from .imageio import open_image
+
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
-        collected = collect_uploads(args.inputs, workdir)
+        collected = collect_uploads(inputs, workdir)
         for path in collected.files:
             try:
-                photo = open_image(path)
+                print(handle(path, open_image(path), out))
             except ValueError as error:
                 collected.skipped.append((path.name, str(error)))
-                continue
-            mask = cutout(photo, model)
-            target = out / f"{path.stem}.png"
-            rgba(photo, mask).save(target, **save_options("PNG", is_ai_generated(photo)))
-            notes = f" ({'; '.join(mask.notes)})" if mask.notes else ""
-            print(f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}")
     for name, reason in collected.skipped:
         print(f"{name}: error: {reason}")
     if collected.skipped:
-        raise SystemExit("error: some files could not be read (listed above)")
+        raise SystemExit(f"error: {failed} (listed above)")
+
+
+def command_cutout(args) -> None:
+    from .cutout_model import cutout, load_cutout, rgba
+    from .provenance import is_ai_generated, save_options
+
+    model = load_cutout(args.model)
+
+    def handle(path, photo, out):
+        mask = cutout(photo, model)
+        target = out / f"{path.stem}.png"
+        rgba(photo, mask).save(target, **save_options("PNG", is_ai_generated(photo)))
+        notes = f" ({'; '.join(mask.notes)})" if mask.notes else ""
+        return f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}"
+
+    each_image(args.inputs, args.out, handle, "some files could not be read")
 
 
 def command_train_upscale(args) -> None:
@@ -425,37 +435,20 @@ def command_train_upscale(args) -> None:
 
 
 def command_upscale(args) -> None:
-    from .archives import collect_uploads
-    from .imageio import open_image
     from .provenance import is_ai_generated, save_options
     from .superres import load_upscaler, upscale
 
     if not (math.isfinite(args.scale) and 1 <= args.scale <= 16):
         raise ValueError(f"--scale must be a number from 1 to 16, got {args.scale}")
-    missing = [p for p in args.inputs if not Path(p).exists()]
-    if missing:
-        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     model = load_upscaler(args.model) if args.method == "model" else None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    import tempfile
 
-    with tempfile.TemporaryDirectory() as workdir:
-        collected = collect_uploads(args.inputs, workdir)
-        for path in collected.files:
-            try:
-                photo = open_image(path)
-                large = upscale(photo, args.scale, method=args.method, model=model)
-            except ValueError as error:
-                collected.skipped.append((path.name, str(error)))
-                continue
-            target = out / f"{path.stem}.png"
-            large.save(target, **save_options("PNG", is_ai_generated(photo)))
-            print(f"{path.name}: {photo.width}x{photo.height} -> {large.width}x{large.height} {target}")
-    for name, reason in collected.skipped:
-        print(f"{name}: error: {reason}")
-    if collected.skipped:
-        raise SystemExit("error: some files could not be read or enlarged (listed above)")
+    def handle(path, photo, out):
+        large = upscale(photo, args.scale, method=args.method, model=model)
+        target = out / f"{path.stem}.png"
+        large.save(target, **save_options("PNG", is_ai_generated(photo)))
+        return f"{path.name}: {photo.width}x{photo.height} -> {large.width}x{large.height} {target}"
+
+    each_image(args.inputs, args.out, handle, "some files could not be read or enlarged")
 
 
 def refuse_to_replace(out: str | Path, resume: bool, overwrite: bool = False) -> None:

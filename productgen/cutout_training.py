@@ -7,7 +7,6 @@ atomically, so a killed run resumes from its last complete checkpoint with its s
 from __future__ import annotations
 
 import csv
-import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ from torch.nn import functional as F
 from . import weights as weights_io
 from .cutout_data import held_out, load_products, load_surfaces, realphoto_corners
 from .cutout_model import CutoutConfig, CutoutNet, save_cutout
+from .training import budget_spent, check_run_budget
 
 STATE_NAME = "train_state.pt"
 LOG_NAME = "train_log.jsonl"
@@ -40,12 +40,7 @@ class CutoutTrainOptions:
     seed: int = 0
 
     def __post_init__(self):
-        if self.minutes is None and self.steps is None:
-            raise ValueError("give a budget: minutes or steps")
-        for name in ("minutes", "steps"):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value}")
+        check_run_budget(self.minutes, self.steps)
         if self.side % 32 or not 64 <= self.side <= 1024:
             raise ValueError(f"side must be a multiple of 32 in 64..1024, got {self.side}")
 
@@ -146,8 +141,7 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
     model.train()
     while True:
         elapsed = time.monotonic() - started
-        if (options.minutes and elapsed >= options.minutes * 60) or (total and step >= total) or \
-                (should_stop and should_stop()):
+        if budget_spent(elapsed, step, options.minutes, total, should_stop):
             break
         images, target = sources.batch(rng, options.batch_size, options.side)
         for group in optimizer.param_groups:  # a short warm-up, then constant

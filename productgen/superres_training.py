@@ -25,6 +25,7 @@ from torch.nn import functional as F
 
 from . import weights as weights_io
 from .superres import UpscaleConfig, UpscaleNet, save_upscaler
+from .training import budget_spent, check_run_budget
 
 STATE_NAME = "train_state.pt"
 LOG_NAME = "train_log.jsonl"
@@ -48,12 +49,7 @@ class UpscaleTrainOptions:
     seed: int = 0
 
     def __post_init__(self):
-        if self.minutes is None and self.steps is None:
-            raise ValueError("give a budget: minutes or steps")
-        for name in ("minutes", "steps"):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value}")
+        check_run_budget(self.minutes, self.steps)
         if self.side % 16 or not 32 <= self.side <= PATCH_SIDE:
             raise ValueError(f"side must be a multiple of 16 in 32..{PATCH_SIDE}, got {self.side}")
         for name in ("feature_weight", "adversarial_weight"):
@@ -76,15 +72,19 @@ def photo_patches(pixels: np.ndarray, rng: np.random.Generator, count: int, side
         image = pixels
         if factor < 1.0:
             image = cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-        height, width = image.shape[:2]
-        if min(height, width) < side:
-            continue
-        tries = []
-        for _ in range(3):
-            top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
-            tries.append(image[top:top + side, left:left + side])
-        patches.append(max(tries, key=detail).copy())
+        if min(image.shape[:2]) >= side:
+            patches.append(detailed_crop(image, rng, side))
     return patches
+
+
+def detailed_crop(pixels: np.ndarray, rng: np.random.Generator, side: int, tries: int = 3) -> np.ndarray:
+    """The most detailed (Laplacian variance) of ``tries`` random ``side`` x ``side`` crops of ``pixels``."""
+    height, width = pixels.shape[:2]
+    crops = []
+    for _ in range(tries):
+        top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
+        crops.append(pixels[top:top + side, left:left + side])
+    return max(crops, key=detail).copy()
 
 
 def load_patches(folder: str | Path, files: list[str], per_photo: int = 4, seed: int = 0) -> np.ndarray:
@@ -244,8 +244,7 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     model.train()
     while True:
         elapsed = time.monotonic() - started
-        if (options.minutes and elapsed >= options.minutes * 60) or (total and step >= total) or \
-                (should_stop and should_stop()):
+        if budget_spent(elapsed, step, options.minutes, total, should_stop):
             break
         inputs, targets = make_batch(rng, patches, options.batch_size, options.side, config.scale)
         gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0)

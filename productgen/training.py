@@ -36,6 +36,20 @@ class TrainingError(ValueError):
     """Training cannot go on (diverged, bad options); the last good checkpoint is kept."""
 
 
+def check_run_budget(minutes: float | None, steps: int | None) -> None:
+    """A training run's budget: minutes or steps (or both), each a positive, finite number."""
+    if minutes is None and steps is None:
+        raise ValueError("give a budget: minutes or steps")
+    for name, value in (("minutes", minutes), ("steps", steps)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value}")
+
+
+def budget_spent(seconds: float, step: int, minutes: float | None, steps: int | None, should_stop=None) -> bool:
+    """Whether a run with this budget stops now (after ``seconds`` in this process, at ``step`` in all)."""
+    return bool((minutes and seconds >= minutes * 60) or (steps and step >= steps) or (should_stop and should_stop()))
+
+
 @dataclass
 class TrainOptions:
     batch_size: int = 64
