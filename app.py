@@ -439,13 +439,38 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
     rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), measured, source]
                                            for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
-    return pair, rows, text, str(out), json_settings(result.settings), kept
+    return pair, rows, text, str(out), settings_words(request, result.settings, recipe.auto), kept
 
 
-def json_settings(settings: EnhanceSettings) -> str:
-    import json
+WHITE_BALANCE_WORDS = {"background": "white balance from the backdrop", "product": "white balance from the product",
+                       "neutral": "white balance from the photo's greys"}
 
-    return json.dumps(settings.to_dict(), indent=2)
+
+def settings_words(request: gr.Request | None, settings: EnhanceSettings, auto: bool) -> str:
+    """What was done to the photo, in plain words (the recipe above is the one place its settings are
+    edited): one line, in the visitor's language."""
+    def percent(value: float) -> str:
+        return f"{(value - 1) * 100:+.0f}%"
+
+    done = []
+    if settings.white_balance in WHITE_BALANCE_WORDS:
+        done.append(say(request, WHITE_BALANCE_WORDS[settings.white_balance]))
+    if settings.levels_clip > 0:
+        done.append(say(request, "levels stretched"))
+    if settings.exposure:
+        done.append(say(request, "exposure {value:+.2f} stops", value=settings.exposure))
+    for name, value in (("brightness", settings.brightness), ("contrast", settings.contrast),
+                        ("colour", settings.saturation)):
+        if abs(value - 1) >= 0.005:
+            done.append(say(request, name + " {value}", value=percent(value)))
+    if abs(settings.gamma - 1) >= 0.005:
+        done.append(say(request, "midtones " + ("lighter" if settings.gamma > 1 else "darker")))
+    if settings.sharpen_amount > 0:
+        done.append(say(request, "sharpened"))
+    if settings.denoise > 0:
+        done.append(say(request, "grain smoothed"))
+    lead = say(request, "Auto chose for this photo:" if auto else "Your settings:")
+    return f"{lead} " + (say(request, ", ").join(done) if done else say(request, "no colour or tone changes")) + "."
 
 
 def auto_controls(files, name: str | None, recipe_json: str, request: gr.Request = None):
@@ -586,9 +611,7 @@ def build_enhance_tab():
             w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"),
                                        wrap=True, interactive=False)
             w["download"] = gr.File(label=t("Download this photo"), interactive=False)
-            w["settings"] = gr.Code(language="json", interactive=False,
-                                    label=t("Settings applied to this photo (with Auto on, chosen for each photo: "
-                                          "the recipe's manual settings are then not used)"))
+            w["settings"] = gr.Markdown(label=t("What was done to this photo"))
             with gr.Row():
                 w["batch_button"] = gr.Button(t("Process all photos"), variant="primary")
                 w["stop"] = gr.Button(t("Stop"), variant="stop")

@@ -320,8 +320,9 @@ def command_train_cutout(args) -> None:
 
     set_threads(args.threads)
     refuse_to_replace(args.out, args.resume, args.overwrite)
-    options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, minutes=args.minutes,
-                                 steps=args.steps, checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
+    options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, lr_end=args.lr_end,
+                                 minutes=args.minutes, steps=args.steps,
+                                 checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
     sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
                                     product_ids=_read_ids(args.exclude_ids))
     sources.shape_share = args.shape_share
@@ -607,6 +608,8 @@ def build_parser() -> argparse.ArgumentParser:
     cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
     cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")
     cut.add_argument("--lr", type=float, default=2e-3)
+    cut.add_argument("--lr-end", type=float, help="let the rate fall (cosine) from --lr to this over this run's "
+                                                  "budget (default: constant)")
     cut.add_argument("--seed", type=int, default=0)
     cut.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
     cut.add_argument("--threads", type=int, help="CPU threads (default: all cores)")

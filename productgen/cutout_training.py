@@ -7,6 +7,7 @@ atomically, so a killed run resumes from its last complete checkpoint with its s
 from __future__ import annotations
 
 import csv
+import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,7 @@ class CutoutTrainOptions:
     batch_size: int = 16
     side: int = 256  # training composites are side x side; the model runs at input_side later
     lr: float = 2e-3
+    lr_end: float | None = None  # if set, the rate falls (cosine) from lr to this over this run's budget
     weight_decay: float = 1e-4
     minutes: float | None = None
     steps: int | None = None
@@ -43,6 +45,16 @@ class CutoutTrainOptions:
         check_run_budget(self.minutes, self.steps)
         if self.side % 32 or not 64 <= self.side <= 1024:
             raise ValueError(f"side must be a multiple of 32 in 64..1024, got {self.side}")
+        if self.lr_end is not None and not 0 <= self.lr_end <= self.lr:
+            raise ValueError(f"the final learning rate must be from 0 to the learning rate ({self.lr}), "
+                             f"got {self.lr_end}")
+
+    def rate(self, step: int, done: float) -> float:
+        """The learning rate at ``step``, ``done`` (0..1) of the way through this run's budget: a short warm-up,
+        then constant, or a cosine fall to ``lr_end``."""
+        peak = self.lr if self.lr_end is None else self.lr_end + (self.lr - self.lr_end) * 0.5 * (
+            1 + math.cos(math.pi * min(1.0, done)))
+        return peak * min(1.0, (step + 1) / 200)
 
 
 def realphoto_split(folder: str | Path) -> tuple[list[str], list[str]]:
@@ -144,8 +156,10 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
         if budget_spent(elapsed, step, options.minutes, total, should_stop):
             break
         images, target = sources.batch(rng, options.batch_size, options.side)
-        for group in optimizer.param_groups:  # a short warm-up, then constant
-            group["lr"] = options.lr * min(1.0, (step + 1) / 200)
+        done = max(elapsed / (options.minutes * 60) if options.minutes else 0.0,
+                   (step - first_step) / max(1, total - first_step) if total else 0.0)
+        for group in optimizer.param_groups:
+            group["lr"] = options.rate(step, done)
         loss = mask_loss(model, images, target)
         if not torch.isfinite(loss):
             raise ValueError(f"training diverged at step {step} (loss {loss.item()}); the last checkpoint is kept")

@@ -10,7 +10,16 @@ import pytest
 import torch
 from PIL import Image
 
-from productgen.cutout_model import CutoutConfig, CutoutNet, cutout, describe, guided_upsample, load_cutout
+from productgen.cutout_model import (
+    SURFACE_KEPT_DOUBT,
+    CutoutConfig,
+    CutoutNet,
+    cutout,
+    describe,
+    guided_upsample,
+    load_cutout,
+    surface_kept,
+)
 from productgen.cutout_training import (
     CompositeSources,
     CutoutTrainOptions,
@@ -88,6 +97,17 @@ def test_describe_counts_objects_and_doubt():
     assert describe(faint)[0] < 0.2 and describe(faint)[2] == 1.0
 
 
+def test_learning_rate_warms_up_then_falls_to_its_end_over_the_budget():
+    constant = CutoutTrainOptions(lr=1e-3, steps=10)
+    assert constant.rate(0, 0.0) < 1e-5 and constant.rate(500, 0.9) == pytest.approx(1e-3)
+    falling = CutoutTrainOptions(lr=1e-3, lr_end=1e-5, minutes=10)
+    rates = [falling.rate(1000, done) for done in (0.0, 0.5, 1.0, 2.0)]
+    assert rates[0] == pytest.approx(1e-3) and rates[1] == pytest.approx(5.05e-4) and rates[2:] == [
+        pytest.approx(1e-5)] * 2
+    with pytest.raises(ValueError, match="final learning rate"):
+        CutoutTrainOptions(lr=1e-3, lr_end=2e-3, steps=10)
+
+
 def test_scores():
     truth = np.zeros((50, 50), bool)
     truth[10:40, 10:40] = True
@@ -161,6 +181,25 @@ def test_mask_has_the_photos_size_whatever_its_shape():
     for height, width in ((333, 517), (1000, 240), (31, 45)):
         photo = cv2.resize(product_on_texture(1)[0], (width, height))
         assert cutout(photo).alpha.shape == (height, width)
+
+
+def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
+    # trousers on a floor: two legs joined at the top
+    photo = textured_surface(3, 320).copy()
+    legs = np.zeros((320, 320), np.uint8)
+    cv2.rectangle(legs, (80, 40), (240, 110), 1, -1)
+    cv2.rectangle(legs, (80, 110), (145, 290), 1, -1)
+    cv2.rectangle(legs, (175, 110), (240, 290), 1, -1)
+    photo[legs > 0] = (40, 60, 140)
+    clean = legs.astype(np.float32)
+    assert surface_kept(photo, clean) < SURFACE_KEPT_DOUBT
+    strip_kept = clean.copy()
+    strip_kept[15:40, 80:240] = 1.0  # the mask also keeps a strip of floor above the waistband
+    assert surface_kept(photo, strip_kept) >= SURFACE_KEPT_DOUBT
+    # scattered specks of surface colour (a shiny product's reflections) are not a patch
+    specks = photo.copy()
+    specks[legs.astype(bool) & (np.indices((320, 320)).sum(0) % 9 == 0)] = photo[5, 5]
+    assert surface_kept(specks, clean) < SURFACE_KEPT_DOUBT
 
 
 @pytest.mark.slow
