@@ -5,7 +5,6 @@ Each action has a stable ``api_name`` for ``gradio_client``.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from productgen import weights
+from productgen import i18n, weights
 from productgen.archives import collect_uploads, safe_name, write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
 from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS
@@ -23,9 +22,6 @@ from productgen.studio import Recipe
 
 # -- Languages: English, and Simplified Chinese from productgen/locales/zh-CN.json (chosen by the browser's language,
 # or in Settings at the foot of the page). A UI string is its own key; numbers are filled into templates here.
-
-LOCALE_FILE = Path(__file__).resolve().parent / "productgen" / "locales" / "zh-CN.json"
-
 
 def locale_values() -> dict[str, str]:
     return {"min_photos": str(MIN_PHOTOS), "good_low": str(GOOD_PHOTOS[0]), "good_high": str(GOOD_PHOTOS[1]),
@@ -43,31 +39,26 @@ def t(text: str) -> gr.I18nData:
 
 def translations() -> gr.I18n:
     """The app's translations, for ``launch(i18n=...)``: Simplified Chinese for zh-CN (and any zh) browsers."""
-    table = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
+    table = i18n.locale()
     chinese = {fill(key): fill(value) for key, value in table["ui"].items()} | table["categories"]
     return gr.I18n(**{"zh-CN": chinese, "zh": chinese})
-
-
-_messages: dict[str, dict[str, str]] = {}
 
 
 def language(request: gr.Request | None) -> str:
     """"zh" when the visitor's browser asks for Chinese first (its Accept-Language), else "en"."""
     headers = getattr(request, "headers", None) or {}
-    return "zh" if str(headers.get("accept-language", "")).strip().lower().startswith("zh") else "en"
+    return i18n.language_of(headers.get("accept-language"))
 
 
 def say(request: gr.Request | None, text: str, **values) -> str:
     """A message the server writes (statuses, headlines, column names) in the visitor's language; ``text`` is
     the English template, ``values`` fill its {names}."""
-    if language(request) == "zh":
-        if not _messages:
-            table = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
-            _messages.update(table["messages"], **{"categories": table["categories"]})
-        values = {key: _messages["categories"].get(value, value) if key == "category" else value
-                  for key, value in values.items()}
-        text = _messages.get(text, text)
-    return text.format(**values) if values else text
+    return i18n.say(language(request), text, **values)
+
+
+def said(request: gr.Request | None, text: str) -> str:
+    """Text the core wrote (a measurement, a note, an error) in the visitor's language."""
+    return i18n.translate(language(request), text)
 
 
 def table(request: gr.Request | None, columns: list[str], rows: list[list]):
@@ -156,15 +147,15 @@ def end_session(request: gr.Request):
 
 
 def whole(value, name: str, low: int, high: int) -> int:
-    """A widget's value as a whole number in ``low..high``, or a message naming the field."""
+    """A widget's value as a whole number in ``low..high``, or a ValueError naming the field."""
     if isinstance(value, str):
         value = value.strip()
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise gr.Error(f"{name}: enter a whole number from {low} to {high}.", print_exception=False) from None
+        raise ValueError(f"{name}: enter a whole number from {low} to {high}.") from None
     if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        raise gr.Error(f"{name}: enter a whole number from {low} to {high} (got {value}).", print_exception=False)
+        raise ValueError(f"{name}: enter a whole number from {low} to {high} (got {value}).")
     return int(number)
 
 
@@ -172,14 +163,19 @@ def fraction(value, name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise gr.Error(f"{name}: enter a number from 0 to 1.", print_exception=False) from None
+        raise ValueError(f"{name}: enter a number from 0 to 1.") from None
     if not 0.0 <= number <= 1.0:  # also refuses NaN
-        raise gr.Error(f"{name}: enter a number from 0 to 1 (got {value}).", print_exception=False)
+        raise ValueError(f"{name}: enter a number from 0 to 1 (got {value}).")
     return number
 
 
-def as_user_error(error: Exception) -> gr.Error:
-    return gr.Error(str(error), print_exception=False)
+def problem(request: gr.Request | None, text: str) -> gr.Error:
+    """A message for the visitor (in their language) about what to do differently."""
+    return gr.Error(said(request, text), print_exception=False)
+
+
+def as_user_error(error: Exception, request: gr.Request | None = None) -> gr.Error:
+    return problem(request, str(error))
 
 
 # -- Generate -----------------------------------------------------------------------------------------
@@ -194,9 +190,9 @@ def known_model(model: str) -> str:
     if model not in model_names():
         broken = weights.broken_models()
         if model in broken:
-            raise gr.Error(f"The model {model!r} cannot be used: {broken[model]}.", print_exception=False)
+            raise ValueError(f"The model {model!r} cannot be used: {broken[model]}.")
         names = ", ".join(model_names()) or f"none (no model folders found in {weights.WEIGHTS_DIR})"
-        raise gr.Error(f"Unknown model {model!r}; choose one of: {names}.", print_exception=False)
+        raise ValueError(f"Unknown model {model!r}; choose one of: {names}.")
     return model
 
 
@@ -239,17 +235,17 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
     """Generate ``count`` images; returns (gallery items, ZIP path, status text)."""
     from productgen import sampling
 
-    count, seed = whole(count, "How many", 1, 64), whole(seed, "Seed", 0, 2**31 - 1)
-    variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
-    if size not in (64, 256, 512, 1024):
-        raise gr.Error(f"Output size: choose 64, 256, 512 or 1024 (got {size}).", print_exception=False)
-    if upscaler not in UPSCALER_NAMES:
-        raise gr.Error("Enlarge with: choose the upscaler model or Lanczos.", print_exception=False)
     try:
+        count, seed = whole(count, "How many", 1, 64), whole(seed, "Seed", 0, 2**31 - 1)
+        variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
+        if size not in (64, 256, 512, 1024):
+            raise ValueError(f"Output size: choose 64, 256, 512 or 1024 (got {size}).")
+        if upscaler not in UPSCALER_NAMES:
+            raise ValueError("Enlarge with: choose the upscaler model or Lanczos.")
         generator = sampling.cached_generator(known_model(model))
         images = generator.sample(category, count, seed, variety, size, upscaler)
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     paths, archive = sampling.save_samples(images, work_folder("generate-", request), f"{category}_seed{seed}")
     captions = [f"{category} · seed {seed} · #{i + 1}" for i in range(len(paths))]
     how = "" if size == 64 else say(request, ", enlarged by our upscaler model" if upscaler == "model"
@@ -265,13 +261,13 @@ def interpolate(model: str, category_a: str, category_b: str, seed_a: float, see
     """An animated GIF morphing from (seed A, category A) to (seed B, category B)."""
     from productgen import sampling
 
-    seeds = whole(seed_a, "From seed", 0, 2**31 - 1), whole(seed_b, "To seed", 0, 2**31 - 1)
-    frames, variety = whole(frames, "Frames", 2, 48), fraction(variety, "Variety")
     try:
+        seeds = whole(seed_a, "From seed", 0, 2**31 - 1), whole(seed_b, "To seed", 0, 2**31 - 1)
+        frames, variety = whole(frames, "Frames", 2, 48), fraction(variety, "Variety")
         generator = sampling.cached_generator(known_model(model))
         images = generator.interpolate(seeds, (category_a, category_b), frames, variety, size=256)
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     return str(sampling.save_animation(images, work_folder("interpolate-", request) / "interpolation.gif"))
 
 
@@ -280,9 +276,9 @@ def remember_selection(gallery, event: gr.SelectData):
     return item["image"]["path"] if isinstance(item, dict) else item[0]
 
 
-def send_to_enhance(path):
+def send_to_enhance(path, request: gr.Request = None):
     if not path:
-        raise gr.Error("Click an image in the gallery first.")
+        raise problem(request, "Click an image in the gallery first.")
     return [path], gr.update(choices=[Path(path).name], value=Path(path).name), gr.Tabs(selected="enhance")
 
 
@@ -377,9 +373,9 @@ def on_upload(files, request: gr.Request = None):
         with unpacked(files, request) as (photos, skipped):
             names = [p.name for p in photos]
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     for name, reason in skipped:
-        gr.Warning(f"{name} skipped: {reason}")
+        gr.Warning(said(request, f"{name} skipped: {reason}"))
     if files and not names:
         gr.Warning("No photos found in this upload: use JPEG, PNG or WebP files, or a ZIP of them.")
     return gr.update(choices=names, value=names[0] if names else None)
@@ -406,7 +402,7 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
         recipe = Recipe(enhance=settings, auto=bool(auto), clean_background=bool(clean), refine_edges=bool(refine),
                         shadow=float(shadow), preset=preset, fill=float(fill), output_format=output_format,
                         jpeg_quality=int(quality), transparent=bool(transparent), upscaler=upscaler)
-    except USER_ERRORS as error:
+    except USER_ERRORS as error:  # (varargs: Gradio passes no request here, so this one stays in English)
         raise as_user_error(error) from error
     return recipe.to_json()
 
@@ -427,16 +423,16 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
             original, icc = studio.read_photo(photo)
         result = studio.process_image(original, recipe, icc)
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
     headline = {"pass": "✅ Passes the {preset} rules.", "fail": "❌ Fails the {preset} rules.",
                 "warn": "⚠️ Check before uploading: passes the {preset} rules with {count} warning(s)."}[result.verdict]
     count = sum(r.status == "warn" for r in result.report)
-    text = f"**{say(request, headline, preset=PRESETS[recipe.preset].name, count=count)}**" + \
-        "".join(f"\n- {w}" for w in result.warnings)
-    rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), measured, source]
+    text = f"**{say(request, headline, preset=say(request, PRESETS[recipe.preset].name), count=count)}**" + \
+        "".join(f"\n- {said(request, w)}" for w in result.warnings)
+    rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), said(request, measured), source]
                                            for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
     return pair, rows, text, str(out), settings_words(request, result.settings, recipe.auto), kept
@@ -484,7 +480,7 @@ def auto_controls(files, name: str | None, recipe_json: str, request: gr.Request
             image, _ = studio.read_photo(pick_photo(photos, name))
         settings = studio.settings_for(image, segment(image, refine=recipe.refine_edges))
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     recipe.auto = True
     values = settings.to_dict()
     return [True] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
@@ -498,7 +494,7 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
     try:
         recipe = read_recipe(recipe_json)
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     folder = work_folder("batch-", request)
     rows, used = [], set()
     try:
@@ -511,12 +507,13 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
                 yield None, table(request, BATCH_HEADERS, []), say(request, "{done} of {total} photos done...",
                                                                    done=number + 1, total=len(photos))
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     rows += [studio.BatchRow(name, verdict="error", reason=reason) for name, reason in skipped]
     report = studio.write_report(rows, folder / "out" / "report.csv")
     outputs = [folder / "out" / row.output for row in rows if row.output] + [report]
     archive = write_zip(outputs, folder / f"{recipe.preset}_photos.zip")
-    report_rows = table(request, BATCH_HEADERS, [[r.file, r.output, r.verdict, r.reason or r.details] for r in rows])
+    report_rows = table(request, BATCH_HEADERS, [[r.file, r.output, say(request, r.verdict.upper()),
+                                                  said(request, r.reason or r.details)] for r in rows])
     failed = sum(r.verdict == "error" for r in rows)
     status = say(request, "{done} of {total} photos processed", done=len(rows) - failed, total=len(rows))
     status += say(request, "; {failed} failed (see table)", failed=failed) if failed else ""
@@ -527,20 +524,20 @@ def save_recipe(recipe_json: str, request: gr.Request = None):
     try:
         read_recipe(recipe_json)
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     path = work_folder("recipe-", request) / "recipe.json"
     path.write_text(recipe_json)
     return str(path)
 
 
-def load_recipe(file):
+def load_recipe(file, request: gr.Request = None):
     if not file:
-        raise gr.Error("Choose a recipe .json file.")
+        raise problem(request, "Choose a recipe .json file.")
     try:
         text = Path(file if isinstance(file, str) else file.name).read_text(encoding="utf-8")
         recipe = Recipe.from_json(text)
     except (UnicodeDecodeError, *USER_ERRORS) as error:
-        raise as_user_error(ValueError(f"not a recipe file: {error}")) from error
+        raise as_user_error(ValueError(f"not a recipe file: {error}"), request) from error
     values = recipe.enhance.to_dict()
     return [recipe.preset, recipe.auto, recipe.clean_background, recipe.refine_edges, recipe.shadow,
             recipe.fill or PRESETS[recipe.preset].fill, recipe.output_format, recipe.jpeg_quality,
@@ -664,8 +661,10 @@ STATUS_WORDS = {"ok": "ok", "check": "⚠ check", "unknown": "⚠ unknown type",
 
 def recognise_table(results, request: gr.Request | None = None):
     rows = [[r.file, say(request, "{category}", category=r.result.category), say(request, STATUS_WORDS[r.status]),
-             f"{r.result.categories[0][1]:.2f}", ", ".join(c.name for c in r.result.colours), r.result.title]
-            if r.result else [r.file, "", say(request, "error"), "", "", f"error: {r.error}"] for r in results]
+             f"{r.result.categories[0][1]:.2f}", ", ".join(c.name for c in r.result.colours),
+             r.result.listing(language(request))[0]]
+            if r.result else [r.file, "", say(request, "error"), "", "", said(request, f"error: {r.error}")]
+            for r in results]
     return table(request, TABLE_HEADERS, rows)
 
 
@@ -682,10 +681,10 @@ def first_result_view(result, request: gr.Request | None = None):
     else:
         headline = say(request, "### ✅ {category}", category=result.category)
     if result.notes:
-        headline += "\n\n" + "\n".join(f"- {note}" for note in result.notes)
-    top3 = {name: p for name, p in result.categories}
-    return (result.product, headline, top3, swatches_html(result.colours), result.title, result.alt_text,
-            ", ".join(result.tags))
+        headline += "\n\n" + "\n".join(f"- {said(request, note)}" for note in result.notes)
+    top3 = {say(request, "{category}", category=name): p for name, p in result.categories}
+    title, alt_text, tags = result.listing(language(request))
+    return result.product, headline, top3, swatches_html(result.colours), title, alt_text, ", ".join(tags)
 
 
 def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
@@ -700,17 +699,17 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
             results = recognise_files(photos, cached_classifier(),
                                       progress=lambda done, total: progress((done, total), unit="photos"))
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     for name, reason in skipped:
-        gr.Warning(f"{name} skipped: {reason}")
+        gr.Warning(said(request, f"{name} skipped: {reason}"))
     first = next((r.result for r in results if r.result), None)
     if first is None:
-        raise gr.Error("None of the files could be read as a photo (see the table).")
+        raise problem(request, "None of the files could be read as a photo (see the table).")
     view = first_result_view(first, request)
     for item in results:  # the state keeps the tags, not every cut-out picture
         if item.result:
             item.result.product = None
-    csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv")
+    csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv", language(request))
     readable = [r.file for r in results if r.result]
     return (*view, recognise_table(results, request), str(csv_path), results,
             gr.Dropdown(choices=readable, value=readable[0]))
@@ -722,15 +721,15 @@ def correct_category(results, file, category, request: gr.Request = None):
     from productgen.recognise import write_csv
 
     if not results:
-        raise gr.Error("Recognise some photos first.")
+        raise problem(request, "Recognise some photos first.")
     item = next((r for r in results if r.file == file and r.result), None)
     if item is None or not category:
-        raise gr.Error("Choose a photo and a category.")
+        raise problem(request, "Choose a photo and a category.")
     item.result = item.result.with_category(category)
     item.status_override = "edited"
-    csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv")
-    return recognise_table(results, request), str(csv_path), results, item.result.title, item.result.alt_text, \
-        ", ".join(item.result.tags)
+    csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv", language(request))
+    title, alt_text, tags = item.result.listing(language(request))
+    return recognise_table(results, request), str(csv_path), results, title, alt_text, ", ".join(tags)
 
 
 _classifier = {}
@@ -805,7 +804,7 @@ def finetune_limit() -> float:
     return min(MAX_MINUTES, SPACE_CPU_MINUTES) if on_cpu_space() else MAX_MINUTES
 
 
-def finetune_photos(files, category: str, workdir: Path):
+def finetune_photos(files, category: str, workdir: Path, request: gr.Request | None = None):
     """Uploaded photos (files or ZIP) as training data: ZIP sub-folders name categories, else ``category``."""
     import shutil
 
@@ -815,7 +814,7 @@ def finetune_photos(files, category: str, workdir: Path):
     paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
     collected = collect_uploads(paths, workdir / "unpacked")
     for name, reason in collected.skipped:
-        gr.Warning(f"{name} skipped: {reason}")
+        gr.Warning(said(request, f"{name} skipped: {reason}"))
     if not collected.files:
         raise ValueError(f"no photos: upload {GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} JPEG/PNG/WebP photos of your product "
                          "(or a ZIP of them)")
@@ -866,7 +865,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         minutes, steps = check_budget(budget_kind, budget, finetune_limit())
         known_model(base)
         target = finetune_target(name, bool(resume), owner_key)
-        data = finetune_photos(files, category, workdir)  # decoded into memory: the files can go
+        data = finetune_photos(files, category, workdir, request)  # decoded into memory: the files can go
         if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
             gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
                            "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
@@ -875,7 +874,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
                           owner=weights.owner_hash(owner_key), max_minutes=finetune_limit())
         job.start()
     except USER_ERRORS as error:
-        raise as_user_error(error) from error
+        raise as_user_error(error, request) from error
     _running["job"] = job
     try:
         yield (None, pd.DataFrame(columns=["step", "loss", "series"]),
@@ -888,7 +887,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
             job.stop()
     final = job_view(job, request)
     if job.error:
-        raise gr.Error(f"Fine-tuning stopped: {job.error}")
+        raise problem(request, f"Fine-tuning stopped: {job.error}")
     limit = say(request, " It stopped at this app's {minutes}-minute limit.", minutes=f"{job.max_minutes:g}") \
         if job.hit_limit else ""
     status = say(request, "**Model `{name}` is ready in Generate.**", name=target.name) + limit + " " + \

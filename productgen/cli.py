@@ -282,6 +282,7 @@ def command_enhance(args) -> None:
 def command_tag(args) -> None:
     from .archives import collect_uploads
     from .classifier import load_classifier
+    from .i18n import translate
     from .recognise import recognise_files, write_csv
 
     missing = [p for p in args.inputs if not Path(p).exists()]
@@ -299,14 +300,16 @@ def command_tag(args) -> None:
                     verdict = "unknown (closest: " + ", ".join(f"{n} {p:.0%}" for n, p in r.categories) + ")"
                 else:
                     verdict = f"{r.category} {r.categories[0][1]:.0%}" + (" (check)" if r.unsure else "")
-                print(f"{item.file}: {verdict} | {', '.join(c.label() for c in r.colours)} | {r.title}"
-                      + (f" [{'; '.join(r.notes)}]" if r.notes else ""))
+                title = r.listing(args.language)[0]
+                notes = [translate(args.language, note) for note in r.notes]
+                print(f"{item.file}: {verdict} | {', '.join(c.label() for c in r.colours)} | {title}"
+                      + (f" [{'; '.join(notes)}]" if notes else ""))
             else:
                 print(f"{item.file}: error: {item.error}")
         for name, reason in collected.skipped:
             print(f"{name}: error: {reason}")
         if args.csv:
-            write_csv(results, args.csv)
+            write_csv(results, args.csv, args.language)
             print(f"wrote {args.csv}", file=sys.stderr)
     if any(item.error for item in results) or collected.skipped:
         raise SystemExit("error: some files could not be read (listed above)")
@@ -592,6 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
     tag.add_argument("--csv", help="write the table here")
     tag.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
+    tag.add_argument("--language", choices=["en", "zh"], default="en",
+                     help="language of the titles, alt text and tags (zh: Simplified Chinese); the category column "
+                          "stays the model's English name")
     tag.set_defaults(run=command_tag)
 
     cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")

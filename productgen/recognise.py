@@ -55,6 +55,13 @@ class Recognition:
     product: Image.Image | None = None  # what was classified: the product cut out onto white
     notes: list[str] = field(default_factory=list)  # doubts about the cut-out
     studio: bool = True  # the photo had a clean backdrop (as the catalogue's): the gender head may speak
+    words: dict = field(default_factory=dict)  # what the title is made of: category, gender, colour, others
+
+    def listing(self, language: str = "en") -> tuple[str, str, list[str]]:
+        """(title, alt text, tags) in ``language`` ("en" or "zh"), from the same parts."""
+        if language != "zh":
+            return self.title, self.alt_text, self.tags
+        return listing_zh(**self.words)
 
     @property
     def category(self) -> str:
@@ -84,14 +91,15 @@ class Recognition:
         result.studio = self.studio
         return result
 
-    def csv_row(self, file: str, status: str | None = None) -> dict:
+    def csv_row(self, file: str, status: str | None = None, language: str = "en") -> dict:
+        title, alt_text, tags = self.listing(language)
         return {"file": file, "category": self.category, "status": status or self.status,
                 "confidence": f"{self.categories[0][1]:.3f}", "certainty": f"{self.certainty:.3f}",
                 "other_categories": "; ".join(f"{n} {p:.2f}" for n, p in
                                               (self.categories if self.unknown else self.categories[1:])),
                 "gender": self.gender[0] if self.gender else "",
                 "colours": "; ".join(f"{c.name} {c.hex} {c.share:.2f}" for c in self.colours),
-                "title": self.title, "alt_text": self.alt_text, "tags": ", ".join(self.tags)}
+                "title": title, "alt_text": alt_text, "tags": ", ".join(tags)}
 
 
 CSV_FIELDS = ["file", "category", "status", "confidence", "certainty", "other_categories", "gender", "colours",
@@ -187,8 +195,10 @@ def _compose(categories, gender, main, colours, unknown: bool = False, studio: b
     colour_name = main[0] if head_ok else (colours[0].name if colours else None)
     gender_name = gender[0] if gender and gender[1] >= 0.6 and not unknown and studio else None
     others = [c.name.lower() for c in colours[1:3] if colour_name and c.name.lower() != colour_name.lower()]
+    others_of_unknown = None
     if unknown:
-        title = describe(None, None, colour_name, others[0] if others else None)
+        others_of_unknown = others[0] if others else None
+        title = describe(None, None, colour_name, others_of_unknown)
         others = others[1:]
     else:
         title = describe(categories[0][0], gender_name, colour_name)
@@ -196,7 +206,40 @@ def _compose(categories, gender, main, colours, unknown: bool = False, studio: b
     tags = ([] if unknown else [categories[0][0].lower()]) + ([colour_name.lower()] if colour_name else []) + others
     if gender_name:
         tags.append(gender_name.lower())
-    return Recognition(categories, gender, main, colours, title, alt, list(dict.fromkeys(tags)), unknown=unknown)
+    words = {"category": None if unknown else categories[0][0], "gender": gender_name, "colour": colour_name,
+             "others": others, "second": others_of_unknown}
+    return Recognition(categories, gender, main, colours, title, alt, list(dict.fromkeys(tags)), unknown=unknown,
+                       words=words)
+
+
+def listing_zh(category: str | None, gender: str | None, colour: str | None, others: list[str],
+               second: str | None = None) -> tuple[str, str, list[str]]:
+    """Title, alt text and tags in Simplified Chinese (the glossary of ``locales/zh-CN.json``): colour,
+    gender and product type run together as Chinese titles do, "藏青色男士衬衫"; a name missing from the
+    glossary stays as it is."""
+    from .i18n import locale
+
+    table = locale()
+    words = table["listing"]
+
+    def colour_zh(name):
+        return table["colours"].get(name.title() if name.islower() else name,
+                                    table["colours"].get(name.capitalize(), name)) if name else None
+
+    if category is None:
+        names = [colour_zh(c) for c in (colour, second) if c]
+        title = (words["{a} and {b}"].format(a=names[0], b=names[1]) if len(names) == 2 else "".join(names)) + \
+            words["product"]
+    else:
+        title = (colour_zh(colour) or "") + table["genders"].get(gender or "", "") + \
+            table["categories"].get(category, category)
+    details = [colour_zh(c) for c in others]
+    text = words["{title} with {details} details"].format(
+        title=title, details="、".join(details)) if details else title
+    alt = words["{text}, on a white background"].format(text=text)
+    tags = ([table["categories"].get(category, category)] if category else []) + \
+        ([colour_zh(colour)] if colour else []) + details + ([table["genders"][gender]] if gender else [])
+    return title, alt, list(dict.fromkeys(tags))
 
 
 def recognise(image: Image.Image, classifier: ProductClassifier | None = None) -> Recognition:
@@ -238,11 +281,13 @@ def recognise_files(paths: list[str | Path], classifier: ProductClassifier | Non
     return results
 
 
-def write_csv(results: list[FileResult], path: str | Path) -> Path:
+def write_csv(results: list[FileResult], path: str | Path, language: str = "en") -> Path:
+    """The tags of ``results`` as CSV: the category stays the model's English name (data for a shop's import),
+    the title, alt text and tags are in ``language``."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, CSV_FIELDS + ["error"])
         writer.writeheader()
         for item in results:
-            row = item.result.csv_row(item.file, item.status) if item.result else {"file": item.file}
+            row = item.result.csv_row(item.file, item.status, language) if item.result else {"file": item.file}
             writer.writerow({**row, "error": item.error})
     return Path(path)

@@ -1,5 +1,6 @@
 """The app as its users meet it over HTTP: launched, then called through gradio_client."""
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -84,6 +85,13 @@ def test_enhance_speaks_chinese_to_a_chinese_browser(client, tmp_path):
     rules = {row[0]: row[1] for row in report["data"]}
     assert rules["清晰度"] == "警告" and "抠图" in rules  # enlarged far past x5: soft, said in Chinese
     assert verdict.startswith("**⚠️ 上传前请检查") and "条警告" in verdict
+    # the measurements and warnings the core wrote are in Chinese too (numbers, px sizes and file formats stay)
+    measured = " ".join(row[2] for row in report["data"]) + verdict
+    assert "模型" in measured and "像素" in measured and "倍" in measured
+    leftover = set(re.findall(r"[A-Za-z]{3,}", measured)) - {"sRGB", "JPEG", "PNG", "GIF", "TIFF", "WebP", "Lanczos"}
+    assert not leftover, f"English left in the Chinese report: {sorted(leftover)}"
+    with pytest.raises(Exception, match="种子：请输入 0 到 2147483647 之间的整数"):
+        chinese.predict("default", "Watches", 2, -5, 0.8, "64", "model", api_name="/generate")
     _, _, english, *_ = client.predict([handle_file(str(tmp_path / "small.png"))], "small.png", "",
                                        api_name="/enhance")
     assert english.startswith("**⚠️ Check before uploading") and "warning(s)" in english
@@ -200,6 +208,21 @@ def test_enhance_refuses_a_text_file_clearly(client, tmp_path):
                                              api_name="/enhance_batch")
     rows = table["data"] if isinstance(table, dict) else table
     assert "1 failed" in status and any("not an image" in row[3] for row in rows)
+
+
+def test_recognise_writes_titles_alt_text_and_tags_in_chinese_for_a_chinese_browser(client, tmp_path):
+    from gradio_client import Client, handle_file
+
+    chinese = Client(client.src, verbose=False, headers={"Accept-Language": "zh-CN"})
+    files = [handle_file(str(photo_file(tmp_path, "p0.png", 200)))]
+    _, verdict, top3, _, title, alt, tags, _, csv_path, _ = chinese.predict(files, api_name="/recognise")
+    assert re.search(r"[\u4e00-\u9fff]", title) and alt.startswith(title) and alt.endswith("白色背景")
+    assert not re.search(r"[A-Za-z]{3}", title + alt + tags + verdict), (title, alt, tags, verdict)
+    rows = open(csv_path, encoding="utf-8").read().splitlines()
+    assert rows[1].split(",")[5 + 0] and title in rows[1]  # the CSV's title is the Chinese one
+    _, csv_path, title, alt, tags = chinese.predict("p0.png", "Watches", api_name="/correct_category")
+    assert title.endswith("手表") and "手表" in tags
+    assert ",Watches," in open(csv_path, encoding="utf-8").read()  # the category stays data: the model's name
 
 
 def test_recognise_batch_with_csv_and_a_corrected_category(client, tmp_path):
