@@ -605,8 +605,8 @@ def build_enhance_tab():
             w["verdict"] = gr.Markdown()
             w["mask"] = gr.Image(label=t("What is kept (the background is tinted red)"), type="pil", format="jpeg",
                                  interactive=False, height=320)
-            w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"),
-                                       wrap=True, interactive=False)
+            w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"), wrap=True, interactive=False,
+                                       column_widths=["25%", "17%", "42%", "16%"])  # fits a phone's width
             w["download"] = gr.File(label=t("Download this photo"), interactive=False)
             w["settings"] = gr.Markdown(label=t("What was done to this photo"))
             with gr.Row():
@@ -614,8 +614,8 @@ def build_enhance_tab():
                 w["stop"] = gr.Button(t("Stop"), variant="stop")
             w["batch_status"] = gr.Markdown()
             w["batch_zip"] = gr.File(label=t("All results (ZIP with report.csv)"), interactive=False)
-            w["batch_table"] = gr.Dataframe(headers=BATCH_HEADERS, label=t("Batch report"),
-                                            wrap=True, interactive=False)
+            w["batch_table"] = gr.Dataframe(headers=BATCH_HEADERS, label=t("Batch report"), wrap=True,
+                                            interactive=False, column_widths=["24%", "24%", "14%", "38%"])
     return w
 
 
@@ -761,7 +761,8 @@ def build_recognise_tab():
             w["title"] = gr.Textbox(label=t("Suggested title"), buttons=["copy"])
             w["alt"] = gr.Textbox(label=t("Alt text"), buttons=["copy"])
             w["tags"] = gr.Textbox(label=t("Tags"), buttons=["copy"])
-    w["table"] = gr.Dataframe(headers=TABLE_HEADERS, label=t("All photos"), wrap=True, interactive=False)
+    w["table"] = gr.Dataframe(headers=TABLE_HEADERS, label=t("All photos"), wrap=True, interactive=False,
+                              column_widths=["18%", "16%", "12%", "10%", "16%", "28%"])
     with gr.Row():
         w["fix_file"] = gr.Dropdown(label=t("Correct the category of this photo"), choices=[], scale=2)
         # the names from the model's config: building the UI loads no model (recognise.UNKNOWN is "unknown")
@@ -1050,11 +1051,30 @@ def theme() -> gr.themes.Base:
 
 
 # Gradio marks an empty image box with aria-label on a plain div, which assistive technology ignores; the role
-# makes it a labelled picture. (The page's other labels are the components' own.)
+# makes it a labelled picture. Every upload button is named "Click to upload or drop files" (in English, in any
+# language): each gets its own box's label instead ("Photos (one or many, or a ZIP)", in the page's language).
 HEAD = """<script>
-new MutationObserver(() => document.querySelectorAll("div.unpadded_box[aria-label]:not([role])")
-  .forEach(box => box.setAttribute("role", "img"))).observe(document.documentElement, {childList: true, subtree: true});
+new MutationObserver(() => {
+  document.querySelectorAll("div.unpadded_box[aria-label]:not([role])").forEach(box => box.setAttribute("role", "img"));
+  document.querySelectorAll("button.upload-container[aria-label]").forEach(button => {
+    const label = button.closest(".block")?.querySelector("[data-testid=block-label]")?.innerText?.trim();
+    if (label && button.getAttribute("aria-label") !== label) button.setAttribute("aria-label", label);
+  });
+}).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 </script>"""
+
+
+# On a phone: the four tabs fit in one row (Gradio would fold two behind "⋯"), and a table wider than the screen
+# scrolls sideways instead of being cut off.
+CSS = """
+@media (max-width: 640px) {
+  .tab-container button { padding: 0 8px !important; font-size: 15px !important; }
+  .gradio-container { padding-left: 8px !important; padding-right: 8px !important; }
+  .table-wrap .cell-wrap, .table-wrap .cell-wrap span { font-family: var(--font) !important; font-size: 13px !important;
+    padding-left: 3px !important; padding-right: 3px !important; }
+}
+.table-wrap, .table-container { overflow-x: auto !important; max-width: 100%; }
+"""
 
 
 def main() -> None:
@@ -1064,7 +1084,7 @@ def main() -> None:
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ["GRADIO_SERVER_PORT"]) if os.environ.get("GRADIO_SERVER_PORT") else None,
                 max_file_size="50mb", footer_links=["api", "settings"], prevent_thread_lock=True,
-                i18n=translations(), theme=theme(), head=HEAD)
+                i18n=translations(), theme=theme(), head=HEAD, css=CSS)
     warm_up()
     demo.block_thread()
 

@@ -218,7 +218,7 @@ def english_left(text: str, english: set[str]) -> list[str]:
 
 def test_a_chinese_browser_sees_every_tab_in_chinese(browser, server):
     """Every string the page is built with, in Chinese, and the tables' column names (set by the server in the
-    visitor's language). Not yet: the rows the core writes (rule names, measurements, notes, errors)."""
+    visitor's language). What the core writes after an action is tested through gradio_client (test_app)."""
     import json
 
     table = json.loads((REPO / "productgen" / "locales" / "zh-CN.json").read_text(encoding="utf-8"))
@@ -265,3 +265,54 @@ def test_axe_finds_no_serious_accessibility_problem_on_any_tab(browser, server, 
             problems[tab] = serious
     context.close()
     assert not problems, problems
+
+
+@pytest.mark.parametrize("locale,tabs", [("en-US", ["Generate", "Enhance", "Recognise", "Fine-tune"]),
+                                         ("zh-CN", ["生成", "照片优化", "商品识别", "模型微调"])])
+def test_on_a_phone_every_tab_shows_and_each_upload_is_named_by_its_box(browser, server, locale, tabs):
+    context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    try:
+        page.get_by_role("tab", name=tabs[0]).wait_for()
+        page.wait_for_timeout(1000)  # Gradio measures the tabs and folds what does not fit
+        for tab in tabs:  # none folded behind Gradio's "⋯" menu
+            assert page.get_by_role("tab", name=tab).is_visible(), tab
+        page.get_by_role("tab", name=tabs[1]).click()
+        page.wait_for_timeout(500)
+        names = page.evaluate("() => [...document.querySelectorAll('button.upload-container')]"
+                              ".filter(b => b.offsetParent).map(b => b.getAttribute('aria-label'))")
+        assert names and "Click to upload or drop files" not in names, names
+        shot(page, f"phone_{locale}")
+    finally:
+        context.close()
+
+
+def test_the_compliance_table_fits_a_phone_and_error_badges_clear_on_success(browser, server, tmp_path):
+    photo = tmp_path / "mug.jpg"
+    draw_product("round", 6, size=900, background=(236, 234, 229)).save(photo, quality=90)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    badges = "() => [...document.querySelectorAll('[data-testid=status-tracker]')].filter(e => e.offsetParent " \
+             "&& /error/i.test(e.innerText)).length"
+    try:
+        page.get_by_role("tab", name="Enhance").click()
+        page.get_by_role("button", name="Apply to this photo").click()  # no photo yet: an error
+        page.get_by_text("upload a photo first").first.wait_for()
+        assert page.evaluate(badges) > 0
+        page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
+        page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'mug.jpg')")
+        page.get_by_role("button", name="Apply to this photo").click()
+        page.get_by_text("Passes the Amazon").wait_for()
+        page.wait_for_function(badges.replace(".length", ".length === 0"))
+        width = page.evaluate("() => { const cell = [...document.querySelectorAll('.table-wrap span')].find("
+                              "s => s.innerText.trim() === 'Cut-out'); const view = cell.closest("
+                              "'.virtual-table-viewport'); return [view.scrollWidth, view.clientWidth]; }")
+        assert width[0] <= width[1] + 2, f"the compliance table is wider than the phone: {width}"
+    finally:
+        shot(page, "phone_enhance")
+        context.close()
