@@ -377,7 +377,7 @@ def on_upload(files, request: gr.Request = None):
     for name, reason in skipped:
         gr.Warning(said(request, f"{name} skipped: {reason}"))
     if files and not names:
-        gr.Warning("No photos found in this upload: use JPEG, PNG or WebP files, or a ZIP of them.")
+        gr.Warning(say(request, "No photos found in this upload: use JPEG, PNG or WebP files, or a ZIP of them."))
     return gr.update(choices=names, value=names[0] if names else None)
 
 
@@ -914,13 +914,14 @@ def job_view(job, request: gr.Request | None = None):
     return preview, losses, text, gr.update()
 
 
-def stop_finetune(owner_key: str):
+def stop_finetune(owner_key: str, request: gr.Request = None):
     """Stop the running fine-tune, if this browser (its owner key) started it."""
     job = _running.get("job")
     if job is None or job.finished.is_set() or not owner_key or job.owner != weights.owner_hash(owner_key):
-        return gr.update() if job is not None and job.finished.is_set() else "No fine-tune of yours is running."
+        return gr.update() if job is not None and job.finished.is_set() else \
+            say(request, "No fine-tune of yours is running.")
     job.stop()
-    return "Stopping after this step; the checkpoint is kept..."
+    return say(request, "Stopping after this step; the checkpoint is kept...")
 
 
 FINETUNE_INTRO = (
