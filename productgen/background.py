@@ -156,11 +156,6 @@ def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
     return (mask == cv2.GC_BGD) | (mask == cv2.GC_PR_BGD)
 
 
-def whiten_background(image, background: np.ndarray):
-    """Set every background pixel to exactly (255, 255, 255); product pixels are left as they are."""
-    return like(image, paint_white(as_pixels(image).copy(), background))
-
-
 def paint_white(pixels: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Set ``pixels`` to (255, 255, 255) where ``mask`` is True, in place (10x faster than numpy indexing)."""
     if mask.size < 64:  # OpenCV reads a scalar as a matrix when the image is tiny

@@ -315,12 +315,26 @@ def command_tag(args) -> None:
         raise SystemExit("error: some files could not be read (listed above)")
 
 
+def require(path: str | Path | None, flag: str, what: str, inside: tuple[str, ...] = ()) -> None:
+    """One line naming the flag when an input the command needs is missing (not a bare Errno)."""
+    if path is None:
+        return
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{flag} {path} does not exist; pass {what}")
+    for name in inside:
+        if not (Path(path) / name).is_file():
+            raise FileNotFoundError(f"{flag} {path} has no {name}; pass {what}")
+
+
 def command_train_cutout(args) -> None:
     from .cutout_model import CutoutConfig, parameter_count
     from .cutout_training import CompositeSources, CutoutTrainOptions, train_cutout
     from .data import _read_ids
     from .training import set_threads
 
+    require(args.products, "--products", "a folder of catalogue photos on white")
+    require(args.backgrounds, "--backgrounds", "the backgrounds folder of the shared data", ("manifest.csv",))
+    require(args.realphotos, "--realphotos", "the realphotos folder of the shared data", ("labels.csv",))
     set_threads(args.threads)
     refuse_to_replace(args.out, args.resume, args.overwrite)
     options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, lr_end=args.lr_end,
@@ -405,6 +419,8 @@ def command_train_upscale(args) -> None:
     from .superres_training import UpscaleTrainOptions, load_patches, train_upscaler
     from .training import set_threads
 
+    require(args.realphotos, "--realphotos", "the realphotos folder of the shared data",
+            ("labels.csv", "clothing_senders.csv"))
     set_threads(args.threads)
     refuse_to_replace(args.out, args.resume, args.overwrite)
     options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
@@ -475,6 +491,7 @@ def command_push(args) -> None:
 
 
 def command_split(args) -> None:
+    require(args.labels, "--labels", "a CSV file with one row per photo")
     ids = make_split(args.labels, args.label_column, args.fraction, args.seed)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(ids) + "\n")
@@ -500,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(train)
     budget = add_run_options(train, "continue from the checkpoint in --out")
     budget.add_argument("--kimg", type=float, help="train until this many thousand images have been shown in all")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="random seed of the run (same seed, same run)")
     train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
     train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     train.add_argument("--class-weight", type=float, default=0.5,
@@ -548,9 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--colour-column", help="CSV column with the main colour (a third head), e.g. baseColour")
     classify.add_argument("--min-per-colour", type=int, default=25, help="fewest images a colour name needs")
     classify.add_argument("--holdout", help="ids file of held-out photos to report accuracy on")
-    classify.add_argument("--epochs", type=int, default=20)
+    classify.add_argument("--epochs", type=int, default=20, help="passes over the training photos")
     classify.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256], help="channels of the 4 stages")
-    classify.add_argument("--seed", type=int, default=0)
+    classify.add_argument("--seed", type=int, default=0, help="random seed of the run (same seed, same run)")
     classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
@@ -610,13 +627,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
     add_run_options(cut, "continue from the checkpoint in --out")
-    cut.add_argument("--batch-size", type=int, default=16)
+    cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
     cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
     cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")
-    cut.add_argument("--lr", type=float, default=2e-3)
+    cut.add_argument("--lr", type=float, default=2e-3, help="learning rate (after a 200-step warm-up)")
     cut.add_argument("--lr-end", type=float, help="let the rate fall (cosine) from --lr to this over this run's "
                                                   "budget (default: constant)")
-    cut.add_argument("--seed", type=int, default=0)
+    cut.add_argument("--seed", type=int, default=0, help="random seed of the composites (same seed, same run)")
     cut.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
     cut.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     cut.set_defaults(run=command_train_cutout)
@@ -639,11 +656,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--feature-weight", type=float, default=1.0, help="weight of the classifier-feature loss")
     up.add_argument("--adversarial-weight", type=float, default=0.05, help="weight of the adversarial loss")
     up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")
-    up.add_argument("--channels", type=int, default=48)
+    up.add_argument("--channels", type=int, default=48, help="width of the network (a new run only)")
     up.add_argument("--convs", type=int, default=12, help="3x3 convolutions in the body")
-    up.add_argument("--batch-size", type=int, default=16)
-    up.add_argument("--lr", type=float, default=4e-4)
-    up.add_argument("--seed", type=int, default=0)
+    up.add_argument("--batch-size", type=int, default=16, help="patches per training step")
+    up.add_argument("--lr", type=float, default=4e-4, help="learning rate of the upscaler")
+    up.add_argument("--seed", type=int, default=0, help="random seed of the degradations (same seed, same run)")
     up.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
     up.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     up.set_defaults(run=command_train_upscale)
@@ -660,15 +677,15 @@ def build_parser() -> argparse.ArgumentParser:
     push = commands.add_parser("push", help="upload a model to the Hugging Face Hub (token from HF_TOKEN)")
     push.add_argument("model", help="model folder, e.g. weights/my-mugs")
     push.add_argument("--repo", required=True, help="Hub repo id, user/name")
-    push.add_argument("--private", action="store_true")
+    push.add_argument("--private", action="store_true", help="make the new Hub repository private")
     push.set_defaults(run=command_push)
 
     split = commands.add_parser("split", help="write a held-out id list (a share of every label)")
-    split.add_argument("--labels", required=True)
-    split.add_argument("--label-column", required=True)
-    split.add_argument("--fraction", type=float, default=0.15)
-    split.add_argument("--seed", type=int, default=0)
-    split.add_argument("--out", required=True)
+    split.add_argument("--labels", required=True, help="CSV with one row per photo")
+    split.add_argument("--label-column", required=True, help="the CSV column whose every value gets its share")
+    split.add_argument("--fraction", type=float, default=0.15, help="share of each label held out")
+    split.add_argument("--seed", type=int, default=0, help="random seed of the choice")
+    split.add_argument("--out", required=True, help="file for the held-out ids, one per line")
     split.set_defaults(run=command_split)
     return parser
 

@@ -247,9 +247,3 @@ def choose_settings(image: ImageLike, background: np.ndarray | None = None,
         sharpen_radius=max(0.8, longest / 1500),
         sharpen_threshold=3,
     )
-
-
-def auto_enhance(image: ImageLike, background: np.ndarray | None = None) -> tuple[ImageLike, EnhanceSettings]:
-    """One-click enhancement: returns the result and the settings chosen (for the sliders to start from)."""
-    settings = choose_settings(image, background)
-    return apply_enhancements(image, settings, background), settings

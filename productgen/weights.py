@@ -295,17 +295,6 @@ def append_jsonl(path: str | Path, record: dict) -> None:
         handle.write(json.dumps(record) + "\n")
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    records = []
-    if Path(path).is_file():
-        for line in Path(path).read_text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return records
-
-
 def user_models_dir() -> Path:
     """Where the app puts new (fine-tuned) models: ``$PRODUCTGEN_MODELS``, else ``~/.cache/productgen/models``.
     Never ``weights/``: the shipped models are read-only to the app."""
