@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
 
-from productgen import i18n, weights
-from productgen.archives import collect_uploads, safe_name, write_zip
+from productgen import i18n, weights, workspace
+from productgen.archives import collect_uploads, write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
-from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS
+from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
 
@@ -78,72 +76,24 @@ USER_ERRORS = (ValueError, FileNotFoundError)
 DEFAULT_MODEL = "default"
 
 
-# a visitor's files are deleted this long after they were made (or when the tab closes); Gradio's copies too
-WORK_MAX_AGE_S = int(os.environ.get("PRODUCTGEN_TEMP_MAX_AGE_S", "3600"))
-_last_sweep = [0.0]
-
-
-def work_root() -> Path:
-    return Path(os.environ.get("GRADIO_TEMP_DIR", tempfile.gettempdir())) / "productgen"
-
-
-def session_folder(request: gr.Request | None) -> Path:
-    import hashlib
-
-    session = getattr(request, "session_hash", None) or "local"
-    return work_root() / hashlib.sha256(session.encode()).hexdigest()[:16]
+def session_of(request: gr.Request | None) -> str | None:
+    return getattr(request, "session_hash", None)
 
 
 def work_folder(prefix: str, request: gr.Request | None = None) -> Path:
     """A fresh folder for one request's files, in the visitor's session folder (deleted when the tab closes,
-    and by age)."""
-    sweep_old_work()
-    root = session_folder(request)
-    root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    and by age: ``productgen.workspace``)."""
+    return workspace.request_folder(prefix, session_of(request))
 
 
-def sweep_old_work(max_age_s: float = WORK_MAX_AGE_S) -> None:
-    """Delete work folders older than ``max_age_s`` (at most once a minute)."""
-    import shutil
-    import time
-
-    if time.time() - _last_sweep[0] < min(60, max_age_s / 2):
-        return
-    _last_sweep[0] = time.time()
-    if not work_root().is_dir():
-        return
-    for session in work_root().iterdir():
-        for folder in list(session.iterdir()) if session.is_dir() else []:
-            try:
-                if time.time() - folder.stat().st_mtime > max_age_s:
-                    shutil.rmtree(folder, ignore_errors=True)
-            except OSError:
-                continue
-        try:
-            session.rmdir()  # only if empty
-        except OSError:
-            pass
-    release_freed_memory()
-
-
-def release_freed_memory() -> None:
-    """Hand memory that big photos left free back to the system (glibc keeps it otherwise)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
+def unpacked(files, request: gr.Request | None):
+    """The upload's photos and what was skipped, unpacked once for this request."""
+    return workspace.unpacked(files, session_of(request))
 
 
 def end_session(request: gr.Request):
     """The tab was closed: its files are no longer needed (Gradio keeps its own copies of what it showed)."""
-    import shutil
-
-    shutil.rmtree(session_folder(request), ignore_errors=True)
+    workspace.end_session(session_of(request))
 
 
 def whole(value, name: str, low: int, high: int) -> int:
@@ -351,21 +301,6 @@ def wire_generate(g: dict, demo: gr.Blocks):
 
 CONTROL_NAMES = ["white_balance", "levels_clip", "exposure", "gamma", "brightness", "contrast", "saturation",
                  "sharpen_amount", "sharpen_radius", "sharpen_threshold", "denoise"]
-
-
-@contextmanager
-def unpacked(files, request: gr.Request | None):
-    """The image files of an upload (files and ZIPs, each ZIP unpacked once), and what was skipped with why;
-    the unpacked copies are deleted when the request is done."""
-    import shutil
-
-    folder = work_folder("upload-", request)
-    try:
-        paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
-        collected = collect_uploads(paths, folder)
-        yield collected.files, collected.skipped
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def on_upload(files, request: gr.Request = None):
@@ -785,49 +720,14 @@ def wire_recognise(w: dict):
 
 # -- Fine-tune ----------------------------------------------------------------------------------------
 
-def on_cpu_space() -> bool:
-    """A Hugging Face Space (SPACE_ID is set there) without a GPU."""
-    if not os.environ.get("SPACE_ID"):
-        return False
-    import torch
-
-    return not torch.cuda.is_available()
-
-
-
-SPACE_CPU_MINUTES = 5.0
-
-
-def finetune_limit() -> float:
-    """The wall-clock limit of one fine-tune here: 5 minutes on a Space without a GPU, else the core's."""
-    from productgen.finetune import MAX_MINUTES
-
-    return min(MAX_MINUTES, SPACE_CPU_MINUTES) if on_cpu_space() else MAX_MINUTES
-
-
 def finetune_photos(files, category: str, workdir: Path, request: gr.Request | None = None):
     """Uploaded photos (files or ZIP) as training data: ZIP sub-folders name categories, else ``category``."""
-    import shutil
+    from productgen.finetune import photos_as_data
 
-    from productgen.background import product_on_white
-    from productgen.data import load_product_images
-
-    paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
-    collected = collect_uploads(paths, workdir / "unpacked")
+    collected = collect_uploads(workspace.upload_paths(files), workdir / "unpacked")
     for name, reason in collected.skipped:
         gr.Warning(said(request, f"{name} skipped: {reason}"))
-    if not collected.files:
-        raise ValueError(f"no photos: upload {GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} JPEG/PNG/WebP photos of your product "
-                         "(or a ZIP of them)")
-    typed = (category or "").strip()
-    if not typed and None in collected.categories:
-        raise ValueError("name the category of your photos (e.g. 'Mugs'), or upload a ZIP with one folder each")
-    folder = workdir / "photos"
-    for index, (path, folder_name) in enumerate(zip(collected.files, collected.categories)):
-        target = folder / safe_name(typed or folder_name) / f"{index:04d}{path.suffix.lower()}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    return load_product_images(folder, min_per_category=4, prepare=product_on_white)
+    return photos_as_data(collected.files, collected.categories, category, workdir)
 
 
 def ensure_owner_key(stored: str | None):
@@ -839,40 +739,27 @@ def ensure_owner_key(stored: str | None):
     return key, key
 
 
-def finetune_target(name: str, resume: bool, owner_key: str) -> Path:
-    """The folder a fine-tune writes: a new, free name, or (continuing) a model this browser made."""
-    if not resume:
-        return weights.user_models_dir() / weights.check_new_model_name(name)
-    folder = weights.user_models_dir() / (name or "").strip()
-    if not weights.NAME_PATTERN.match((name or "").strip()) or not folder.is_dir():
-        raise ValueError(f"there is no model of yours called {name!r} to continue; untick 'Continue' to make one")
-    if not weights.is_owner(folder, owner_key):
-        raise ValueError(f"the model {name!r} was not made in this browser, so it cannot be continued here; "
-                         "untick 'Continue' and give your model a new name")
-    return folder
-
-
 def start_finetune(files, category, base, budget_kind, budget, name, resume, owner_key, request: gr.Request):
     """Stream a fine-tune: yields (preview grid, loss table, status, Generate's model list, owner key)."""
     import shutil
 
     import pandas as pd
 
-    from productgen.finetune import FinetuneJob, check_budget
+    from productgen.finetune import FinetuneJob, check_budget, target_folder, wall_clock_limit
 
     owner_key, _ = ensure_owner_key(owner_key)
     workdir = work_folder("finetune-", request)
     try:
-        minutes, steps = check_budget(budget_kind, budget, finetune_limit())
+        minutes, steps = check_budget(budget_kind, budget, wall_clock_limit())
         known_model(base)
-        target = finetune_target(name, bool(resume), owner_key)
+        target = target_folder(name, bool(resume), owner_key)
         data = finetune_photos(files, category, workdir, request)  # decoded into memory: the files can go
         if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
             gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
                            "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
         shutil.rmtree(workdir, ignore_errors=True)
         job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
-                          owner=weights.owner_hash(owner_key), max_minutes=finetune_limit())
+                          owner=weights.owner_hash(owner_key), max_minutes=wall_clock_limit())
         job.start()
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
@@ -994,8 +881,9 @@ def empty_tables(request: gr.Request):
 
 
 def build_app() -> gr.Blocks:
-    # Gradio's own copies of uploads and results are deleted after WORK_MAX_AGE_S, checked as often as it allows
-    with gr.Blocks(title="productgen", delete_cache=(min(600, WORK_MAX_AGE_S // 2), WORK_MAX_AGE_S)) as demo:
+    # Gradio's own copies of uploads and results are deleted after workspace.MAX_AGE_S, checked as often as it allows
+    age = workspace.MAX_AGE_S
+    with gr.Blocks(title="productgen", delete_cache=(min(600, age // 2), age)) as demo:
         gr.Markdown(t("# productgen\nProduct images for your shop: generate new ones, make your photos "
                     "marketplace-ready, tag them. Everything runs on this computer."))
         with gr.Tabs() as tabs:

@@ -22,7 +22,7 @@ import torch
 
 from . import weights as weights_io
 from .data import ProductImages, spelling_key
-from .limits import GOOD_PHOTOS, MIN_PHOTOS  # shown by the app before torch loads
+from .limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space  # shown by the app before torch
 from .models import GANConfig
 from .training import STATE_NAME, Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, default_device, load_run
 
@@ -87,6 +87,47 @@ def transfer(base: TrainingRun, categories: list[str]) -> TrainingRun:
                                     (run.generator_ema, base.generator_ema)):
         new_module.load_state_dict(remap_state(new_module, base_module.state_dict(), rows, len(old)))
     return run
+
+
+def wall_clock_limit() -> float:
+    """The wall-clock limit of one fine-tune here, in minutes: ``MAX_MINUTES``, or 5 on a Space without a GPU."""
+    return min(MAX_MINUTES, SPACE_CPU_MINUTES) if on_cpu_space() else MAX_MINUTES
+
+
+def photos_as_data(photos: list[Path], folder_categories: list[str | None], category: str | None,
+                   workdir: Path) -> ProductImages:
+    """A merchant's photos as training data, each product cut out onto white: ``category`` names them all (a
+    typed name wins), else each photo's ZIP folder does. ``workdir`` receives the copies, sorted by category."""
+    from .archives import safe_name
+    from .background import product_on_white
+    from .data import load_product_images
+
+    if not photos:
+        raise ValueError(f"no photos: upload {GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} JPEG/PNG/WebP photos of your product "
+                         "(or a ZIP of them)")
+    typed = (category or "").strip()
+    if not typed and None in folder_categories:
+        raise ValueError("name the category of your photos (e.g. 'Mugs'), or upload a ZIP with one folder each")
+    folder = Path(workdir) / "photos"
+    for index, (path, folder_name) in enumerate(zip(photos, folder_categories)):
+        target = folder / safe_name(typed or folder_name) / f"{index:04d}{path.suffix.lower()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return load_product_images(folder, min_per_category=4, prepare=product_on_white)
+
+
+def target_folder(name: str, resume: bool, owner_key: str) -> Path:
+    """The folder a fine-tune writes in the user models' folder: a new, free name, or (continuing) a model
+    that ``owner_key`` made."""
+    if not resume:
+        return weights_io.user_models_dir() / weights_io.check_new_model_name(name)
+    folder = weights_io.user_models_dir() / (name or "").strip()
+    if not weights_io.NAME_PATTERN.match((name or "").strip()) or not folder.is_dir():
+        raise ValueError(f"there is no model of yours called {name!r} to continue; untick 'Continue' to make one")
+    if not weights_io.is_owner(folder, owner_key):
+        raise ValueError(f"the model {name!r} was not made in this browser, so it cannot be continued here; "
+                         "untick 'Continue' and give your model a new name")
+    return folder
 
 
 def check_free_disk(folder: Path, needed: int = MIN_FREE_BYTES) -> None:

@@ -2,3 +2,15 @@
 
 MIN_PHOTOS = 8  # a fine-tune needs at least this many usable photos
 GOOD_PHOTOS = (20, 200)  # and does best with this many
+SPACE_CPU_MINUTES = 5.0  # on a Hugging Face Space without a GPU, a fine-tune stops after this many minutes
+
+
+def on_cpu_space() -> bool:
+    """A Hugging Face Space (SPACE_ID is set there) without a GPU. torch is imported only on a Space."""
+    import os
+
+    if not os.environ.get("SPACE_ID"):
+        return False
+    import torch
+
+    return not torch.cuda.is_available()
