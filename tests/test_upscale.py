@@ -78,10 +78,21 @@ def test_a_drawn_sharp_edge_comes_back_sharper_than_lanczos():
 def test_tiles_give_the_one_pass_result():
     model = superres.cached_upscaler()
     images = torch.randint(0, 256, (2, 3, 70, 90), dtype=torch.uint8)
-    whole = run_tensor(model, images, tile=1000)
-    tiled = run_tensor(model, images, tile=32)
+    whole = run_tensor(model, images, tile=1000, precision="float32")
+    tiled = run_tensor(model, images, tile=32, precision="float32")
     assert tiled.shape == (2, 3, 280, 360)
     assert (tiled.int() - whole.int()).abs().max() <= 1
+
+
+def test_bfloat16_where_the_cpu_has_it_stays_within_two_levels_of_float32():
+    model = superres.cached_upscaler()
+    images = torch.from_numpy(np.asarray(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
+    exact = run_tensor(model, images, precision="float32")
+    if superres.fast_precision() != "bfloat16":
+        pytest.skip("this CPU has no native bfloat16: the upscaler runs in float32")
+    fast = run_tensor(model, images, precision="bfloat16")
+    difference = (fast.int() - exact.int()).abs()
+    assert difference.max() <= 3 and difference.float().mean() < 0.5
 
 
 def test_many_images_of_one_size_go_as_one_batch_with_the_same_result():
