@@ -111,7 +111,7 @@ def save_cutout(model: CutoutNet, out_dir: str | Path, info: dict) -> None:
 
 
 def load_cutout(name_or_path: str | Path = "cutout") -> CutoutNet:
-    _, config, state = weights_io.load_model(name_or_path, KIND)
+    _, config, state = weights_io.load_model(name_or_path, KIND, CutoutConfig.version)
     model = CutoutNet(CutoutConfig.from_dict(config["architecture"]))
     model.load_state_dict(state)
     return model.eval()

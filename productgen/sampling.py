@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import weights as weights_io
 from .data import spelling_key
-from .models import GANConfig, Generator
+from .models import MODEL_VERSION, GANConfig, Generator
 from .provenance import png_info, save_options
 
 OUTPUT_SIZES = (64, 256, 512, 1024)
@@ -166,7 +166,7 @@ def load_generator(name_or_path: str | Path = "default", device: str | torch.dev
         if not weights_io.is_hub_id(name_or_path):
             raise
         name_or_path = weights_io.download_from_hub(str(name_or_path))
-    model_dir, config_json, state = weights_io.load_model(name_or_path, "generator")
+    model_dir, config_json, state = weights_io.load_model(name_or_path, "generator", MODEL_VERSION)
     config = GANConfig.from_dict(config_json["architecture"])
     try:
         generator = build_generator(config, state, device)

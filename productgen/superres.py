@@ -83,7 +83,7 @@ def save_upscaler(model: UpscaleNet, out_dir: str | Path, info: dict) -> None:
 
 
 def load_upscaler(name_or_path: str | Path = "upscale") -> UpscaleNet:
-    _, config, state = weights_io.load_model(name_or_path, KIND)
+    _, config, state = weights_io.load_model(name_or_path, KIND, UpscaleConfig.version)
     model = UpscaleNet(UpscaleConfig.from_dict(config["architecture"]))
     model.load_state_dict(state)
     return model.eval().to(memory_format=torch.channels_last)

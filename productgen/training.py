@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from . import weights as weights_io
 from .augment import AdaptiveProbability, diff_augment
 from .data import ProductImages
-from .models import Discriminator, GANConfig, Generator
+from .models import MODEL_VERSION, Discriminator, GANConfig, Generator
 from .sampling import recalibrate_batchnorm
 
 STATE_NAME = "train_state.pt"
@@ -377,6 +377,7 @@ def load_run(model_dir: str | Path) -> tuple[TrainingRun, dict]:
     """Rebuild a run from a model folder: the full state if ``train_state.pt`` is there, else the shipped weights."""
     model_dir = Path(model_dir)
     config_json = weights_io.read_json(model_dir / weights_io.CONFIG_NAME)
+    weights_io.check_version(config_json, MODEL_VERSION, model_dir)
     run = TrainingRun.fresh(GANConfig.from_dict(config_json["architecture"]))
     info = dict(config_json.get("training", {}))
     state_path = model_dir / STATE_NAME

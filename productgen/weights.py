@@ -97,15 +97,25 @@ def save_model(folder: str | Path, kind: str, state: dict[str, torch.Tensor], ar
     write_json(folder / CONFIG_NAME, {"kind": kind, "architecture": architecture, "training": training})
 
 
-def load_model(name_or_path: str | Path, kind: str) -> tuple[Path, dict, dict[str, torch.Tensor]]:
+def load_model(name_or_path: str | Path, kind: str, version: int = 1) -> tuple[Path, dict, dict[str, torch.Tensor]]:
     """(folder, config.json, float32 tensors) of the ``kind`` model at a path or under ``weights/``; a folder
-    of another kind is refused with ``WeightsError`` naming both."""
+    of another kind, or of a newer format than ``version`` (the reader's), is refused with ``WeightsError``."""
     folder = resolve_model_dir(name_or_path)
     config = read_json(folder / CONFIG_NAME)
     if config.get("kind") != kind:
         found = KINDS.get(config.get("kind"), repr(config.get("kind")))
         raise WeightsError(f"{folder} holds {found}, not {KINDS.get(kind, kind)}")
+    check_version(config, version, folder)
     return folder, config, load_tensors(folder / "model.safetensors")
+
+
+def check_version(config: dict, version: int, folder: str | Path) -> None:
+    """Refuse a model folder whose architecture has a newer format than this productgen reads (a folder
+    without a version is format 1)."""
+    found = (config.get("architecture") or {}).get("version", 1)
+    if not isinstance(found, int) or found > version:
+        raise WeightsError(f"{folder} is a format-{found} model and this productgen reads up to format {version}: "
+                           "update productgen (pip install -U -r requirements.txt) to use it")
 
 
 def resolve_model_dir(name_or_path: str | Path) -> Path:

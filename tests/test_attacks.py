@@ -73,6 +73,22 @@ def test_a_corrupt_or_incomplete_model_folder_is_listed_as_broken_with_the_reaso
     assert "photos" not in broken and weights.list_models("generator", [tmp_path]) == {}
 
 
+def test_a_model_of_a_newer_format_is_refused_by_name_not_misread(tmp_path):
+    import shutil
+
+    from productgen.cutout_model import load_cutout
+    from productgen.sampling import load_generator
+
+    for name, load in (("cutout", load_cutout), ("default", load_generator)):
+        copy = tmp_path / name
+        shutil.copytree(weights.WEIGHTS_DIR / name, copy, ignore=shutil.ignore_patterns("*.png", "*.pt"))
+        config = weights.read_json(copy / "config.json")
+        config["architecture"]["version"] = 99
+        weights.write_json(copy / "config.json", config)
+        with pytest.raises(weights.WeightsError, match="format-99 model .* reads up to format 1: update productgen"):
+            load(copy)
+
+
 @pytest.mark.parametrize("values, message", [
     ({"jpeg_quality": 50.5}, "jpeg_quality must be a whole number"),
     ({"jpeg_quality": "92"}, "jpeg_quality must be a number"),
