@@ -167,10 +167,7 @@ def finetune(base_dir: str | Path, data: ProductImages, out_dir: str | Path, min
     trainer = Trainer(run, data, out_dir, options, device, info)
     if optimizer_state:
         trainer.load_optimizer_state(optimizer_state)
-    started = time.monotonic()
-    result = trainer.train(callbacks)
-    trainer.info["run_seconds"] = time.monotonic() - started
-    return result
+    return trainer.train(callbacks)  # the run's seconds are in every checkpoint's config.json
 
 
 def quality_report(model_dir: str | Path, data: ProductImages, classifier=None) -> str:

@@ -74,8 +74,8 @@ class TrainOptions:
     def __post_init__(self):
         if self.minutes is None and self.steps is None and self.kimg is None:
             raise ValueError("give a budget: minutes, steps or kimg")
-        if self.batch_size < 4 or self.batch_size % 4:
-            raise ValueError(f"batch_size must be a multiple of 4 (groups of 4 per category), got {self.batch_size}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         for name in ("minutes", "steps", "kimg"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
@@ -161,6 +161,10 @@ class Trainer:
                  device: torch.device | None = None, info: dict | None = None):
         if run.generator.config.categories != data.categories:
             raise TrainingError(f"model categories {run.generator.config.categories} != data {data.categories}")
+        group = run.discriminator.config.stddev_group
+        if options.batch_size % group:
+            raise ValueError(f"batch_size must be a multiple of the model's group size {group}, got "
+                             f"{options.batch_size}")
         self.run, self.data, self.options = run, data, options
         self.out_dir = Path(out_dir)
         self.device = device or default_device()
@@ -199,9 +203,10 @@ class Trainer:
 
     # -- one step -----------------------------------------------------------
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        groups = self.options.batch_size // 4
+        size = self.run.discriminator.config.stddev_group  # the discriminator compares images in groups this size
+        groups = self.options.batch_size // size
         categories = torch.multinomial(self._category_weights, groups, replacement=True, generator=self._generator)
-        labels = categories.repeat(4)  # image i and i + groups share a category (see minibatch_stddev)
+        labels = categories.repeat(size)  # image i and i + groups share a category (see minibatch_stddev)
         picks = [pool[torch.randint(len(pool), (1,), generator=self._generator)] for pool in
                  (self._by_category[c] for c in labels.tolist())]
         images = self.data.images[torch.cat(picks)].float() / 127.5 - 1.0

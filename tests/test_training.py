@@ -47,6 +47,16 @@ def test_two_steps_change_weights_with_finite_losses(data, tmp_path):
     assert run.step == 2 and run.images_seen == 16
 
 
+def test_the_batch_is_laid_out_in_the_model_s_groups(data, tmp_path):
+    run = tiny_run(data)
+    run.discriminator.config.stddev_group = 3  # the discriminator's setting, not a number in the trainer
+    trainer = Trainer(run, data, tmp_path, TrainOptions(steps=1, batch_size=9), torch.device("cpu"))
+    _, labels = trainer._batch()
+    assert torch.equal(labels[:3], labels[3:6]) and torch.equal(labels[:3], labels[6:])
+    with pytest.raises(ValueError, match="multiple of the model's group size 3"):
+        Trainer(run, data, tmp_path, TrainOptions(steps=1, batch_size=8), torch.device("cpu"))
+
+
 def test_callbacks_fire_and_stop_ends_the_run(data, tmp_path):
     seen, previews, checkpoints = [], [], []
     callbacks = Callbacks(progress=seen.append, preview=lambda step, images: previews.append(images.shape),
