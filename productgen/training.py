@@ -343,7 +343,9 @@ class Trainer:
         self.info["seconds"] = self._seconds_before + run_seconds
         recalibrate_batchnorm(run.generator_ema, batches=8, device=self.device)
         dtype = getattr(torch, self.options.weights_dtype)
-        save_gan(self.out_dir, run, dtype, {**self.info, "step": run.step, "images_seen": run.images_seen,
+        options = asdict(self.options)  # the whole run's settings, in the card's config and in the state
+        save_gan(self.out_dir, run, dtype, {**self.info, "options": options, "step": run.step,
+                                            "images_seen": run.images_seen,
                                             "augment_probability": run.augment_probability,
                                             "device": self.device.type})
         weights_io.save_state(self.out_dir / STATE_NAME, {
@@ -351,7 +353,7 @@ class Trainer:
             "generator_ema": run.generator_ema.state_dict(),
             "opt_generator": self.opt_g.state_dict(), "opt_discriminator": self.opt_d.state_dict(),
             "step": run.step, "images_seen": run.images_seen, "augment_probability": run.augment_probability,
-            "seconds": self.info["seconds"],
+            "seconds": self.info["seconds"], "options": options,
         })
         if callbacks and callbacks.checkpoint:
             callbacks.checkpoint(run.step, self.out_dir)

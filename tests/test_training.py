@@ -68,6 +68,10 @@ def test_callbacks_fire_and_stop_ends_the_run(data, tmp_path):
     assert previews[0] == (2 * 4, 3, 64, 64)
     assert checkpoints == [3]
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "train_state.pt").is_file()
+    import json
+
+    saved = json.loads((tmp_path / "config.json").read_text())["training"]["options"]
+    assert saved["batch_size"] == 8 and saved["preview_every"] == 2 and saved["steps"] == 100  # the whole options
 
 
 def test_resume_continues_the_step_count(data, tmp_path):
