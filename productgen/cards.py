@@ -9,19 +9,27 @@ CATALOGUE_SOURCE = ('"Fashion Product Images (Small)" by Param Aggarwal (Kaggle)
                     "a subset of 8,583 photos with the labels of its styles.csv")
 
 
-def generator_card(model_dir: str | Path, quality: str = "", data_source: str = CATALOGUE_SOURCE,
+def generator_card(model_dir: str | Path, quality: str = "", data_source: str | None = None,
                    notes: str = "") -> Path:
     """Write ``README.md`` for a generator folder from its ``config.json`` and a quality section.
 
-    Without ``notes``, the ``## Notes`` section of the card already there (human-written history) is kept."""
+    The data source is ``data_source``, else the one the config records (``training.data_source``), else the
+    catalogue for a model trained from scratch; a fine-tuned model is never described as trained on the
+    catalogue. Without ``notes``, the ``## Notes`` section of the card already there (human-written history)
+    is kept."""
     model_dir = Path(model_dir)
     if not notes:
         notes = existing_notes(model_dir / "README.md")
     config = read_json(model_dir / "config.json")
     training, architecture = config.get("training", {}), config.get("architecture", {})
+    if data_source is None:
+        data_source = training.get("data_source") or (
+            "the model owner's own product photos (not recorded)" if training.get("finetune") else CATALOGUE_SOURCE)
     hours = training.get("seconds", 0) / 3600
+    side = architecture.get("image_size", 64)
+    dtype = training.get("options", {}).get("weights_dtype", "float16")
     lines = [
-        f"# {model_dir.name}: class-conditional product image generator (64x64)", "",
+        f"# {model_dir.name}: class-conditional product image generator ({side}x{side})", "",
         "Generates AI product images for these categories: " + ", ".join(architecture.get("categories", [])) + ".",
         "Every PNG it saves through productgen is marked as AI-generated (PNG text chunks).", "",
         "## Training", "",
@@ -32,7 +40,7 @@ def generator_card(model_dir: str | Path, quality: str = "", data_source: str = 
         f"- Steps: {training.get('step', 0):,}; images shown: {training.get('images_seen', 0):,}; "
         f"time: {hours:.2f} h on {training.get('device', 'cpu')}.",
         f"- Network: generator width {architecture.get('generator_width')}, discriminator width "
-        f"{architecture.get('discriminator_width')}, z {architecture.get('z_dim')}; weights stored as float16.",
+        f"{architecture.get('discriminator_width')}, z {architecture.get('z_dim')}; weights stored as {dtype}.",
         "", "## Quality", "", quality or "Not measured yet.", "",
     ]
     return write_card(model_dir, lines, notes)

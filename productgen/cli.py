@@ -91,9 +91,9 @@ def command_finetune(args) -> None:
 
     finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
              callbacks=Callbacks(progress=progress, should_stop=stop_on_ctrl_c()),
-             command="python -m productgen " + " ".join(sys.argv[1:]))
+             command="python -m productgen " + " ".join(sys.argv[1:]), data_source=f"the user's photos in {args.data}")
     quality = quality_report(args.out, data)
-    generator_card(args.out, quality, data_source=f"the user's photos in {args.data}")
+    generator_card(args.out, quality)
     print(quality)
 
 

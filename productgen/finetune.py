@@ -140,9 +140,11 @@ def check_free_disk(folder: Path, needed: int = MIN_FREE_BYTES) -> None:
 
 def finetune(base_dir: str | Path, data: ProductImages, out_dir: str | Path, minutes: float | None = None,
              steps: int | None = None, resume: bool = False, callbacks: Callbacks | None = None,
-             device: torch.device | None = None, command: str = "", overwrite: bool = False) -> TrainingRun:
+             device: torch.device | None = None, command: str = "", overwrite: bool = False,
+             data_source: str = "the model owner's own product photos") -> TrainingRun:
     """Fine-tune the model in ``base_dir`` on ``data`` into ``out_dir`` (or continue it with ``resume``).
-    A new fine-tune never goes into a folder that holds a model unless ``overwrite`` (which keeps a backup)."""
+    A new fine-tune never goes into a folder that holds a model unless ``overwrite`` (which keeps a backup).
+    ``data_source`` (where the photos came from) goes into the config, so every card written later says it."""
     if len(data) < MIN_PHOTOS:
         raise TrainingError(f"only {len(data)} usable photos; fine-tuning needs at least {MIN_PHOTOS} "
                             f"({GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} work best)")
@@ -162,7 +164,7 @@ def finetune(base_dir: str | Path, data: ProductImages, out_dir: str | Path, min
         run, optimizer_state = transfer(base, data.categories), None
         info = {"base": str(base_dir), "base_step": base.step}
         run.step = run.images_seen = 0
-    info.update(command=command, data=data.summary(), finetune=True)
+    info.update(command=command, data=data.summary(), finetune=True, data_source=data_source)
     options = finetune_options(minutes, steps, batch_size=32 if len(data) >= 32 else 16)
     trainer = Trainer(run, data, out_dir, options, device, info)
     if optimizer_state:
@@ -260,12 +262,12 @@ class FinetuneJob:
         callbacks = Callbacks(progress=self._on_progress, preview=self._on_preview, should_stop=self._should_stop)
         try:
             finetune(self.base_dir, self.data, self.work_dir, self.minutes, self.steps, self.resume, callbacks,
-                     command=f"app fine-tune ({self.data.summary()})")
+                     command=f"app fine-tune ({self.data.summary()})", data_source=self.data_source)
             if self.owner:
                 weights_io.write_owner(self.work_dir, self.owner)
             self.quality = quality_report(self.work_dir, self.data, self.classifier)
             self.plain_quality = plain_words(self.quality)
-            generator_card(self.work_dir, self.quality, data_source=self.data_source)
+            generator_card(self.work_dir, self.quality)
             if self.work_dir != self.out_dir:
                 weights_io.publish(self.work_dir, self.out_dir)
         except Exception as error:  # noqa: BLE001 - reported to the user; the last good checkpoint stays

@@ -51,6 +51,17 @@ def test_rewriting_a_card_keeps_its_notes_and_replaces_the_quality(tmp_path):
     assert "- Steps: 7;" in text
 
 
+def test_a_fine_tuned_model_s_card_never_claims_the_catalogue(tmp_path):
+    from productgen.cards import CATALOGUE_SOURCE, generator_card
+
+    training = {"step": 7, "finetune": True, "data_source": "the user's photos in shop/",
+                "options": {"weights_dtype": "float32"}}
+    (tmp_path / "config.json").write_text(json.dumps({"architecture": {"categories": ["Mugs"], "image_size": 64},
+                                                      "training": training}))
+    text = generator_card(tmp_path, "FID 20").read_text()  # as `evaluate --write-card` writes it
+    assert "the user's photos in shop/" in text and CATALOGUE_SOURCE not in text and "stored as float32" in text
+
+
 def test_shipped_cards_say_where_data_came_from_and_how_good_the_model_is():
     for name in ("default", "classifier"):
         card = (REPO / "weights" / name / "README.md").read_text()
