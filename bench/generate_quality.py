@@ -3,7 +3,7 @@
 Both train at the same time, one CPU thread each (so they share the machine
 equally), for ``--minutes``; then both are measured in the product classifier's
 features against the held-out split: FID, KID, precision/recall,
-class-consistency (ours only: DCGAN is unconditional) and variety.
+class-consistency (ours only: DCGAN is unconditional) and spread.
 
     python bench/generate_quality.py --data ../shared/data/products --minutes 30
     python bench/generate_quality.py --data ../shared/data/products --skip-train --work DIR   # measure only

@@ -90,7 +90,7 @@ def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
         f"# {model_dir.name}: product classifier (article type, gender, main colour; "
         f"{architecture.get('image_size', 64)}x{architecture.get('image_size', 64)})", "",
         "Tags merchants' photos in the Recognise tab and provides the feature space in which productgen "
-        "measures its generators (FID, KID, precision/recall, class-consistency, variety). Recognise cuts the "
+        "measures its generators (FID, KID, precision/recall, class-consistency, spread). Recognise cuts the "
         "product out first (`weights/cutout`) and shows the classifier the product on white, framed as the "
         "catalogue photos are.", "",
         f"- Article types ({len(categories)}): {', '.join(categories)}.",

@@ -588,12 +588,13 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     classify.set_defaults(run=command_train_classifier)
 
-    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, variety of a model")
+    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, spread of a model")
     add_data_options(evaluate)
     evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
     evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
     evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
-    evaluate.add_argument("--variety", type=float, nargs="+", default=[1.0], help="variety (truncation) to sample at")
+    evaluate.add_argument("--variety", type=float, nargs="+", default=[1.0],
+                          help="variety (0 typical .. 1 most varied) to sample at")
     evaluate.add_argument("--json", help="also write the report here")
     evaluate.add_argument("--write-card", action="store_true", help="put the report in the model's README.md")
     evaluate.set_defaults(run=command_evaluate)

@@ -5,7 +5,7 @@
   photos' k-NN manifold, and of real photos inside the samples'.
 * class-consistency: share of samples of category c that the classifier calls c. The same share on the
   held-out photos is reported beside it: how well the classifier itself tells that category apart.
-* variety: mean pairwise feature distance among a category's samples over the
+* spread: mean pairwise feature distance among a category's samples over the
   same among its real photos (1 = as varied as the photos; near 0 = collapse).
 """
 from __future__ import annotations
@@ -71,7 +71,7 @@ class QualityReport:
     precision: float
     recall: float
     class_consistency: float | None
-    variety: float
+    spread: float
     per_category: dict
     samples: int
     real_images: int
@@ -85,7 +85,7 @@ class QualityReport:
         if self.class_consistency is not None and self.photo_consistency is not None:
             consistency += f" (held-out photos: {self.photo_consistency:.3f})"
         lines = [f"FID {self.fid:.2f} | KID x1000 {self.kid * 1000:.2f} | precision {self.precision:.3f} | "
-                 f"recall {self.recall:.3f} | class-consistency {consistency} | variety {self.variety:.3f} "
+                 f"recall {self.recall:.3f} | class-consistency {consistency} | spread {self.spread:.3f} "
                  f"({self.samples} samples vs {self.real_images} photos)"]
         for name, values in self.per_category.items():
             lines.append(f"  {name:<14} " + "  ".join(f"{key.replace('_', ' ')} {value:.3f}"
@@ -93,13 +93,13 @@ class QualityReport:
         return "\n".join(lines)
 
 
-def generate_for_metrics(generator: ProductGenerator, per_category: int, truncation: float, seed: int = 10_000,
+def generate_for_metrics(generator: ProductGenerator, per_category: int, variety: float, seed: int = 10_000,
                          batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
     """uint8 samples and their category ids: ``per_category`` of every category."""
     labels = torch.arange(len(generator.categories)).repeat_interleave(per_category)
     z_dim = generator.generator.config.z_dim
     noise = torch.stack([noise_for(seed, i, z_dim) for i in range(len(labels))])
-    batches = [generator.sample_tensor(labels[i:i + batch_size], noise[i:i + batch_size], truncation)
+    batches = [generator.sample_tensor(labels[i:i + batch_size], noise[i:i + batch_size], variety)
                for i in range(0, len(labels), batch_size)]
     return torch.cat(batches), labels
 
@@ -117,30 +117,30 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
     called = fake["category"][:, columns].argmax(1)
     real_called = real["category"][:, columns].argmax(1)
     groups = fake_labels if fake_labels is not None else called
-    per_category, varieties = {}, []
+    per_category, spreads = {}, []
     for index, name in enumerate(categories):
         mine, theirs = fake_features[groups.numpy() == index], real_features[real_labels.numpy() == index]
-        variety = mean_pairwise_distance(mine) / mean_pairwise_distance(theirs) if len(theirs) > 1 else float("nan")
-        values = {"variety": variety}
+        spread = mean_pairwise_distance(mine) / mean_pairwise_distance(theirs) if len(theirs) > 1 else float("nan")
+        values = {"spread": spread}
         if fake_labels is not None:
             values["consistency"] = float((called[fake_labels == index] == index).float().mean())
             if (real_labels == index).any():  # how often the classifier gets real photos of it right
                 values["photo_consistency"] = float((real_called[real_labels == index] == index).float().mean())
         per_category[name] = values
-        if not np.isnan(variety):
-            varieties.append(variety)
+        if not np.isnan(spread):
+            spreads.append(spread)
     precision, recall = precision_recall(real_features, fake_features)
     consistency = float((called == fake_labels).float().mean()) if fake_labels is not None else None
     return QualityReport(frechet_distance(real_features, fake_features), kernel_distance(real_features, fake_features),
-                         precision, recall, consistency, float(np.mean(varieties)) if varieties else float("nan"),
+                         precision, recall, consistency, float(np.mean(spreads)) if spreads else float("nan"),
                          per_category, len(fake_images), len(real_images),
                          float((real_called == real_labels).float().mean()) if fake_labels is not None else None)
 
 
 def evaluate_generator(generator: ProductGenerator, classifier: ProductClassifier, real_images: torch.Tensor,
-                       real_labels: torch.Tensor, per_category: int = 100, truncation: float = 1.0) -> QualityReport:
+                       real_labels: torch.Tensor, per_category: int = 100, variety: float = 1.0) -> QualityReport:
     """Sample ``per_category`` images of each of the generator's categories and measure them."""
-    fake, labels = generate_for_metrics(generator, per_category, truncation)
+    fake, labels = generate_for_metrics(generator, per_category, variety)
     return evaluate_samples(classifier, fake, labels, real_images, real_labels, generator.categories)
 
 

@@ -1,6 +1,6 @@
 """Generating product images from a trained generator: the pipeline behind the Generate tab and CLI.
 
-``load_generator(path).sample(category="Watches", n=8, seed=1, truncation=0.8)``
+``load_generator(path).sample(category="Watches", n=8, seed=1, variety=0.8)``
 returns PIL images. Each image's noise depends only on (seed, index), so the
 same seed gives the same images whatever ``n`` is, and any saved image can be
 re-made from the metadata written into its PNG.
@@ -86,15 +86,15 @@ class ProductGenerator:
         return keys.index(spelling_key(category))
 
     @torch.no_grad()
-    def sample_tensor(self, labels: list[int] | torch.Tensor, noise: torch.Tensor, truncation: float) -> torch.Tensor:
+    def sample_tensor(self, labels: list[int] | torch.Tensor, noise: torch.Tensor, variety: float) -> torch.Tensor:
         """uint8 images (N, 3, 64, 64) for category ids (or category weights) ``labels`` and noise ``(N, z_dim)``."""
-        if not 0.0 <= truncation <= 1.0:
-            raise ValueError(f"truncation (variety) must be between 0 and 1, got {truncation}")
-        z = (noise * truncation).to(self.device)
+        if not 0.0 <= variety <= 1.0:
+            raise ValueError(f"variety must be between 0 and 1, got {variety}")
+        z = (noise * variety).to(self.device)
         images = self.generator(z, torch.as_tensor(labels, device=self.device))
         return ((images.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu()
 
-    def sample(self, category: str | None = None, n: int = 8, seed: int = 0, truncation: float = 1.0,
+    def sample(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
                size: int = 64, upscaler: str = "model") -> list[Image.Image]:
         """``n`` images of ``category`` (all categories in turn when None), ``size`` px square, enlarged from the
         generator's 64 px by the x4 upscaler (``upscaler="lanczos"``: plain resampling, faster and softer).
@@ -110,15 +110,15 @@ class ProductGenerator:
         else:
             labels = [self.category_index(category)] * n
         noise = torch.stack([noise_for(seed, i, self.generator.config.z_dim) for i in range(n)])
-        batch = self.sample_tensor(labels, noise, truncation)
+        batch = self.sample_tensor(labels, noise, variety)
         images = to_size(tensor_to_images(batch), size, upscaler)
         for index, (label, image) in enumerate(zip(labels, images)):
             image.info["productgen"] = {"model": self.name, "category": self.categories[label], "seed": seed,
-                                        "index": index, "variety": truncation, "size": size}
+                                        "index": index, "variety": variety, "size": size}
         return images
 
     def interpolate(self, seeds: tuple[int, int], categories: tuple[str, str], frames: int = 16,
-                    truncation: float = 1.0, size: int = 256, upscaler: str = "model") -> list[Image.Image]:
+                    variety: float = 1.0, size: int = 256, upscaler: str = "model") -> list[Image.Image]:
         """Frames that morph from (seeds[0], categories[0]) to (seeds[1], categories[1])."""
         if frames < 2:
             raise ValueError(f"frames must be at least 2, got {frames}")
@@ -129,7 +129,7 @@ class ProductGenerator:
         weights = torch.zeros(frames, len(self.categories))
         weights[:, label_a] += 1 - steps
         weights[:, label_b] += steps
-        images = self.sample_tensor(weights, noise, truncation)
+        images = self.sample_tensor(weights, noise, variety)
         return to_size(tensor_to_images(images), size, upscaler)
 
 

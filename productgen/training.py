@@ -184,7 +184,7 @@ class Trainer:
         self._build_optimizers()
         self._by_category = [torch.nonzero(data.labels == c).flatten() for c in range(len(data.categories))]
         self._category_weights = category_weights([len(i) for i in self._by_category], options.category_sampling)
-        self._generator = torch.Generator().manual_seed(options.seed + run.step + 1_000_003 * self.rank)
+        self._rng = torch.Generator().manual_seed(options.seed + run.step + 1_000_003 * self.rank)
         self._autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda"
                           else nullcontext())
 
@@ -205,12 +205,12 @@ class Trainer:
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         size = self.run.discriminator.config.stddev_group  # the discriminator compares images in groups this size
         groups = self.options.batch_size // size
-        categories = torch.multinomial(self._category_weights, groups, replacement=True, generator=self._generator)
+        categories = torch.multinomial(self._category_weights, groups, replacement=True, generator=self._rng)
         labels = categories.repeat(size)  # image i and i + groups share a category (see minibatch_stddev)
-        picks = [pool[torch.randint(len(pool), (1,), generator=self._generator)] for pool in
+        picks = [pool[torch.randint(len(pool), (1,), generator=self._rng)] for pool in
                  (self._by_category[c] for c in labels.tolist())]
         images = self.data.images[torch.cat(picks)].float() / 127.5 - 1.0
-        flip = torch.rand(len(images), generator=self._generator) < 0.5
+        flip = torch.rand(len(images), generator=self._rng) < 0.5
         images = torch.where(flip[:, None, None, None], images.flip(3), images)
         return images.to(self.device, memory_format=torch.channels_last), labels.to(self.device)
 

@@ -19,9 +19,9 @@ def test_samples_identical_to_the_photos_score_like_the_photos_and_a_collapse_is
     assert abs(same.fid) < 1e-3 and same.precision == 1.0 and same.recall == 1.0
     assert same.class_consistency == same.photo_consistency
     for values in same.per_category.values():
-        assert abs(values["variety"] - 1.0) < 1e-6 and values["consistency"] == values["photo_consistency"]
+        assert abs(values["spread"] - 1.0) < 1e-6 and values["consistency"] == values["photo_consistency"]
     one_wallet = photos[labels == 0][:1].repeat(40, 1, 1, 1)
     collapsed = evaluate_samples(classifier, one_wallet, torch.zeros(40, dtype=torch.long), photos, labels,
                                  ["Wallets", "Watches"])
-    assert collapsed.per_category["Wallets"]["variety"] < 0.05 and collapsed.fid > same.fid + 1
+    assert collapsed.per_category["Wallets"]["spread"] < 0.05 and collapsed.fid > same.fid + 1
     assert "held-out photos" in collapsed.table() and "photo consistency" in collapsed.table()

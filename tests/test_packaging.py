@@ -70,3 +70,21 @@ def test_app_honours_server_name_and_port(monkeypatch):
     assert seen["server_name"] == "0.0.0.0" and seen["server_port"] == 7861
     assert seen["queue"]["max_size"] > 0
     assert seen["warm_up"] and seen["blocked"] and seen["prevent_thread_lock"]
+
+
+def test_the_readme_python_section_runs_as_written(tmp_path):
+    """The first ```python block under "## Python", run in a folder with a photo called shoe.jpg."""
+    import subprocess
+    import sys
+
+    from .conftest import draw_product
+
+    text = (REPO / "README.md").read_text()
+    code = text.split("\n## Python\n", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    draw_product("round", 2, size=600, background=(236, 234, 229)).save(tmp_path / "shoe.jpg")
+    (tmp_path / "weights").symlink_to(REPO / "weights")
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "shoe_amazon.jpg").is_file()

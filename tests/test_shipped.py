@@ -25,16 +25,16 @@ def test_default_generator_gives_every_category():
     config = json.loads((DEFAULT / "config.json").read_text())
     assert len(generator.categories) == 16 and config["training"]["step"] > 0
     for category in generator.categories:
-        images = generator.sample(category, n=2, seed=1, truncation=0.8, size=256)
+        images = generator.sample(category, n=2, seed=1, variety=0.8, size=256)
         assert len(images) == 2 and all(image.size == (256, 256) for image in images)
 
 
 def test_an_image_is_reproduced_from_its_metadata(tmp_path):
     generator = load_generator(DEFAULT)
-    image = generator.sample("Watches", n=5, seed=11, truncation=0.7)[4]
+    image = generator.sample("Watches", n=5, seed=11, variety=0.7)[4]
     meta = read_provenance(save_png(image, tmp_path / "watch.png"))
     again = load_generator(DEFAULT).sample(meta["category"], n=int(meta["index"]) + 1, seed=int(meta["seed"]),
-                                           truncation=float(meta["variety"]))[int(meta["index"])]
+                                           variety=float(meta["variety"]))[int(meta["index"])]
     assert again.tobytes() == image.tobytes()
 
 
