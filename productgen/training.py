@@ -21,6 +21,7 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
+from . import distributed as parallel
 from . import weights as weights_io
 from .augment import AdaptiveProbability, diff_augment
 from .data import ProductImages
@@ -105,27 +106,6 @@ class Callbacks:
     should_stop: Callable[[], bool] | None = None
 
 
-def distributed() -> tuple[int, int]:
-    """(rank, world size); joins the process group when started by ``torchrun`` (gloo on CPU, NCCL on GPU)."""
-    import torch.distributed as dist
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-        if torch.cuda.is_available():
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
-
-
-def _all_reduce_mean(tensors) -> None:
-    import torch.distributed as dist
-
-    world = dist.get_world_size()
-    for tensor in tensors:
-        dist.all_reduce(tensor)
-        tensor.div_(world)
-
-
 def default_device() -> torch.device:
     if torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
@@ -173,13 +153,8 @@ class Trainer:
         for module in (run.generator, run.discriminator, run.generator_ema):
             # channels-last convolutions are ~1.2-2x faster on CPU and on tensor-core GPUs
             module.to(self.device, memory_format=torch.channels_last)
-        self.rank, self.world = distributed()
-        if self.world > 1:  # every rank starts from rank 0's weights
-            import torch.distributed as dist
-
-            for module in (run.generator, run.discriminator, run.generator_ema):
-                for tensor in list(module.parameters()) + list(module.buffers()):
-                    dist.broadcast(tensor.data, 0)
+        self.rank, self.world = parallel.rank_and_world()
+        parallel.broadcast_from_first((run.generator, run.discriminator, run.generator_ema), self.world)
         self.ada = AdaptiveProbability(run.augment_probability, options.ada_target, options.ada_images_to_full)
         self._build_optimizers()
         self._by_category = [torch.nonzero(data.labels == c).flatten() for c in range(len(data.categories))]
@@ -226,45 +201,22 @@ class Trainer:
                       + o.class_loss_weight * F.cross_entropy(real_logits.float(), labels))
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
-        self._sync_gradients(run.discriminator)
+        parallel.average_gradients(run.discriminator, self.world)
         self.opt_d.step()
         with self._autocast:
             fake_score, fake_logits = run.discriminator(diff_augment(fake, p), labels)
             loss_g = -fake_score.float().mean() + o.class_loss_weight * F.cross_entropy(fake_logits.float(), labels)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
-        self._sync_gradients(run.generator)
+        parallel.average_gradients(run.generator, self.world)
         self.opt_g.step()
         self._update_ema()
         self.ada.observe(real_score)
         run.step += 1
         run.images_seen += len(labels) * self.world
         if run.step % 4 == 0:
-            run.augment_probability = self._synced_probability(self.ada.update())
+            run.augment_probability = self.ada.p = parallel.mean_value(self.ada.update(), self.world, self.device)
         return loss_d.item(), loss_g.item()
-
-    def _sync_gradients(self, module) -> None:
-        """Data parallelism across ``torchrun`` ranks: average the gradients, as DistributedDataParallel does."""
-        if self.world > 1:
-            _all_reduce_mean([p.grad for p in module.parameters() if p.grad is not None])
-
-    def _synced_probability(self, p: float) -> float:
-        if self.world == 1:
-            return p
-        value = torch.tensor([p], dtype=torch.float64, device=self.device)
-        _all_reduce_mean([value])
-        self.ada.p = float(value)
-        return self.ada.p
-
-    def _agree(self, flag: bool) -> bool:
-        """True on every rank if any rank says so (so all ranks stop at the same step)."""
-        if self.world == 1:
-            return flag
-        import torch.distributed as dist
-
-        value = torch.tensor([1.0 if flag else 0.0], device=self.device)
-        dist.all_reduce(value, op=dist.ReduceOp.MAX)
-        return bool(value.item())
 
     @torch.no_grad()
     def _update_ema(self):
@@ -299,14 +251,16 @@ class Trainer:
         first_step = self.run.step
         for module in (self.run.generator, self.run.discriminator):
             module.train()
-        while not self._agree(self._done(started) or bool(callbacks.should_stop and callbacks.should_stop())):
+        while not parallel.any_rank(self._done(started) or bool(callbacks.should_stop and callbacks.should_stop()),
+                                     self.world, self.device):
             loss_d, loss_g = self.step()
             if not (math.isfinite(loss_d) and math.isfinite(loss_g)):
                 raise TrainingError(f"training diverged at step {self.run.step} (loss D {loss_d}, G {loss_g}); "
                                     "the last good checkpoint is kept: lower the learning rates and resume")
             if self.rank == 0:
                 self._report(callbacks, started, first_step, loss_d, loss_g)
-            if self._agree(time.monotonic() - last_checkpoint >= self.options.checkpoint_minutes * 60):
+            if parallel.any_rank(time.monotonic() - last_checkpoint >= self.options.checkpoint_minutes * 60,
+                                self.world, self.device):
                 self.save_checkpoint(callbacks, time.monotonic() - started)
                 last_checkpoint = time.monotonic()
         self.save_checkpoint(callbacks, time.monotonic() - started)
