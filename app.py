@@ -942,7 +942,14 @@ def theme() -> gr.themes.Base:
 # Gradio marks an empty image box with aria-label on a plain div, which assistive technology ignores; the role
 # makes it a labelled picture. Every upload button is named "Click to upload or drop files" (in English, in any
 # language): each gets its own box's label instead ("Photos (one or many, or a ZIP)", in the page's language).
+# Tabbing out of a dropdown left its list open over the form (Gradio treats Tab as typing, which opens it):
+# Tab in a dropdown closes the list, as Escape does, and moves on.
 HEAD = """<script>
+document.addEventListener("keydown", event => {
+  if (event.key !== "Tab" || !event.target.matches || !event.target.matches("input[role=combobox]")) return;
+  event.stopPropagation();
+  event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+}, true);
 new MutationObserver(() => {
   document.querySelectorAll("div.unpadded_box[aria-label]:not([role])").forEach(box => box.setAttribute("role", "img"));
   document.querySelectorAll("button.upload-container[aria-label]").forEach(button => {

@@ -316,3 +316,13 @@ def test_the_compliance_table_fits_a_phone_and_error_badges_clear_on_success(bro
     finally:
         shot(page, "phone_enhance")
         context.close()
+
+
+def test_tabbing_through_the_dropdowns_leaves_no_list_open_behind(page):
+    page.wait_for_timeout(1000)  # the page's script and the model list are in
+    page.get_by_label("Model", exact=True).focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(400)
+        focused_is_dropdown = page.evaluate("document.activeElement.getAttribute('role') === 'combobox'")
+        assert page.locator("[role=listbox]:visible").count() <= (1 if focused_is_dropdown else 0)
