@@ -225,6 +225,18 @@ def test_recognise_writes_titles_alt_text_and_tags_in_chinese_for_a_chinese_brow
     assert ",Watches," in open(csv_path, encoding="utf-8").read()  # the category stays data: the model's name
 
 
+def test_an_upload_without_photos_is_said_at_once(tmp_path):
+    import zipfile
+
+    import app
+
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as bundle:
+        bundle.writestr("notes.txt", "no photos here")
+    with pytest.warns(UserWarning, match="No photos found in this upload"):  # gr.Warning outside a request
+        update = app.on_upload([str(tmp_path / "empty.zip")])
+    assert update["choices"] == []
+
+
 def test_recognise_batch_with_csv_and_a_corrected_category(client, tmp_path):
     from gradio_client import handle_file
 
@@ -288,6 +300,9 @@ def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path
     final = run_until_stopped(resume=False, key="")
     key = final[4]
     assert len(key) >= 16
+    import app
+
+    assert not isinstance(app.stop_finetune(key), str), "Stop after the end replaced the finished job's summary"
     assert "ready in Generate" in final[2] and "how close the new images are to your photos" in final[2]
     assert "FID" not in final[2] and "KID" not in final[2]  # numbers are for the card
     assert "Memorisation check" in (models / "api-mugs" / "README.md").read_text()
