@@ -13,7 +13,6 @@ import math
 import os
 import secrets
 import shutil
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,7 +23,15 @@ from . import weights as weights_io
 from .data import ProductImages, spelling_key
 from .limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space  # shown by the app before torch
 from .models import GANConfig
-from .training import STATE_NAME, Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, default_device, load_run
+from .training import (
+    Callbacks,
+    TrainingError,
+    TrainingRun,
+    TrainOptions,
+    default_device,
+    load_run,
+    open_run,
+)
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 # every fine-tune stops at this wall-clock limit, whatever its budget (a Space without a GPU sets 5)
@@ -149,26 +156,17 @@ def finetune(base_dir: str | Path, data: ProductImages, out_dir: str | Path, min
         raise TrainingError(f"only {len(data)} usable photos; fine-tuning needs at least {MIN_PHOTOS} "
                             f"({GOOD_PHOTOS[0]}-{GOOD_PHOTOS[1]} work best)")
     out_dir = Path(out_dir)
-    weights_io.prepare_new_run(out_dir, resume and (out_dir / STATE_NAME).is_file(), overwrite)
     check_free_disk(out_dir)
-    device = device or default_device()
-    if resume and (out_dir / STATE_NAME).is_file():
-        run, info = load_run(out_dir)
-        print(f"resuming {out_dir} from step {run.step}, its newest complete checkpoint", file=sys.stderr)
-        optimizer_state = info.pop("optimizer_state", None)
-        if run.generator.config.categories != data.categories:
-            raise TrainingError(f"{out_dir} was fine-tuned on {run.generator.config.categories}, not "
-                                f"{data.categories}; use the same photos to continue it")
-    else:
+
+    def fresh():
         base, _ = load_run(weights_io.resolve_model_dir(base_dir))
-        run, optimizer_state = transfer(base, data.categories), None
-        info = {"base": str(base_dir), "base_step": base.step}
+        run = transfer(base, data.categories)
         run.step = run.images_seen = 0
-    info.update(command=command, data=data.summary(), finetune=True, data_source=data_source)
+        return run, {"base": str(base_dir), "base_step": base.step}
+
     options = finetune_options(minutes, steps, batch_size=32 if len(data) >= 32 else 16)
-    trainer = Trainer(run, data, out_dir, options, device, info)
-    if optimizer_state:
-        trainer.load_optimizer_state(optimizer_state)
+    trainer = open_run(out_dir, data, options, fresh, resume, device=device or default_device(), overwrite=overwrite,
+                       info={"command": command, "data": data.summary(), "finetune": True, "data_source": data_source})
     return trainer.train(callbacks)  # the run's seconds are in every checkpoint's config.json
 
 

@@ -359,6 +359,29 @@ def load_run(model_dir: str | Path) -> tuple[TrainingRun, dict]:
     return run, info
 
 
+def open_run(out_dir: str | Path, data: ProductImages, options: TrainOptions, fresh, resume: bool = False,
+             info: dict | None = None, device: torch.device | None = None, overwrite: bool = False) -> Trainer:
+    """The one way a GAN run starts or resumes (``train``, ``finetune``): with ``resume`` and a model in
+    ``out_dir``, its newest complete checkpoint (optimizers too) on the same categories; else ``fresh()`` ->
+    (run, info). A new run never replaces a model unless ``overwrite`` (kept as a backup). ``info`` is added
+    to the run's record (its config.json)."""
+    out_dir = Path(out_dir)
+    weights_io.prepare_new_run(out_dir, resume, overwrite)
+    if resume and (out_dir / weights_io.CONFIG_NAME).is_file():
+        run, recorded = load_run(out_dir)
+        print(f"resuming {out_dir} from step {run.step}, its newest complete checkpoint", file=sys.stderr)
+        if run.generator.config.categories != data.categories:
+            raise TrainingError(f"{out_dir} was trained on {run.generator.config.categories}, not "
+                                f"{data.categories}; use the same photos to continue it")
+    else:
+        run, recorded = fresh()
+    optimizer_state = recorded.pop("optimizer_state", None)
+    trainer = Trainer(run, data, out_dir, options, device, {**recorded, **(info or {})})
+    if optimizer_state:
+        trainer.load_optimizer_state(optimizer_state)
+    return trainer
+
+
 def set_threads(threads: int | None) -> None:
     torch.set_num_threads(threads or os.cpu_count() or 1)
 
@@ -377,22 +400,16 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
 
     set_threads(threads)
     torch.manual_seed(seed)
-    out_dir = Path(out_dir)
-    weights_io.prepare_new_run(out_dir, resume)
-    if resume and (out_dir / weights_io.CONFIG_NAME).is_file():
-        run, info = load_run(out_dir)
-        print(f"resuming {out_dir} from step {run.step}, its newest complete checkpoint", file=sys.stderr)
-    else:
+
+    def fresh():
         config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1])
-        run, info = TrainingRun.fresh(config), {}
-    optimizer_state = info.pop("optimizer_state", None)
-    info.update(command=command, data=data.summary(), class_loss_weight=class_weight,
-                category_sampling=category_sampling)
+        return TrainingRun.fresh(config), {}
+
     options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes,
                            class_loss_weight=class_weight, category_sampling=category_sampling)
-    trainer = Trainer(run, data, out_dir, options, device, info)
-    if optimizer_state:
-        trainer.load_optimizer_state(optimizer_state)
+    trainer = open_run(out_dir, data, options, fresh, resume, device=device,
+                       info={"command": command, "data": data.summary()})
+    run = trainer.run
     bar = tqdm(initial=run.step, unit="step", dynamic_ncols=True)
 
     def progress(report: Progress):

@@ -100,7 +100,7 @@ def test_category_sampling_sqrt_or_uniform(image_folder, tmp_path):
     drawn = torch.cat([trainer._batch()[1] for _ in range(40)])
     assert abs(drawn.float().mean().item() - 0.5) < 0.07
     info = load_generator(out).info
-    assert info["category_sampling"] == "uniform" and info["class_loss_weight"] == 1.0
+    assert info["options"]["category_sampling"] == "uniform" and info["options"]["class_loss_weight"] == 1.0
 
 
 def test_resume_from_shipped_files_without_train_state(data, tmp_path):
