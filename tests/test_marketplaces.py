@@ -27,10 +27,14 @@ def test_grey_background_fails_amazon_with_the_measured_share():
 
 
 def test_pipeline_output_passes_amazon():
-    photo = draw_product("round", 2, size=1200, background=(236, 234, 230))
+    photo = draw_product("round", 2, size=1800, background=(236, 234, 230))  # the product grows under 2x
     result = process_image(photo, Recipe(preset="amazon"))
     assert result.image.size == (2000, 2000)
     assert verdict(result.report) == "pass", [r.row() for r in result.report]
+    # a photo too small for the frame is said to be soft, whichever way it was enlarged
+    small = process_image(draw_product("round", 2, size=1200, background=(236, 234, 230)), Recipe(preset="amazon"))
+    sharpness = next(r for r in small.report if r.rule == "Sharpness")
+    assert sharpness.status == "warn" and "will look soft" in sharpness.measured
 
 
 def test_presets_give_their_sizes_and_taobao_square():
