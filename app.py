@@ -14,7 +14,7 @@ import gradio as gr
 from productgen import i18n, weights, workspace
 from productgen.archives import collect_uploads, write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
-from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space
+from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, Running, on_cpu_space
 from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
 
@@ -342,6 +342,22 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
     return recipe.to_json()
 
 
+# Enhance, its batches and Recognise share two workers ("cpu" below): while another photo job runs, Enhance
+# enlarges by Lanczos instead of the upscaler (seconds of CPU per phone photo), so nobody waits behind it
+PHOTO_JOBS = Running()
+BUSY_NOTE = ("The app was busy with other photos, so any enlargement was drawn by Lanczos resampling (faster, "
+             "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")
+
+
+def when_busy(recipe: Recipe, others: int) -> Recipe:
+    """The recipe as this request runs it: with ``others`` photo jobs running, Lanczos for the upscaler."""
+    if others and recipe.upscaler == "model":
+        from dataclasses import replace
+
+        return replace(recipe, upscaler="lanczos")
+    return recipe
+
+
 REPORT_HEADERS = ["rule", "result", "measured", "source"]
 BATCH_HEADERS = ["file", "output", "verdict", "notes"]
 
@@ -356,9 +372,11 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
         with unpacked(files, request) as (photos, _):
             photo = pick_photo(photos, name)
             original, icc = studio.read_photo(photo)
-        result = studio.process_image(original, recipe, icc)
+        with PHOTO_JOBS.one() as others:
+            result = studio.process_image(original, when_busy(recipe, others), icc)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
+    busy = recipe.upscaler == "model" and result.enlarged_by == "lanczos"
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
@@ -366,7 +384,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
                 "warn": "⚠️ Check before uploading: passes the {preset} rules with {count} warning(s)."}[result.verdict]
     count = sum(r.status == "warn" for r in result.report)
     text = f"**{say(request, headline, preset=say(request, PRESETS[recipe.preset].name), count=count)}**" + \
-        "".join(f"\n- {said(request, w)}" for w in result.warnings)
+        "".join(f"\n- {said(request, w)}" for w in result.warnings + ([BUSY_NOTE] if busy else []))
     rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), said(request, measured), source]
                                            for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
@@ -433,12 +451,13 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
     folder = work_folder("batch-", request)
     rows, used = [], set()
     try:
-        with unpacked(files, request) as (photos, skipped):
+        with unpacked(files, request) as (photos, skipped), PHOTO_JOBS.one() as others:
             if not photos:
                 raise ValueError("no photos to process: upload JPEG/PNG/WebP files or a ZIP of them")
+            quick = when_busy(recipe, others)  # decided once: a batch is enlarged one way throughout
             for number, photo in enumerate(photos):
                 progress((number, len(photos)), desc=photo.name, unit="photos")
-                rows.append(studio.process_one(photo, recipe, folder / "out", used))
+                rows.append(studio.process_one(photo, quick, folder / "out", used))
                 yield None, table(request, BATCH_HEADERS, []), say(request, "{done} of {total} photos done...",
                                                                    done=number + 1, total=len(photos))
     except USER_ERRORS as error:
@@ -452,6 +471,8 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
     failed = sum(r.verdict == "error" for r in rows)
     status = say(request, "{done} of {total} photos processed", done=len(rows) - failed, total=len(rows))
     status += say(request, "; {failed} failed (see table)", failed=failed) if failed else ""
+    if quick is not recipe:
+        status += " " + say(request, BUSY_NOTE)
     yield str(archive), report_rows, status
 
 
@@ -628,7 +649,7 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
     from productgen.recognise import recognise_files, write_csv
 
     try:
-        with unpacked(files, request) as (photos, skipped):
+        with unpacked(files, request) as (photos, skipped), PHOTO_JOBS.one():
             if not photos:
                 raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
             results = recognise_files(photos, cached_classifier(),

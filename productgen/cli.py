@@ -365,8 +365,17 @@ def command_train_cutout(args) -> None:
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
               flush=True)
 
+    start = None
+    if args.start_from:
+        from .cutout_model import load_cutout
+        from .weights import CONFIG_NAME, read_json, resolve_model_dir
+
+        start = load_cutout(args.start_from)
+        earlier = read_json(resolve_model_dir(args.start_from) / CONFIG_NAME).get("training", {})
+        info["started_from"] = {"model": str(args.start_from), "step": earlier.get("step"),
+                                "seconds": earlier.get("seconds")}
     model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
-                         progress, stop_on_ctrl_c())
+                         progress, stop_on_ctrl_c(), start)
     print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
 
 
@@ -628,6 +637,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
     add_run_options(cut, "continue from the checkpoint in --out")
+    cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
+                                           "a fresh optimizer), e.g. to train the shipped model further")
     cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
     cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
     cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")

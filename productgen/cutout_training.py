@@ -123,12 +123,21 @@ class CompositeSources:
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,
                  config: CutoutConfig | None = None, resume: bool = False, info: dict | None = None,
-                 progress=None, should_stop=None) -> CutoutNet:
-    """Train (or with ``resume``, continue) a cut-out model into ``out_dir``; returns the model."""
+                 progress=None, should_stop=None, start_from: CutoutNet | None = None) -> CutoutNet:
+    """Train (or with ``resume``, continue) a cut-out model into ``out_dir``; returns the model.
+
+    ``start_from`` begins a new run from another model's weights (its architecture, a fresh optimizer), e.g. to
+    train the shipped model further on new pictures; a run in ``out_dir`` that can be resumed is refused then.
+    """
     out_dir = Path(out_dir)
     weights_io.prepare_new_run(out_dir, resume)  # never a new run over a model; no orphans of a killed one
     state_path = out_dir / STATE_NAME
-    model = CutoutNet(config or CutoutConfig()).to(memory_format=torch.channels_last)
+    if start_from is not None and resume and state_path.is_file():
+        raise ValueError(f"{out_dir} already holds a run to resume; start from another model in a new folder")
+    model = CutoutNet(start_from.config if start_from is not None else config or CutoutConfig())
+    if start_from is not None:
+        model.load_state_dict(start_from.state_dict())
+    model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
     step, seconds = 0, 0.0
     if resume and state_path.is_file():

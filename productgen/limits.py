@@ -14,3 +14,34 @@ def on_cpu_space() -> bool:
     import torch
 
     return not torch.cuda.is_available()
+
+
+class Running:
+    """How many jobs of one kind the app is running now (thread-safe). ``with jobs.one() as others:`` counts
+    this job while the block runs and says how many others were already running when it began."""
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def one(self):
+        from contextlib import contextmanager
+
+        @contextmanager
+        def counted():
+            with self._lock:
+                others = self._count
+                self._count += 1
+            try:
+                yield others
+            finally:
+                with self._lock:
+                    self._count -= 1
+
+        return counted()

@@ -113,6 +113,7 @@ class Processed:
     warnings: list[str]
     segmentation: Segmentation | None = None
     ai_generated: bool = False  # the photo carried the AI label: the output carries it too
+    enlarged_by: str | None = None  # "model" or "lanczos" when the product was enlarged more than 1.5x
 
 
     @property
@@ -168,7 +169,8 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
         report.insert(0, RuleResult("AI label", "warn", DISCLOSE, "productgen"))
     if recipe.transparent:
         image = cutout(image, background)
-    return Processed(image, settings, report, warnings, found, ai_generated)
+    enlarged_by = "model" if framed.upscaled_by_model else "lanczos" if framed.scale > 1.5 else None
+    return Processed(image, settings, report, warnings, found, ai_generated, enlarged_by)
 
 
 SOFT_EDGE = 0.1  # alpha below this is background when framing; between it and 1 the edge is blended

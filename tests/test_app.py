@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from .conftest import REPO, draw_product
 
@@ -167,6 +167,29 @@ def test_enhance_a_photo_on_a_surface_uses_the_cut_out_and_shows_it(client, tmp_
     assert rows[0][0] == "Cut-out" and "model confidence" in rows[0][2]
     kept = np.asarray(Image.open(kept).convert("RGB")).astype(int)
     assert (kept[:, :, 0] - kept[:, :, 1] > 60).mean() > 0.2, "the background is not tinted in the preview"
+
+
+def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):
+    """While another photo job runs, a small product is enlarged by Lanczos (and the merchant is told), so the
+    upscaler's seconds do not pile up behind a queue; alone, the upscaler draws it."""
+    from gradio_client import handle_file
+
+    import app
+
+    photo = Image.new("RGB", (300, 300), (255, 255, 255))
+    ImageDraw.Draw(photo).rectangle((110, 90, 190, 210), fill=(40, 70, 140))
+    photo.save(tmp_path / "small.png")
+    upload = [handle_file(str(tmp_path / "small.png"))]
+    _, report, verdict, *_ = client.predict(upload, None, "", api_name="/enhance")
+    rows = report["data"] if isinstance(report, dict) else report
+    assert "upscaler model" in next(r[2] for r in rows if r[0] == "Sharpness") and "busy" not in verdict
+    with app.PHOTO_JOBS.one():  # another visitor's photo job
+        _, report, verdict, *_ = client.predict(upload, None, "", api_name="/enhance")
+        _, _, status = client.predict(upload, "", api_name="/enhance_batch")
+    rows = report["data"] if isinstance(report, dict) else report
+    assert "Lanczos" in next(r[2] for r in rows if r[0] == "Sharpness")
+    assert "busy with other photos" in verdict and "busy with other photos" in status
+    assert app.PHOTO_JOBS.count == 0
 
 
 @pytest.mark.parametrize("recipe, message", [

@@ -148,6 +148,23 @@ def test_training_checkpoints_and_resumes_with_its_step_count(tmp_path):
         CutoutTrainOptions(minutes=float("nan"))
 
 
+@pytest.mark.slow
+def test_a_run_can_start_from_another_models_weights(tmp_path):
+    products, backgrounds = tiny_sources(tmp_path)
+    sources = CompositeSources.load(products, backgrounds, None, validation=False)
+    config = CutoutConfig(widths=(8, 8, 16, 16, 32), decoder_width=8, input_side=128)
+    first = train_cutout(sources, tmp_path / "first", CutoutTrainOptions(batch_size=2, side=64, steps=1), config)
+    start = load_cutout(tmp_path / "first")
+    second = train_cutout(sources, tmp_path / "second", CutoutTrainOptions(batch_size=2, side=64, steps=1),
+                          should_stop=lambda: True, start_from=start)  # no step taken: its weights as they came
+    assert second.config == first.config
+    for name, tensor in start.state_dict().items():
+        assert torch.equal(second.state_dict()[name], tensor), name
+    with pytest.raises(ValueError, match="already holds a run"):
+        train_cutout(sources, tmp_path / "second", CutoutTrainOptions(batch_size=2, side=64, steps=1),
+                     resume=True, start_from=start)
+
+
 def test_realphoto_split_is_by_sender_and_stable(tmp_path):
     folder = tmp_path / "real"
     folder.mkdir()

@@ -145,9 +145,14 @@ def test_enhance_says_the_model_enlarged_a_small_product():
 
     photo = Image.new("RGB", (160, 160), (255, 255, 255))
     ImageDraw.Draw(photo).rectangle((40, 30, 120, 130), fill=(40, 70, 140))
-    rules = {r.rule: r for r in process_image(photo, Recipe(canvas=(400, 400))).report}
+    result = process_image(photo, Recipe(canvas=(400, 400)))
+    rules = {r.rule: r for r in result.report}
     assert rules["Sharpness"].status == "pass" and "upscaler model" in rules["Sharpness"].measured
-    rules = {r.rule: r for r in process_image(photo, Recipe(canvas=(400, 400), upscaler="lanczos")).report}
+    assert result.enlarged_by == "model"
+    result = process_image(photo, Recipe(canvas=(400, 400), upscaler="lanczos"))
+    rules = {r.rule: r for r in result.report}
     assert rules["Sharpness"].status == "warn" and "Lanczos" in rules["Sharpness"].measured
+    assert result.enlarged_by == "lanczos"
+    assert process_image(photo, Recipe(canvas=(100, 100))).enlarged_by is None
     with pytest.raises(ValueError, match="upscaler"):
         Recipe(upscaler="bicubic")
