@@ -1,0 +1,442 @@
+"""The training commands of the CLI (``python -m productgen train|finetune|train-classifier|evaluate|
+train-cutout|train-upscale``): each turns its options into one call on the library and writes a model folder
+that only ``--resume`` continues and only ``--overwrite`` replaces (keeping a backup)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .cli import add_data_options, read_data, require
+from .data import load_product_images, parse_aspect
+from .weights import resolve_model_dir
+
+
+def stop_on_ctrl_c():
+    """First Ctrl-C: finish the current step and write a checkpoint; a second one stops at once."""
+    import signal
+
+    requested = []
+
+    def handler(signum, frame):
+        if requested:
+            raise KeyboardInterrupt
+        requested.append(True)
+        print("\nstopping after this step (Ctrl-C again to stop at once)...", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, handler)
+    return lambda: bool(requested)
+
+
+def refuse_to_replace(out: str | Path, resume: bool, overwrite: bool = False) -> None:
+    """A new run never goes into a folder that holds a model, unless ``--overwrite`` (which keeps a backup)."""
+    from .weights import prepare_new_run
+
+    try:
+        backup = prepare_new_run(out, resume, overwrite)
+    except ValueError as error:
+        raise ValueError(f"{out} already holds a model; pass --resume to continue it, choose another --out, or "
+                         "--overwrite to replace it (the old one is kept as a backup)") from error
+    if backup:
+        print(f"kept the old model as {backup}", file=sys.stderr)
+
+
+def add_run_options(parser: argparse.ArgumentParser, resume_help: str):
+    """--out, a --minutes/--steps budget, --resume and --overwrite; returns the budget group (for more budgets)."""
+    parser.add_argument("--out", required=True, help="model folder to write")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    budget.add_argument("--steps", type=int, help="train until this step in all")
+    parser.add_argument("--resume", action="store_true", help=resume_help)
+    parser.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    return budget
+
+
+def command_train(args) -> None:
+    from .training import Callbacks, train_gan
+
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
+              resume=args.resume, seed=args.seed, threads=args.threads,
+              widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
+              command="python -m productgen " + " ".join(sys.argv[1:]), class_weight=args.class_weight,
+              category_sampling=args.category_sampling, callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
+
+
+def command_finetune(args) -> None:
+    from .cards import generator_card
+    from .finetune import finetune, quality_report
+    from .training import Callbacks, Progress, set_threads
+
+    set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    if args.labels and args.category:
+        raise ValueError("give either --labels/--label-column or --category, not both")
+    from .background import product_on_white
+
+    data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
+                               args.min_per_category, single_category=args.category,
+                               prepare=None if args.no_cutout else product_on_white)
+    print(f"data: {data.summary()}", file=sys.stderr)
+
+    def progress(report: Progress):
+        eta = f", ETA {report.eta_s:.0f} s" if report.eta_s is not None else ""
+        print(f"step {report.step}: D {report.loss_discriminator:.3f} G {report.loss_generator:.3f} "
+              f"augment p {report.augment_probability:.2f}{eta}", file=sys.stderr, flush=True)
+
+    finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
+             callbacks=Callbacks(progress=progress, should_stop=stop_on_ctrl_c()),
+             command="python -m productgen " + " ".join(sys.argv[1:]), data_source=f"the user's photos in {args.data}")
+    quality = quality_report(args.out, data)
+    generator_card(args.out, quality)
+    print(quality)
+
+
+def command_train_classifier(args) -> None:
+    import time
+    from collections import Counter
+
+    import torch
+
+    from .cards import classifier_card
+    from .classifier import (
+        ClassifierConfig,
+        LabelledImages,
+        accuracy_report,
+        load_classifier,
+        save_classifier,
+        train_classifier,
+    )
+    from .training import set_threads
+
+    set_threads(args.threads)
+    if args.realphotos:
+        return train_classifier_on_real_photos(args)
+    continuing = bool(args.init) and Path(args.init).resolve() == Path(args.out).resolve()
+    refuse_to_replace(args.out, args.resume, args.overwrite or continuing)  # --init in place keeps a backup
+    started = time.monotonic()
+    extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
+    data = read_data(args, extra_columns=extra)
+    genders = data.extra.get(args.gender_column) if args.gender_column else None
+    colours = data.extra.get(args.colour_column) if args.colour_column else None
+    colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
+    config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
+                              colours=colour_names, widths=tuple(args.widths))
+    init = load_classifier(args.init) if args.init else None
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
+            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+    model = train_classifier(LabelledImages.from_product_images(data, config, genders, colours), config,
+                             epochs=args.epochs, seed=args.seed, lr=args.lr, init=init, out_dir=args.out,
+                             resume=args.resume, info=info, log=lambda line: print(line, file=sys.stderr, flush=True))
+    info["seconds"] = round(time.monotonic() - started)
+    if args.holdout:
+        args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
+        args.categories = data.categories
+        held_out = read_data(args)
+        info["held_out"] = accuracy_report(model, held_out)
+        info["held_out_top16"] = accuracy_report(model, held_out, data.categories[:16])
+        print(f"held-out: {info['held_out']}\nheld-out, 16 most common types: {info['held_out_top16']}")
+    save_classifier(model, args.out, info)
+    classifier_card(args.out)
+    print(f"saved the classifier to {args.out}")
+
+
+def train_classifier_on_real_photos(args) -> None:
+    """``train-classifier --realphotos``: the catalogue (``--data``, with its labels.csv), the real phone
+    photos and outliers, cut out once into ``--cache``; the "unknown" threshold set on the calibration
+    senders; held-out numbers in the model's config."""
+    import time
+    from collections import Counter
+
+    import torch
+
+    from .cards import classifier_card
+    from .classifier import (
+        ClassifierConfig,
+        calibrate_unknown,
+        load_classifier,
+        save_classifier,
+        set_accuracy,
+        train_classifier,
+    )
+    from .recognise_data import build_cache, evaluation_sets, load_cache, texture_pool, training_set
+
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    started = time.monotonic()
+    args.cache = args.cache or f"runs/recognise-cache-{args.size}.pt"
+    if not Path(args.cache).is_file():
+        build_cache(args.data, args.realphotos, args.cache, size=args.size, min_count=args.min_per_category,
+                    log=lambda line: print(line, file=sys.stderr))
+    cache = load_cache(args.cache, args.min_per_category, args.size)
+    init = load_classifier(args.init) if args.init else None
+    config = ClassifierConfig(categories=cache["types"], genders=init.config.genders if init else [],
+                              colours=init.config.colours if init else [], widths=tuple(args.widths),
+                              image_size=args.size)
+    if not init:
+        examples = [e for e in cache["examples"] if e["source"] == "catalogue" and e["role"] == "known"]
+        config.genders = sorted({e["gender"] for e in examples if e["gender"]})
+        counts = Counter(e["colour"] for e in examples)
+        config.colours = sorted(c for c, n in counts.items() if n >= args.min_per_colour and c not in ("", "NA"))
+    data = training_set(cache, config, args.real_repeats)
+    train_files = [e["name"] for e in cache["examples"] if e["source"] == "real" and e["split"] == "train"]
+    textures = texture_pool(args.backgrounds, args.realphotos, train_files, size=args.size, seed=args.seed)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "photos": len(data),
+            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+    model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
+                             textures=textures, out_dir=args.out, resume=args.resume, info=info,
+                             log=lambda line: print(line, file=sys.stderr, flush=True))
+    calibration = evaluation_sets(cache, config.categories, "calibration").get("real")
+    if calibration is None:
+        raise ValueError("no real photos of known types in the calibration senders: the unknown threshold cannot "
+                         "be set (the model was saved without one)")
+    model.config.unknown_below = round(calibrate_unknown(model, calibration["images"], args.unknown_share), 4)
+    info["unknown_below"] = {"value": model.config.unknown_below, "share": args.unknown_share,
+                             "calibration_photos": len(calibration["images"])}
+    info["held_out"] = {name: set_accuracy(model, held["images"], held["targets"])
+                        for name, held in evaluation_sets(cache, config.categories).items()}
+    info["seconds"] = round(time.monotonic() - started)
+    save_classifier(model, args.out, info)
+    classifier_card(args.out)
+    for name, report in info["held_out"].items():
+        print(f"held-out {name}: {report}")
+    print(f"saved the classifier to {args.out}")
+
+
+def command_evaluate(args) -> None:
+    import json
+
+    from .cards import generator_card
+    from .classifier import load_classifier
+    from .metrics import evaluate_generator
+    from .sampling import load_generator
+
+    generator = load_generator(args.model)
+    args.categories = generator.categories
+    real = read_data(args)
+    classifier = load_classifier(args.classifier)
+    sections, reports = [], {}
+    for variety in args.variety:
+        report = evaluate_generator(generator, classifier, real.images, real.labels, args.per_category, variety)
+        reports[str(variety)] = report.to_dict()
+        heading = (f"At variety {variety} ({args.per_category} samples per category against {len(real)} held-out "
+                   "photos, in the product classifier's features):")
+        sections.append(f"{heading}\n\n```\n{report.table()}\n```")
+        print(f"{heading}\n{report.table()}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(reports, indent=2))
+    if args.write_card:
+        command = "python -m productgen " + " ".join(a for a in sys.argv[1:] if a != "--write-card")
+        generator_card(resolve_model_dir(args.model), "\n\n".join(sections) + f"\n\nMeasured with `{command}`.")
+
+
+def command_train_cutout(args) -> None:
+    from .cutout_model import CutoutConfig, parameter_count
+    from .cutout_training import CompositeSources, CutoutTrainOptions, train_cutout
+    from .data import _read_ids
+    from .training import set_threads
+
+    require(args.products, "--products", "a folder of catalogue photos on white")
+    require(args.backgrounds, "--backgrounds", "the backgrounds folder of the shared data", ("manifest.csv",))
+    require(args.realphotos, "--realphotos", "the realphotos folder of the shared data", ("labels.csv",))
+    set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, lr_end=args.lr_end,
+                                 minutes=args.minutes, steps=args.steps,
+                                 checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
+    sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
+                                    product_ids=_read_ids(args.exclude_ids))
+    sources.shape_share = args.shape_share
+    if args.pseudo_labels_from:
+        from .cutout_data import pseudo_labels
+        from .cutout_model import load_cutout
+        from .cutout_training import realphoto_split
+
+        if not args.realphotos:
+            raise ValueError("--pseudo-labels-from needs --realphotos (the photos to label)")
+        train_files, _ = realphoto_split(args.realphotos)  # the held-out senders are never labelled
+        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from), args.realphotos, train_files)
+        sources.real_share = args.real_share
+        print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
+    print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
+          f"{len(sources.corners)} real-photo corners", file=sys.stderr)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
+            "data": {"products": len(sources.products), "surfaces": len(sources.surfaces),
+                     "realphoto_corners": len(sources.corners), "pseudo_labelled_realphotos": len(sources.real),
+                     "real_share": sources.real_share, "shape_share": sources.shape_share}}
+
+    def progress(record):
+        print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
+              flush=True)
+
+    start = None
+    if args.start_from:
+        from .cutout_model import load_cutout
+        from .weights import CONFIG_NAME, read_json, resolve_model_dir
+
+        start = load_cutout(args.start_from)
+        earlier = read_json(resolve_model_dir(args.start_from) / CONFIG_NAME).get("training", {})
+        info["started_from"] = {"model": str(args.start_from), "step": earlier.get("step"),
+                                "seconds": earlier.get("seconds")}
+    model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
+                         progress, stop_on_ctrl_c(), start)
+    print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
+
+
+def command_train_upscale(args) -> None:
+    from .cutout_training import realphoto_split
+    from .superres import UpscaleConfig, parameter_count
+    from .superres_training import UpscaleTrainOptions, load_patches, train_upscaler
+    from .training import set_threads
+
+    require(args.realphotos, "--realphotos", "the realphotos folder of the shared data",
+            ("labels.csv", "clothing_senders.csv"))
+    set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
+                                  feature_weight=args.feature_weight, adversarial_weight=args.adversarial_weight,
+                                  minutes=args.minutes, steps=args.steps, checkpoint_minutes=args.checkpoint_minutes,
+                                  seed=args.seed)
+    train_files, held = realphoto_split(args.realphotos)  # held-out senders are for bench/upscale.py only
+    cache = Path(args.cache or f"runs/upscale-patches-{args.per_photo}.npy")
+    if cache.is_file():
+        import numpy as np
+
+        patches = np.load(cache)
+    else:
+        patches = load_patches(args.realphotos, train_files, args.per_photo, args.seed)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        import numpy as np
+
+        from .weights import atomic_write
+
+        atomic_write(cache, lambda tmp: np.save(open(tmp, "wb"), patches))
+    print(f"data: {len(patches)} patches of {len(train_files)} real photos ({len(held)} held out)", file=sys.stderr)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
+            "data": {"realphotos_train": len(train_files), "realphotos_held_out": len(held)}}
+
+    def progress(record):
+        print(" ".join(f"{key} {value}" for key, value in record.items()), file=sys.stderr, flush=True)
+
+    config = UpscaleConfig(channels=args.channels, convs=args.convs)
+    model = train_upscaler(patches, args.out, options, config, args.resume, info, args.classifier, progress,
+                           stop_on_ctrl_c())
+    print(f"upscaler ({parameter_count(model):,} parameters) in {args.out}")
+
+
+def add_training_commands(commands) -> None:
+    """The commands that train or measure models: train, finetune, train-classifier, evaluate, train-cutout and
+    train-upscale."""
+    train = commands.add_parser("train", help="train a class-conditional GAN on a folder of product photos")
+    add_data_options(train)
+    budget = add_run_options(train, "continue from the checkpoint in --out")
+    budget.add_argument("--kimg", type=float, help="train until this many thousand images have been shown in all")
+    train.add_argument("--seed", type=int, default=0, help="random seed of the run (same seed, same run)")
+    train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
+    train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    train.add_argument("--class-weight", type=float, default=0.5,
+                       help="weight of the category loss for both networks: higher gives more recognisable "
+                            "categories, less variety (default 0.5)")
+    train.add_argument("--category-sampling", choices=["sqrt", "uniform"], default="sqrt",
+                       help="how often each category is drawn: by the square root of its photo count (default) or "
+                            "equally often (helps small categories that come out unlike themselves)")
+    train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
+    train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
+    train.set_defaults(run=command_train)
+
+    tune = commands.add_parser("finetune", help="fine-tune a model on your own product photos")
+    tune.add_argument("--base", default="default", help="model to start from (folder or name under weights/)")
+    tune.add_argument("--data", required=True, help="folder of photos (sub-folder per category, or --category)")
+    tune.add_argument("--labels", help="CSV with a file/id column and a label column")
+    tune.add_argument("--label-column", default="category", help="label column of --labels")
+    tune.add_argument("--category", help="one category name for every photo in --data")
+    tune.add_argument("--aspect", help="reshape photos to this width:height before padding")
+    tune.add_argument("--min-per-category", type=int, default=8, help="fewest photos a category may have")
+    add_run_options(tune, "continue the fine-tune in --out")
+    tune.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    tune.add_argument("--no-cutout", action="store_true",
+                      help="use the photos as they are (default: cut each product out onto white first)")
+    tune.set_defaults(run=command_finetune)
+
+    classify = commands.add_parser("train-classifier", help="train the product classifier (Recognise, metrics)")
+    add_data_options(classify)
+    classify.add_argument("--gender-column", help="CSV column with gender (a second head), e.g. gender")
+    classify.add_argument("--colour-column", help="CSV column with the main colour (a third head), e.g. baseColour")
+    classify.add_argument("--min-per-colour", type=int, default=25, help="fewest images a colour name needs")
+    classify.add_argument("--holdout", help="ids file of held-out photos to report accuracy on")
+    classify.add_argument("--epochs", type=int, default=20, help="passes over the training photos")
+    classify.add_argument("--widths", type=int, nargs=4, default=[32, 64, 128, 256], help="channels of the 4 stages")
+    classify.add_argument("--seed", type=int, default=0, help="random seed of the run (same seed, same run)")
+    classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
+    classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
+    classify.add_argument("--realphotos", help="also train on these real phone photos (realphotos/ layout); "
+                          "--data is then the catalogue folder with its labels.csv")
+    classify.add_argument("--backgrounds", help="with --realphotos: surfaces (backgrounds/ layout) for the phone look")
+    classify.add_argument("--cache", help="with --realphotos: file of the cut-out photos, made on the first run "
+                          "(default: runs/recognise-cache-SIZE.pt)")
+    classify.add_argument("--size", type=int, default=64, choices=[64, 96, 128],
+                          help="with --realphotos: the side in pixels the classifier sees (default 64)")
+    classify.add_argument("--real-repeats", type=int, default=1,
+                          help="with --realphotos: show each real photo this many times per epoch (default 1)")
+    classify.add_argument("--unknown-share", type=float, default=0.1,
+                          help="with --realphotos: share of held-out known products the unknown threshold may "
+                               "call unknown (default 0.1)")
+    classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
+    classify.add_argument("--resume", action="store_true", help="continue the run in --out from its last epoch")
+    classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    classify.set_defaults(run=command_train_classifier)
+
+    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, spread of a model")
+    add_data_options(evaluate)
+    evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
+    evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
+    evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
+    evaluate.add_argument("--variety", type=float, nargs="+", default=[1.0],
+                          help="variety (0 typical .. 1 most varied) to sample at")
+    evaluate.add_argument("--json", help="also write the report here")
+    evaluate.add_argument("--write-card", action="store_true", help="put the report in the model's README.md")
+    evaluate.set_defaults(run=command_evaluate)
+
+    cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")
+    cut.add_argument("--products", required=True, help="catalogue photos on white (their masks come free)")
+    cut.add_argument("--backgrounds", required=True, help="surface photos with manifest.csv (split by group)")
+    cut.add_argument("--realphotos", help="real phone photos with labels.csv (their corners become backgrounds)")
+    cut.add_argument("--exclude-ids", help="file of catalogue ids to leave out (the validation split)")
+    cut.add_argument("--shape-share", type=float, default=0.0, help="share of drawn objects among the products")
+    cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
+                                                   "only) join the training pictures (self-training)")
+    cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
+    add_run_options(cut, "continue from the checkpoint in --out")
+    cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
+                                           "a fresh optimizer), e.g. to train the shipped model further")
+    cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
+    cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
+    cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")
+    cut.add_argument("--lr", type=float, default=2e-3, help="learning rate (after a 200-step warm-up)")
+    cut.add_argument("--lr-end", type=float, help="let the rate fall (cosine) from --lr to this over this run's "
+                                                  "budget (default: constant)")
+    cut.add_argument("--seed", type=int, default=0, help="random seed of the composites (same seed, same run)")
+    cut.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
+    cut.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    cut.set_defaults(run=command_train_cutout)
+
+    up = commands.add_parser("train-upscale", help="train the x4 upscaler on real photos (resumable)")
+    up.add_argument("--realphotos", required=True, help="real photos with labels.csv and clothing_senders.csv "
+                                                       "(held-out senders are never trained on)")
+    up.add_argument("--cache", help="file of the training patches, made on the first run "
+                                    "(default: runs/upscale-patches-N.npy)")
+    up.add_argument("--per-photo", type=int, default=4, help="patches taken from each photo")
+    add_run_options(up, "continue from the checkpoint in --out")
+    up.add_argument("--l1-steps", type=int, default=6000, help="steps of L1 alone before the feature and "
+                                                               "adversarial losses join")
+    up.add_argument("--feature-weight", type=float, default=1.0, help="weight of the classifier-feature loss")
+    up.add_argument("--adversarial-weight", type=float, default=0.05, help="weight of the adversarial loss")
+    up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")
+    up.add_argument("--channels", type=int, default=48, help="width of the network (a new run only)")
+    up.add_argument("--convs", type=int, default=12, help="3x3 convolutions in the body")
+    up.add_argument("--batch-size", type=int, default=16, help="patches per training step")
+    up.add_argument("--lr", type=float, default=4e-4, help="learning rate of the upscaler")
+    up.add_argument("--seed", type=int, default=0, help="random seed of the degradations (same seed, same run)")
+    up.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
+    up.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    up.set_defaults(run=command_train_upscale)
