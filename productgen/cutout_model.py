@@ -8,6 +8,7 @@ the photo's own edges, so thin straps and outlines stay sharp. Trained by us fro
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -111,20 +112,13 @@ def save_cutout(model: CutoutNet, out_dir: str | Path, info: dict) -> None:
 
 
 def load_cutout(name_or_path: str | Path = "cutout") -> CutoutNet:
-    _, config, state = weights_io.load_model(name_or_path, KIND, CutoutConfig.version)
-    model = CutoutNet(CutoutConfig.from_dict(config["architecture"]))
-    model.load_state_dict(state)
-    return model.eval()
+    return weights_io.load_network(name_or_path, KIND, CutoutConfig, CutoutNet)
 
 
-_cache: dict[str, CutoutNet] = {}
-
-
+@lru_cache(maxsize=None)
 def cached_cutout(name: str = "cutout") -> CutoutNet:
     """The shipped (or named) cut-out model, loaded once per process (read-only afterwards)."""
-    if name not in _cache:
-        _cache[name] = load_cutout(name)
-    return _cache[name]
+    return load_cutout(name)
 
 
 # -- inference ----------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import math
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,28 +20,22 @@ from torch.nn import functional as F
 from . import weights as weights_io
 from .cutout_data import held_out, load_products, load_surfaces, realphoto_corners
 from .cutout_model import CutoutConfig, CutoutNet, save_cutout
-from .training import budget_spent, check_run_budget
+from .training import RunBook, RunOptions
 
 STATE_NAME = "train_state.pt"
-LOG_NAME = "train_log.jsonl"
 REALPHOTOS_VAL_SHARE = 0.15
 
 
 @dataclass
-class CutoutTrainOptions:
+class CutoutTrainOptions(RunOptions):
     batch_size: int = 16
     side: int = 256  # training composites are side x side; the model runs at input_side later
     lr: float = 2e-3
     lr_end: float | None = None  # if set, the rate falls (cosine) from lr to this over this run's budget
     weight_decay: float = 1e-4
-    minutes: float | None = None
-    steps: int | None = None
-    checkpoint_minutes: float = 3.0
-    log_every: int = 20
-    seed: int = 0
 
     def __post_init__(self):
-        check_run_budget(self.minutes, self.steps)
+        super().__post_init__()
         if self.side % 32 or not 64 <= self.side <= 1024:
             raise ValueError(f"side must be a multiple of 32 in 64..1024, got {self.side}")
         if self.lr_end is not None and not 0 <= self.lr_end <= self.lr:
@@ -150,25 +143,18 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
         print(f"resuming {out_dir} from step {step}, its newest complete checkpoint", file=sys.stderr)
     info = {**(info or {}), "options": asdict(options)}
     rng = np.random.default_rng([options.seed, step])
-    started = last_checkpoint = time.monotonic()
-    first_step, total = step, (options.steps or 0)
 
     def checkpoint():
-        elapsed = seconds + time.monotonic() - started
-        save_cutout(model, out_dir, {**info, "step": step, "seconds": round(elapsed)})
+        save_cutout(model, out_dir, {**info, "step": step, "seconds": round(book.seconds())})
         weights_io.save_state(state_path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                           "config": asdict(model.config), "step": step, "seconds": elapsed})
+                                           "config": asdict(model.config), "step": step, "seconds": book.seconds()})
 
+    book = RunBook(out_dir, options, step, seconds, checkpoint, progress, should_stop)
     model.train()
-    while True:
-        elapsed = time.monotonic() - started
-        if budget_spent(elapsed, step, options.minutes, total, should_stop):
-            break
+    while not book.spent(step):
         images, target = sources.batch(rng, options.batch_size, options.side)
-        done = max(elapsed / (options.minutes * 60) if options.minutes else 0.0,
-                   (step - first_step) / max(1, total - first_step) if total else 0.0)
         for group in optimizer.param_groups:
-            group["lr"] = options.rate(step, done)
+            group["lr"] = options.rate(step, book.share_done(step))
         loss = mask_loss(model, images, target)
         if not torch.isfinite(loss):
             raise ValueError(f"training diverged at step {step} (loss {loss.item()}); the last checkpoint is kept")
@@ -176,16 +162,8 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
         loss.backward()
         optimizer.step()
         step += 1
-        if step % options.log_every == 0:
-            record = {"step": step, "loss": round(loss.item(), 4), "seconds": round(seconds + elapsed)}
-            weights_io.append_jsonl(out_dir / LOG_NAME, record)
-            if progress:
-                progress(record)
-        if time.monotonic() - last_checkpoint >= options.checkpoint_minutes * 60:
-            checkpoint()
-            last_checkpoint = time.monotonic()
-    if step > first_step or not (out_dir / weights_io.CONFIG_NAME).is_file():
-        checkpoint()
+        book.after_step(step, {"step": step, "loss": round(loss.item(), 4)})
+    book.finish(step)
     return model.eval()
 
 

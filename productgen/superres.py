@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -83,20 +84,14 @@ def save_upscaler(model: UpscaleNet, out_dir: str | Path, info: dict) -> None:
 
 
 def load_upscaler(name_or_path: str | Path = "upscale") -> UpscaleNet:
-    _, config, state = weights_io.load_model(name_or_path, KIND, UpscaleConfig.version)
-    model = UpscaleNet(UpscaleConfig.from_dict(config["architecture"]))
-    model.load_state_dict(state)
-    return model.eval().to(memory_format=torch.channels_last)
+    model = weights_io.load_network(name_or_path, KIND, UpscaleConfig, UpscaleNet)
+    return model.to(memory_format=torch.channels_last)
 
 
-_cache: dict[str, UpscaleNet] = {}
-
-
+@lru_cache(maxsize=None)
 def cached_upscaler(name: str = "upscale") -> UpscaleNet:
     """The shipped (or named) upscaler, loaded once per process (read-only afterwards)."""
-    if name not in _cache:
-        _cache[name] = load_upscaler(name)
-    return _cache[name]
+    return load_upscaler(name)
 
 
 # -- inference ----------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import math
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,15 +24,14 @@ from torch.nn import functional as F
 
 from . import weights as weights_io
 from .superres import UpscaleConfig, UpscaleNet, save_upscaler
-from .training import budget_spent, check_run_budget
+from .training import RunBook, RunOptions
 
 STATE_NAME = "train_state.pt"
-LOG_NAME = "train_log.jsonl"
 PATCH_SIDE = 160  # stored patch; training crops ``options.side`` from it
 
 
 @dataclass
-class UpscaleTrainOptions:
+class UpscaleTrainOptions(RunOptions):
     batch_size: int = 16
     side: int = 128  # target patches are side x side; inputs side / 4
     lr: float = 4e-4
@@ -42,14 +40,10 @@ class UpscaleTrainOptions:
     feature_weight: float = 1.0
     adversarial_weight: float = 0.05
     ema: float = 0.999
-    minutes: float | None = None
-    steps: int | None = None
-    checkpoint_minutes: float = 3.0
     log_every: int = 50
-    seed: int = 0
 
     def __post_init__(self):
-        check_run_budget(self.minutes, self.steps)
+        super().__post_init__()
         if self.side % 16 or not 32 <= self.side <= PATCH_SIDE:
             raise ValueError(f"side must be a multiple of 16 in 32..{PATCH_SIDE}, got {self.side}")
         for name in ("feature_weight", "adversarial_weight"):
@@ -230,22 +224,18 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     features = None
     info = {**(info or {}), "options": asdict(options), "patches": len(patches)}
     rng = np.random.default_rng([options.seed, step])
-    started = last_checkpoint = time.monotonic()
-    first_step, total = step, (options.steps or 0)
 
     def checkpoint():
-        elapsed = seconds + time.monotonic() - started
-        save_upscaler(average, out_dir, {**info, "step": step, "seconds": round(elapsed)})
+        save_upscaler(average, out_dir, {**info, "step": step, "seconds": round(book.seconds())})
         weights_io.save_state(state_path, {
             "model": model.state_dict(), "average": average.state_dict(),
             "discriminator": discriminator.state_dict(), "optimizer": optimizer.state_dict(),
-            "d_optimizer": d_optimizer.state_dict(), "config": asdict(config), "step": step, "seconds": elapsed})
+            "d_optimizer": d_optimizer.state_dict(), "config": asdict(config), "step": step,
+            "seconds": book.seconds()})
 
+    book = RunBook(out_dir, options, step, seconds, checkpoint, progress, should_stop)
     model.train()
-    while True:
-        elapsed = time.monotonic() - started
-        if budget_spent(elapsed, step, options.minutes, total, should_stop):
-            break
+    while not book.spent(step):
         inputs, targets = make_batch(rng, patches, options.batch_size, options.side, config.scale)
         gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0)
         for group in optimizer.param_groups:  # warm-up; the GAN phase runs at its own, lower rate
@@ -285,17 +275,9 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
             for mine, theirs in zip(average.parameters(), model.parameters()):
                 mine.lerp_(theirs, 1 - decay)
         step += 1
-        if step % options.log_every == 0:
-            record = {key: round(value, 5) if isinstance(value, float) else value for key, value in record.items()}
-            record["seconds"] = round(seconds + elapsed)
-            weights_io.append_jsonl(out_dir / LOG_NAME, record)
-            if progress:
-                progress(record)
-        if time.monotonic() - last_checkpoint >= options.checkpoint_minutes * 60:
-            checkpoint()
-            last_checkpoint = time.monotonic()
-    if step > first_step or not (out_dir / weights_io.CONFIG_NAME).is_file():
-        checkpoint()
+        book.after_step(step, {key: round(value, 5) if isinstance(value, float) else value
+                               for key, value in record.items()})
+    book.finish(step)
     return average
 
 

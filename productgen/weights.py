@@ -109,6 +109,15 @@ def load_model(name_or_path: str | Path, kind: str, version: int = 1) -> tuple[P
     return folder, config, load_tensors(folder / "model.safetensors")
 
 
+def load_network(name_or_path: str | Path, kind: str, config_type, network_type):
+    """The ``kind`` network of a model folder, in eval mode: built from config.json's architecture as a
+    ``config_type`` (whose ``version`` is the newest format this reader knows), its weights loaded."""
+    _, config, state = load_model(name_or_path, kind, config_type.version)
+    network = network_type(config_type.from_dict(config["architecture"]))
+    network.load_state_dict(state)
+    return network.eval()
+
+
 def check_version(config: dict, version: int, folder: str | Path) -> None:
     """Refuse a model folder whose architecture has a newer format than this productgen reads (a folder
     without a version is format 1)."""
