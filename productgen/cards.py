@@ -173,12 +173,22 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
         f"- Data: {CATALOGUE_SOURCE}, composited onto surfaces (see below). Pictures: {data}.",
         CUTOUT_SOURCES,
         f"- Command: `{training.get('command', 'n/a')}`",
-        f"- Steps: {training.get('step', 0):,} (batch {training.get('options', {}).get('batch_size')}, "
-        f"{training.get('options', {}).get('side')} px composites); time: {training.get('seconds', 0) / 3600:.2f} h "
-        "on 2 CPU cores.", "",
+        f"- Steps: {run_length(training)} (batch {training.get('options', {}).get('batch_size')}, "
+        f"{training.get('options', {}).get('side')} px composites) on 2 CPU cores.", "",
         "## Quality", "", quality or "Not measured yet.", "",
     ]
     return write_card(model_dir, lines, notes)
+
+
+def run_length(training: dict) -> str:
+    """Steps and time of a run, counting the model it started from (``train-cutout --start-from``) if any."""
+    step, hours = training.get("step", 0), training.get("seconds", 0) / 3600
+    earlier = training.get("started_from") or {}
+    if not earlier.get("step"):
+        return f"{step:,}; time: {hours:.2f} h"
+    before, before_hours = earlier["step"], (earlier.get("seconds") or 0) / 3600
+    return (f"{step:,} in the last run ({hours:.2f} h), started from `{earlier.get('model')}` "
+            f"({before:,} steps, {before_hours:.2f} h): {step + before:,} steps, {hours + before_hours:.2f} h in all")
 
 
 REALPHOTOS_SOURCE = """`realphotos/` of the shared data, split by `sender_id` (grocery by product; the 15% held out

@@ -209,7 +209,7 @@ def describe(probability: np.ndarray) -> tuple[float, int, float]:
     return confidence, objects, float(border.mean())
 
 
-SURFACE_KEPT_DOUBT = 0.025  # a kept patch this large (share of the product) that looks like the surface is a doubt
+SURFACE_KEPT_DOUBT = 0.02  # a kept patch this large (share of the product) that looks like the surface is a doubt
 
 
 def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:

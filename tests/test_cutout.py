@@ -259,3 +259,18 @@ def test_cli_writes_one_rgba_png_per_photo_at_its_size(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "productgen", "cutout", str(tmp_path / "notes.jpg"), "--out",
                           str(tmp_path / "out2")], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "not an image" in bad.stdout + bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_card_counts_the_model_a_run_started_from(tmp_path):
+    from productgen.cards import cutout_card
+    from productgen.weights import write_json
+
+    training = {"step": 100, "seconds": 3600, "options": {"batch_size": 16, "side": 256},
+                "started_from": {"model": "cutout", "step": 50, "seconds": 1800}}
+    write_json(tmp_path / "config.json", {"kind": "cutout", "architecture": {}, "training": training})
+    text = cutout_card(tmp_path, "IoU 0.9", notes="Two runs.").read_text()
+    assert "100 in the last run (1.00 h), started from `cutout` (50 steps, 0.50 h): 150 steps, 1.50 h in all" in text
+    assert "IoU 0.9" in text and "## Notes\n\nTwo runs." in text
+    del training["started_from"]
+    write_json(tmp_path / "config.json", {"kind": "cutout", "architecture": {}, "training": training})
+    assert "- Steps: 100; time: 1.00 h (batch 16" in cutout_card(tmp_path, "").read_text()
