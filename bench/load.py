@@ -67,7 +67,15 @@ def rss_mb(pid: int) -> float:
 
 
 def folder_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    """Size of the files under ``folder``; the app deletes files while this walks, so a vanished one counts 0."""
+    total = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total / 2**20
 
 
 def shipped_digest() -> str:
