@@ -342,8 +342,8 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
     return recipe.to_json()
 
 
-# Enhance, its batches and Recognise share two workers ("cpu" below): while another photo job runs (or ended
-# under 2 s ago: a queue), Enhance enlarges by Lanczos instead of the upscaler (seconds of CPU per phone photo)
+# Enhance, its batches and Recognise share two workers ("cpu" below): while another photo job runs, Enhance
+# enlarges by Lanczos instead of the upscaler (seconds of CPU per phone photo), so nobody waits behind it
 PHOTO_JOBS = Running()
 BUSY_NOTE = ("The app was busy with other photos, so any enlargement was drawn by Lanczos resampling (faster, "
              "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")

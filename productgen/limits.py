@@ -18,36 +18,30 @@ def on_cpu_space() -> bool:
 
 class Running:
     """How many jobs of one kind the app is running now (thread-safe). ``with jobs.one() as others:`` counts
-    this job while the block runs and says how many others were already running when it began, or had ended
-    less than ``recent`` seconds before (under a queue the next job starts the moment one ends, so a slot that
-    is free for an instant does not mean nobody is waiting)."""
+    this job while the block runs and says how many others were already running when it began."""
 
-    def __init__(self, recent: float = 2.0):
+    def __init__(self):
         import threading
 
         self._lock = threading.Lock()
         self._count = 0
-        self._recent = recent
-        self._ended = float("-inf")
 
     @property
     def count(self) -> int:
         return self._count
 
     def one(self):
-        import time
         from contextlib import contextmanager
 
         @contextmanager
         def counted():
             with self._lock:
-                others = self._count + (time.monotonic() - self._ended < self._recent)
+                others = self._count
                 self._count += 1
             try:
                 yield others
             finally:
                 with self._lock:
                     self._count -= 1
-                    self._ended = time.monotonic()
 
         return counted()
