@@ -1,5 +1,8 @@
 """Numbers the app shows before it loads any model (so this module imports nothing heavy)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 MIN_PHOTOS = 8  # a fine-tune needs at least this many usable photos
 GOOD_PHOTOS = (20, 200)  # and does best with this many
 SPACE_CPU_MINUTES = 5.0  # on a Hugging Face Space without a GPU, a fine-tune stops after this many minutes
@@ -24,24 +27,15 @@ class Running:
         import threading
 
         self._lock = threading.Lock()
-        self._count = 0
+        self.count = 0
 
-    @property
-    def count(self) -> int:
-        return self._count
-
-    def one(self):
-        from contextlib import contextmanager
-
-        @contextmanager
-        def counted():
+    @contextmanager
+    def one(self) -> Iterator[int]:
+        with self._lock:
+            others = self.count
+            self.count += 1
+        try:
+            yield others
+        finally:
             with self._lock:
-                others = self._count
-                self._count += 1
-            try:
-                yield others
-            finally:
-                with self._lock:
-                    self._count -= 1
-
-        return counted()
+                self.count -= 1
