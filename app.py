@@ -587,15 +587,18 @@ def wire_enhance(w: dict):
     w["preset"].input(lambda key: PRESETS[key].fill, w["preset"], w["fill"], api_visibility="private")
     w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private")
     outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"], w["mask"]]
+    # one photo (Enhance, Auto) has its own two slots; batches and Recognise share one other: under load a
+    # merchant's single photo never queues behind someone's batch
     w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
-        enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="cpu")
+        enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="photo")
     w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
                            [w["auto"]] + controls + [w["recipe"]], api_name="auto_settings").then(
         enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_visibility="private",
-        concurrency_id="cpu")
+        concurrency_id="photo")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],
                                     [w["batch_zip"], w["batch_table"], w["batch_status"]],
-                                    api_name="enhance_batch", concurrency_id="cpu")
+                                    api_name="enhance_batch", concurrency_id="batch",
+                                    concurrency_limit=1)
     w["stop"].click(None, cancels=[batch], api_visibility="private")
     w["save_recipe"].click(save_recipe, w["recipe"], w["recipe_file"], api_visibility="private")
     w["load_recipe"].upload(load_recipe, w["load_recipe"], top + controls + [w["recipe"]],
@@ -735,7 +738,8 @@ def build_recognise_tab():
 def wire_recognise(w: dict):
     w["go"].click(recognise_photos, w["files"],
                   [w["product"], w["verdict"], w["top3"], w["swatches"], w["title"], w["alt"], w["tags"],
-                   w["table"], w["csv"], w["results"], w["fix_file"]], api_name="recognise", concurrency_id="cpu")
+                   w["table"], w["csv"], w["results"], w["fix_file"]], api_name="recognise",
+                   concurrency_id="batch", concurrency_limit=1)
     w["fix"].click(correct_category, [w["results"], w["fix_file"], w["fix_category"]],
                    [w["table"], w["csv"], w["results"], w["title"], w["alt"], w["tags"]], api_name="correct_category")
 

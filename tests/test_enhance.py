@@ -5,7 +5,15 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from productgen import enhance
-from productgen.background import cutout, find_background, frame_product, paint_white, product_box, whiten_fringe
+from productgen.background import (
+    add_contact_shadow,
+    cutout,
+    find_background,
+    frame_product,
+    paint_white,
+    product_box,
+    whiten_fringe,
+)
 from productgen.studio import Recipe, process_image
 
 from .conftest import draw_product
@@ -14,6 +22,22 @@ FILTERS = [
     (enhance.adjust_brightness, 1.0), (enhance.adjust_contrast, 1.0), (enhance.adjust_saturation, 1.0),
     (enhance.adjust_exposure, 0.0), (enhance.adjust_gamma, 1.0), (enhance.denoise, 0.0),
 ]
+
+
+@pytest.mark.parametrize("side", [300, 2400])
+def test_contact_shadow_darkens_only_the_floor_under_the_product_and_has_no_seam(side):
+    background = np.ones((side, side), bool)
+    background[side // 5:side * 3 // 5, side // 4:side * 3 // 4] = False  # the product stands at 3/5 of the height
+    image = Image.new("RGB", (side, side), "white")
+    shaded = np.asarray(add_contact_shadow(image, background, 0.6)).astype(int)
+    assert shaded[side * 3 // 5 + 2, side // 2].max() < 200  # right under the product's base
+    assert (shaded[~background] == 255).all()  # the product is untouched
+    assert (shaded[: side // 10] == 255).all() and (shaded[-2:] == 255).all()  # far from it too
+    # drawn small and enlarged only where it reaches: smooth below the product, no step where that part ends,
+    # and centred under the product (the enlarged part lines up with the canvas)
+    below = shaded[side * 3 // 5:, :, 0]
+    assert np.abs(np.diff(below, axis=0)).max() <= 8 and np.abs(np.diff(below, axis=1)).max() <= 8
+    assert np.abs(below - below[:, ::-1]).max() <= 2
 
 
 @pytest.mark.parametrize("function, neutral", FILTERS)
