@@ -18,9 +18,9 @@ from torch.nn import functional as F
 
 from . import weights as weights_io
 from .data import ProductImages, spelling_key
+from .runbook import STATE_NAME
 
 IMAGE_SIZE = 64
-STATE_NAME = "train_state.pt"
 
 
 @dataclass

@@ -66,7 +66,8 @@ def command_train(args) -> None:
 def command_finetune(args) -> None:
     from .cards import generator_card
     from .finetune import finetune, quality_report
-    from .training import Callbacks, Progress, set_threads
+    from .runbook import set_threads
+    from .training import Callbacks, Progress
 
     set_threads(args.threads)
     refuse_to_replace(args.out, args.resume, args.overwrite)
@@ -107,7 +108,7 @@ def command_train_classifier(args) -> None:
         save_classifier,
         train_classifier,
     )
-    from .training import set_threads
+    from .runbook import set_threads
 
     set_threads(args.threads)
     if args.realphotos:
@@ -233,7 +234,7 @@ def command_train_cutout(args) -> None:
     from .cutout_model import CutoutConfig, parameter_count
     from .cutout_training import CompositeSources, CutoutTrainOptions, train_cutout
     from .data import _read_ids
-    from .training import set_threads
+    from .runbook import set_threads
 
     require(args.products, "--products", "a folder of catalogue photos on white")
     require(args.backgrounds, "--backgrounds", "the backgrounds folder of the shared data", ("manifest.csv",))
@@ -284,9 +285,9 @@ def command_train_cutout(args) -> None:
 
 def command_train_upscale(args) -> None:
     from .cutout_training import realphoto_split
+    from .runbook import set_threads
     from .superres import UpscaleConfig, parameter_count
     from .superres_training import UpscaleTrainOptions, load_patches, train_upscaler
-    from .training import set_threads
 
     require(args.realphotos, "--realphotos", "the realphotos folder of the shared data",
             ("labels.csv", "clothing_senders.csv"))

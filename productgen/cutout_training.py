@@ -20,9 +20,8 @@ from torch.nn import functional as F
 from . import weights as weights_io
 from .cutout_data import held_out, load_products, load_surfaces, realphoto_corners
 from .cutout_model import CutoutConfig, CutoutNet, save_cutout
-from .training import RunBook, RunOptions
+from .runbook import STATE_NAME, RunBook, RunOptions
 
-STATE_NAME = "train_state.pt"
 REALPHOTOS_VAL_SHARE = 0.15
 
 

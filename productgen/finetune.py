@@ -23,15 +23,8 @@ from . import weights as weights_io
 from .data import ProductImages, spelling_key
 from .limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space  # shown by the app before torch
 from .models import GANConfig
-from .training import (
-    Callbacks,
-    TrainingError,
-    TrainingRun,
-    TrainOptions,
-    default_device,
-    load_run,
-    open_run,
-)
+from .runbook import TrainingError, default_device
+from .training import Callbacks, TrainingRun, TrainOptions, load_run, open_run
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
 # every fine-tune stops at this wall-clock limit, whatever its budget (a Space without a GPU sets 5)

@@ -23,10 +23,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from . import weights as weights_io
+from .runbook import STATE_NAME, RunBook, RunOptions
 from .superres import UpscaleConfig, UpscaleNet, save_upscaler
-from .training import RunBook, RunOptions
 
-STATE_NAME = "train_state.pt"
 PATCH_SIDE = 160  # stored patch; training crops ``options.side`` from it
 
 

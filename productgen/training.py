@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import sys
 import time
 from contextlib import nullcontext
@@ -26,91 +25,15 @@ from . import weights as weights_io
 from .augment import AdaptiveProbability, diff_augment
 from .data import ProductImages
 from .models import MODEL_VERSION, Discriminator, GANConfig, Generator
+from .runbook import LOG_NAME, STATE_NAME, RunOptions, TrainingError, check_run_budget, default_device, set_threads
 from .sampling import recalibrate_batchnorm
 
-STATE_NAME = "train_state.pt"
-LOG_NAME = "train_log.jsonl"
 CATEGORY_SAMPLING = ("sqrt", "uniform")
 
 
-class TrainingError(ValueError):
-    """Training cannot go on (diverged, bad options); the last good checkpoint is kept."""
-
-
-def check_run_budget(minutes: float | None, steps: int | None) -> None:
-    """A training run's budget: minutes or steps (or both), each a positive, finite number."""
-    if minutes is None and steps is None:
-        raise ValueError("give a budget: minutes or steps")
-    for name, value in (("minutes", minutes), ("steps", steps)):
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive number, got {value}")
-
-
 @dataclass
-class RunOptions:
-    """What every training run has: a budget (wall-clock minutes for this run, or the step to stop at, in all),
-    how often it checkpoints and logs, and its seed. The trainers' options extend it."""
-    minutes: float | None = None
-    steps: int | None = None
-    checkpoint_minutes: float = 3.0
-    log_every: int = 20
-    seed: int = 0
-
-    def __post_init__(self):
-        check_run_budget(self.minutes, self.steps)
-
-
-def budget_spent(seconds: float, step: int, minutes: float | None, steps: int | None, should_stop=None) -> bool:
-    """Whether a run with this budget stops now (after ``seconds`` in this process, at ``step`` in all)."""
-    return bool((minutes and seconds >= minutes * 60) or (steps and step >= steps) or (should_stop and should_stop()))
-
-
-class RunBook:
-    """A training loop's bookkeeping: the run's time (``seconds`` of earlier runs plus this one), whether its
-    budget is spent, a log line every ``log_every`` steps (also given to ``progress``), a checkpoint every
-    ``checkpoint_minutes`` and a last one at the end. ``checkpoint()`` writes the model and its state."""
-
-    def __init__(self, out_dir: str | Path, options: RunOptions, step: int, seconds: float,
-                 checkpoint: Callable[[], None], progress=None, should_stop=None):
-        self.out_dir, self.options, self.first_step, self.earlier = Path(out_dir), options, step, seconds
-        self.checkpoint, self.progress, self.should_stop = checkpoint, progress, should_stop
-        self.started = self.last_checkpoint = time.monotonic()
-
-    def elapsed(self) -> float:
-        """Seconds in this process."""
-        return time.monotonic() - self.started
-
-    def seconds(self) -> float:
-        """Seconds of the whole run, earlier processes included."""
-        return self.earlier + self.elapsed()
-
-    def spent(self, step: int) -> bool:
-        return budget_spent(self.elapsed(), step, self.options.minutes, self.options.steps, self.should_stop)
-
-    def share_done(self, step: int) -> float:
-        """How far (0..1) this process is through its budget: by the clock or by the steps, whichever is ahead."""
-        minutes, total = self.options.minutes, self.options.steps
-        return max(self.elapsed() / (minutes * 60) if minutes else 0.0,
-                   (step - self.first_step) / max(1, total - self.first_step) if total else 0.0)
-
-    def after_step(self, step: int, record: dict) -> None:
-        if step % self.options.log_every == 0:
-            record = {**record, "seconds": round(self.seconds())}
-            weights_io.append_jsonl(self.out_dir / LOG_NAME, record)
-            if self.progress:
-                self.progress(record)
-        if time.monotonic() - self.last_checkpoint >= self.options.checkpoint_minutes * 60:
-            self.checkpoint()
-            self.last_checkpoint = time.monotonic()
-
-    def finish(self, step: int) -> None:
-        """The last checkpoint (or a first one for a run that took no step and has none yet)."""
-        if step > self.first_step or not (self.out_dir / weights_io.CONFIG_NAME).is_file():
-            self.checkpoint()
-
-
-@dataclass
-class TrainOptions:
+class TrainOptions(RunOptions):
+    """A GAN run's options; its budget may also be ``kimg``, thousands of images shown in all."""
     batch_size: int = 64
     lr_generator: float = 1e-4
     lr_discriminator: float = 4e-4
@@ -121,24 +44,15 @@ class TrainOptions:
     ada_target: float = 0.6
     ada_images_to_full: int = 100_000
     frozen_discriminator_blocks: int = 0
-    minutes: float | None = None
-    steps: int | None = None
     kimg: float | None = None
     checkpoint_minutes: float = 2.0
-    log_every: int = 20
     preview_every: int = 100
-    seed: int = 0
     weights_dtype: str = "float16"
 
     def __post_init__(self):
-        if self.minutes is None and self.steps is None and self.kimg is None:
-            raise ValueError("give a budget: minutes, steps or kimg")
+        check_run_budget(minutes=self.minutes, steps=self.steps, kimg=self.kimg)
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-        for name in ("minutes", "steps", "kimg"):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value}")
         if self.category_sampling not in CATEGORY_SAMPLING:
             raise ValueError(f"category_sampling must be one of {CATEGORY_SAMPLING}, got {self.category_sampling!r}")
 
@@ -162,16 +76,6 @@ class Callbacks:
     preview: Callable[[int, torch.Tensor], None] | None = None
     checkpoint: Callable[[int, Path], None] | None = None
     should_stop: Callable[[], bool] | None = None
-
-
-def default_device() -> torch.device:
-    if torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 @dataclass
@@ -438,10 +342,6 @@ def open_run(out_dir: str | Path, data: ProductImages, options: TrainOptions, fr
     if optimizer_state:
         trainer.load_optimizer_state(optimizer_state)
     return trainer
-
-
-def set_threads(threads: int | None) -> None:
-    torch.set_num_threads(threads or os.cpu_count() or 1)
 
 
 def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = None, kimg: float | None = None,

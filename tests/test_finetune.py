@@ -8,8 +8,9 @@ import torch
 from productgen.classifier import ClassifierConfig, ProductClassifier
 from productgen.data import load_product_images
 from productgen.finetune import FinetuneJob, check_budget, finetune, transfer
+from productgen.runbook import TrainingError
 from productgen.sampling import load_generator
-from productgen.training import Callbacks, Trainer, TrainingError, TrainingRun, TrainOptions, load_run
+from productgen.training import Callbacks, Trainer, TrainingRun, TrainOptions, load_run
 from productgen.weights import WeightsError, is_owner, owner_hash
 
 from .test_models import tiny_config

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from productgen.data import load_product_images
+from productgen.runbook import TrainingError
 from productgen.sampling import load_generator
 from productgen.training import (
     Callbacks,
     Trainer,
-    TrainingError,
     TrainingRun,
     TrainOptions,
     category_weights,
