@@ -274,8 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--out", required=True, help="file for the held-out ids, one per line")
     split.set_defaults(run=command_split)
 
+    from .cli_gan import add_gan_commands
     from .cli_train import add_training_commands
 
+    add_gan_commands(commands)
     add_training_commands(commands)
     return parser
 

@@ -1,6 +1,7 @@
-"""The training commands of the CLI (``python -m productgen train|finetune|train-classifier|evaluate|
-train-cutout|train-upscale``): each turns its options into one call on the library and writes a model folder
-that only ``--resume`` continues and only ``--overwrite`` replaces (keeping a backup)."""
+"""The CLI's commands that train the helper models (``python -m productgen train-classifier|train-cutout|
+train-upscale``), and what every training command shares: each turns its options into one call on the library
+and writes a model folder that only ``--resume`` continues and only ``--overwrite`` replaces (keeping a backup).
+The generator's commands (train, finetune, evaluate) are in ``cli_gan``."""
 from __future__ import annotations
 
 import argparse
@@ -8,8 +9,6 @@ import sys
 from pathlib import Path
 
 from .cli import add_data_options, read_data, require
-from .data import load_product_images, parse_aspect
-from .weights import resolve_model_dir
 
 
 def stop_on_ctrl_c():
@@ -41,56 +40,23 @@ def refuse_to_replace(out: str | Path, resume: bool, overwrite: bool = False) ->
         print(f"kept the old model as {backup}", file=sys.stderr)
 
 
-def add_run_options(parser: argparse.ArgumentParser, resume_help: str):
-    """--out, a --minutes/--steps budget, --resume and --overwrite; returns the budget group (for more budgets)."""
+def add_run_options(parser: argparse.ArgumentParser, resume_help: str, checkpoint_minutes: float | None = None,
+                    seed_help: str | None = None):
+    """--out, a --minutes/--steps budget, --resume, --overwrite and --threads; --checkpoint-minutes and --seed
+    for runs that take them. Returns the budget group (for more budgets)."""
     parser.add_argument("--out", required=True, help="model folder to write")
     budget = parser.add_mutually_exclusive_group(required=True)
     budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
     budget.add_argument("--steps", type=int, help="train until this step in all")
     parser.add_argument("--resume", action="store_true", help=resume_help)
     parser.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    if checkpoint_minutes is not None:
+        parser.add_argument("--checkpoint-minutes", type=float, default=checkpoint_minutes,
+                            help=f"how often to write a checkpoint (default {checkpoint_minutes:g})")
+    if seed_help:
+        parser.add_argument("--seed", type=int, default=0, help=f"random seed of {seed_help} (same seed, same run)")
     return budget
-
-
-def command_train(args) -> None:
-    from .training import Callbacks, train_gan
-
-    refuse_to_replace(args.out, args.resume, args.overwrite)
-    train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
-              resume=args.resume, seed=args.seed, threads=args.threads,
-              widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
-              command="python -m productgen " + " ".join(sys.argv[1:]), class_weight=args.class_weight,
-              category_sampling=args.category_sampling, callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
-
-
-def command_finetune(args) -> None:
-    from .cards import generator_card
-    from .finetune import finetune, quality_report
-    from .runbook import set_threads
-    from .training import Callbacks, Progress
-
-    set_threads(args.threads)
-    refuse_to_replace(args.out, args.resume, args.overwrite)
-    if args.labels and args.category:
-        raise ValueError("give either --labels/--label-column or --category, not both")
-    from .background import product_on_white
-
-    data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
-                               args.min_per_category, single_category=args.category,
-                               prepare=None if args.no_cutout else product_on_white)
-    print(f"data: {data.summary()}", file=sys.stderr)
-
-    def progress(report: Progress):
-        eta = f", ETA {report.eta_s:.0f} s" if report.eta_s is not None else ""
-        print(f"step {report.step}: D {report.loss_discriminator:.3f} G {report.loss_generator:.3f} "
-              f"augment p {report.augment_probability:.2f}{eta}", file=sys.stderr, flush=True)
-
-    finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
-             callbacks=Callbacks(progress=progress, should_stop=stop_on_ctrl_c()),
-             command="python -m productgen " + " ".join(sys.argv[1:]), data_source=f"the user's photos in {args.data}")
-    quality = quality_report(args.out, data)
-    generator_card(args.out, quality)
-    print(quality)
 
 
 def command_train_classifier(args) -> None:
@@ -203,33 +169,6 @@ def train_classifier_on_real_photos(args) -> None:
     print(f"saved the classifier to {args.out}")
 
 
-def command_evaluate(args) -> None:
-    import json
-
-    from .cards import generator_card
-    from .classifier import load_classifier
-    from .metrics import evaluate_generator
-    from .sampling import load_generator
-
-    generator = load_generator(args.model)
-    args.categories = generator.categories
-    real = read_data(args)
-    classifier = load_classifier(args.classifier)
-    sections, reports = [], {}
-    for variety in args.variety:
-        report = evaluate_generator(generator, classifier, real.images, real.labels, args.per_category, variety)
-        reports[str(variety)] = report.to_dict()
-        heading = (f"At variety {variety} ({args.per_category} samples per category against {len(real)} held-out "
-                   "photos, in the product classifier's features):")
-        sections.append(f"{heading}\n\n```\n{report.table()}\n```")
-        print(f"{heading}\n{report.table()}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(reports, indent=2))
-    if args.write_card:
-        command = "python -m productgen " + " ".join(a for a in sys.argv[1:] if a != "--write-card")
-        generator_card(resolve_model_dir(args.model), "\n\n".join(sections) + f"\n\nMeasured with `{command}`.")
-
-
 def command_train_cutout(args) -> None:
     from .cutout_model import CutoutConfig, parameter_count
     from .cutout_training import CompositeSources, CutoutTrainOptions, train_cutout
@@ -325,39 +264,7 @@ def command_train_upscale(args) -> None:
 
 
 def add_training_commands(commands) -> None:
-    """The commands that train or measure models: train, finetune, train-classifier, evaluate, train-cutout and
-    train-upscale."""
-    train = commands.add_parser("train", help="train a class-conditional GAN on a folder of product photos")
-    add_data_options(train)
-    budget = add_run_options(train, "continue from the checkpoint in --out")
-    budget.add_argument("--kimg", type=float, help="train until this many thousand images have been shown in all")
-    train.add_argument("--seed", type=int, default=0, help="random seed of the run (same seed, same run)")
-    train.add_argument("--checkpoint-minutes", type=float, default=2.0, help="how often to write a checkpoint")
-    train.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
-    train.add_argument("--class-weight", type=float, default=0.5,
-                       help="weight of the category loss for both networks: higher gives more recognisable "
-                            "categories, less variety (default 0.5)")
-    train.add_argument("--category-sampling", choices=["sqrt", "uniform"], default="sqrt",
-                       help="how often each category is drawn: by the square root of its photo count (default) or "
-                            "equally often (helps small categories that come out unlike themselves)")
-    train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
-    train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
-    train.set_defaults(run=command_train)
-
-    tune = commands.add_parser("finetune", help="fine-tune a model on your own product photos")
-    tune.add_argument("--base", default="default", help="model to start from (folder or name under weights/)")
-    tune.add_argument("--data", required=True, help="folder of photos (sub-folder per category, or --category)")
-    tune.add_argument("--labels", help="CSV with a file/id column and a label column")
-    tune.add_argument("--label-column", default="category", help="label column of --labels")
-    tune.add_argument("--category", help="one category name for every photo in --data")
-    tune.add_argument("--aspect", help="reshape photos to this width:height before padding")
-    tune.add_argument("--min-per-category", type=int, default=8, help="fewest photos a category may have")
-    add_run_options(tune, "continue the fine-tune in --out")
-    tune.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
-    tune.add_argument("--no-cutout", action="store_true",
-                      help="use the photos as they are (default: cut each product out onto white first)")
-    tune.set_defaults(run=command_finetune)
-
+    """The commands that train the helper models: train-classifier, train-cutout and train-upscale."""
     classify = commands.add_parser("train-classifier", help="train the product classifier (Recognise, metrics)")
     add_data_options(classify)
     classify.add_argument("--gender-column", help="CSV column with gender (a second head), e.g. gender")
@@ -387,17 +294,6 @@ def add_training_commands(commands) -> None:
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     classify.set_defaults(run=command_train_classifier)
 
-    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, spread of a model")
-    add_data_options(evaluate)
-    evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
-    evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
-    evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
-    evaluate.add_argument("--variety", type=float, nargs="+", default=[1.0],
-                          help="variety (0 typical .. 1 most varied) to sample at")
-    evaluate.add_argument("--json", help="also write the report here")
-    evaluate.add_argument("--write-card", action="store_true", help="put the report in the model's README.md")
-    evaluate.set_defaults(run=command_evaluate)
-
     cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")
     cut.add_argument("--products", required=True, help="catalogue photos on white (their masks come free)")
     cut.add_argument("--backgrounds", required=True, help="surface photos with manifest.csv (split by group)")
@@ -407,7 +303,7 @@ def add_training_commands(commands) -> None:
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
-    add_run_options(cut, "continue from the checkpoint in --out")
+    add_run_options(cut, "continue from the checkpoint in --out", 3.0, "the composites")
     cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
                                            "a fresh optimizer), e.g. to train the shipped model further")
     cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
@@ -416,9 +312,6 @@ def add_training_commands(commands) -> None:
     cut.add_argument("--lr", type=float, default=2e-3, help="learning rate (after a 200-step warm-up)")
     cut.add_argument("--lr-end", type=float, help="let the rate fall (cosine) from --lr to this over this run's "
                                                   "budget (default: constant)")
-    cut.add_argument("--seed", type=int, default=0, help="random seed of the composites (same seed, same run)")
-    cut.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
-    cut.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     cut.set_defaults(run=command_train_cutout)
 
     up = commands.add_parser("train-upscale", help="train the x4 upscaler on real photos (resumable)")
@@ -427,7 +320,7 @@ def add_training_commands(commands) -> None:
     up.add_argument("--cache", help="file of the training patches, made on the first run "
                                     "(default: runs/upscale-patches-N.npy)")
     up.add_argument("--per-photo", type=int, default=4, help="patches taken from each photo")
-    add_run_options(up, "continue from the checkpoint in --out")
+    add_run_options(up, "continue from the checkpoint in --out", 3.0, "the degradations")
     up.add_argument("--l1-steps", type=int, default=6000, help="steps of L1 alone before the feature and "
                                                                "adversarial losses join")
     up.add_argument("--feature-weight", type=float, default=1.0, help="weight of the classifier-feature loss")
@@ -437,7 +330,4 @@ def add_training_commands(commands) -> None:
     up.add_argument("--convs", type=int, default=12, help="3x3 convolutions in the body")
     up.add_argument("--batch-size", type=int, default=16, help="patches per training step")
     up.add_argument("--lr", type=float, default=4e-4, help="learning rate of the upscaler")
-    up.add_argument("--seed", type=int, default=0, help="random seed of the degradations (same seed, same run)")
-    up.add_argument("--checkpoint-minutes", type=float, default=3.0, help="how often to write a checkpoint")
-    up.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     up.set_defaults(run=command_train_upscale)
