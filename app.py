@@ -73,7 +73,6 @@ def translated_choices(values) -> list[tuple]:
 
 # The core's user errors (bad images, archives, data, weights, recipes) are all ValueErrors.
 USER_ERRORS = (ValueError, FileNotFoundError)
-DEFAULT_MODEL = "default"
 
 
 def session_of(request: gr.Request | None) -> str | None:
@@ -130,22 +129,6 @@ def as_user_error(error: Exception, request: gr.Request | None = None) -> gr.Err
 
 # -- Generate -----------------------------------------------------------------------------------------
 
-def model_names() -> list[str]:
-    names = list(weights.list_models("generator"))
-    return sorted(names, key=lambda name: (name != DEFAULT_MODEL, name))
-
-
-def known_model(model: str) -> str:
-    """``model`` if it is one of the app's models (never an arbitrary server path from the API)."""
-    if model not in model_names():
-        broken = weights.broken_models()
-        if model in broken:
-            raise ValueError(f"The model {model!r} cannot be used: {broken[model]}.")
-        names = ", ".join(model_names()) or f"none (no model folders found in {weights.WEIGHTS_DIR})"
-        raise ValueError(f"Unknown model {model!r}; choose one of: {names}.")
-    return model
-
-
 def categories_of(model: str) -> list[str]:
     try:
         return weights.generator_categories(model)
@@ -160,7 +143,7 @@ def broken_note() -> str:
 
 def refresh_models(current: str | None):
     """Every model now on disk (a fine-tune by any visitor appears here), keeping the current choice."""
-    names = model_names()
+    names = weights.generator_names()
     value = current if current in names else (names[0] if names else None)
     return gr.update(choices=names, value=value), gr.update(choices=names), broken_note()
 
@@ -192,7 +175,7 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
             raise ValueError(f"Output size: choose 64, 256, 512 or 1024 (got {size}).")
         if upscaler not in UPSCALER_NAMES:
             raise ValueError("Enlarge with: choose the upscaler model or Lanczos.")
-        generator = sampling.cached_generator(known_model(model))
+        generator = sampling.cached_generator(weights.known_generator(model))
         images = generator.sample(category, count, seed, variety, size, upscaler)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
@@ -214,7 +197,7 @@ def interpolate(model: str, category_a: str, category_b: str, seed_a: float, see
     try:
         seeds = whole(seed_a, "From seed", 0, 2**31 - 1), whole(seed_b, "To seed", 0, 2**31 - 1)
         frames, variety = whole(frames, "Frames", 2, 48), fraction(variety, "Variety")
-        generator = sampling.cached_generator(known_model(model))
+        generator = sampling.cached_generator(weights.known_generator(model))
         images = generator.interpolate(seeds, (category_a, category_b), frames, variety, size=256)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
@@ -233,8 +216,8 @@ def send_to_enhance(path, request: gr.Request = None):
 
 
 def build_generate_tab():
-    models = model_names()
-    first = DEFAULT_MODEL if DEFAULT_MODEL in models else (models[0] if models else None)
+    models = weights.generator_names()
+    first = weights.DEFAULT_GENERATOR if weights.DEFAULT_GENERATOR in models else (models[0] if models else None)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             with gr.Row(equal_height=True):
@@ -777,7 +760,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
     workdir = work_folder("finetune-", request)
     try:
         minutes, steps = check_budget(budget_kind, budget, wall_clock_limit())
-        known_model(base)
+        weights.known_generator(base)
         target = target_folder(name, bool(resume), owner_key)
         data = finetune_photos(files, category, workdir, request)  # decoded into memory: the files can go
         if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
@@ -806,7 +789,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         if job.hit_limit else ""
     status = say(request, "**Model `{name}` is ready in Generate.**", name=target.name) + limit + " " + \
         say(request, job.plain_quality)
-    yield final[0], final[1], status, gr.update(choices=model_names(), value=target.name), owner_key
+    yield final[0], final[1], status, gr.update(choices=weights.generator_names(), value=target.name), owner_key
 
 
 _running: dict[str, object] = {}  # the server's one fine-tune (training takes every core); read-only to others
@@ -861,7 +844,8 @@ def build_finetune_tab():
                                  file_types=["image", ".zip"])
             w["category"] = gr.Textbox(label=t("Category of these photos (if not in ZIP folders)"),
                                        placeholder=t("e.g. Ceramic mugs"))
-            w["base"] = gr.Dropdown(model_names(), value=DEFAULT_MODEL, label=t("Start from model"))
+            w["base"] = gr.Dropdown(weights.generator_names(), value=weights.DEFAULT_GENERATOR,
+                                    label=t("Start from model"))
             with gr.Row():
                 w["budget_kind"] = gr.Radio(translated_choices(["minutes", "steps"]), value="minutes",
                                             label=t("Budget in"))

@@ -373,3 +373,23 @@ def generator_categories(name_or_path: str | Path) -> list[str]:
     """A generator's category names, read from its ``config.json`` without loading weights."""
     config_json = read_json(resolve_model_dir(name_or_path) / CONFIG_NAME)
     return list(config_json.get("architecture", {}).get("categories", []))
+
+
+DEFAULT_GENERATOR = "default"
+
+
+def generator_names() -> list[str]:
+    """The generators a visitor may choose (shipped and fine-tuned ones), the default first."""
+    return sorted(list_models("generator"), key=lambda name: (name != DEFAULT_GENERATOR, name))
+
+
+def known_generator(name: str) -> str:
+    """``name`` if it is one of the listed generators (never an arbitrary server path sent to the app's API);
+    a broken one is refused with its reason."""
+    if name not in generator_names():
+        broken = broken_models()
+        if name in broken:
+            raise ValueError(f"The model {name!r} cannot be used: {broken[name]}.")
+        names = ", ".join(generator_names()) or f"none (no model folders found in {WEIGHTS_DIR})"
+        raise ValueError(f"Unknown model {name!r}; choose one of: {names}.")
+    return name

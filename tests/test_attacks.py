@@ -73,6 +73,14 @@ def test_a_corrupt_or_incomplete_model_folder_is_listed_as_broken_with_the_reaso
     assert "photos" not in broken and weights.list_models("generator", [tmp_path]) == {}
 
 
+@pytest.mark.parametrize("name", ["../default", "weights/default", "/etc", "classifier", "cutout"])
+def test_only_a_listed_generator_is_used_never_a_path_or_another_kind_of_model(name):
+    assert weights.generator_names()[0] == weights.DEFAULT_GENERATOR
+    assert weights.known_generator("default") == "default"
+    with pytest.raises(ValueError, match=f"Unknown model '{name}'; choose one of: default"):
+        weights.known_generator(name)
+
+
 def test_a_model_of_a_newer_format_is_refused_by_name_not_misread(tmp_path):
     import shutil
 
