@@ -918,7 +918,6 @@ def build_app() -> gr.Blocks:
         generate_widgets["send"].click(send_to_enhance, generate_widgets["selected"],
                                        [enhance_widgets["files"], enhance_widgets["photo"], tabs],
                                        api_visibility="private")
-        demo.tabs = tabs
     return demo
 
 
