@@ -359,7 +359,8 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
             result = studio.process_image(original, when_busy(recipe, others), icc)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
-    busy = recipe.upscaler == "model" and result.enlarged_by == "lanczos"
+    # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
+    busy = bool(others) and recipe.upscaler == "model" and result.enlarged_by == "lanczos"
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)

@@ -2,8 +2,9 @@
 
     python bench/load.py [--users 40] [--seconds 300] [--think 2 8]
 
-Starts ``app.py`` on a free loopback port (its temp-file age limit set to 60 s so that the bound shows within
-the run). Each user repeats a random action with a pause of ``--think`` seconds between them (people read the
+Starts ``app.py`` on a free loopback port (its temp-file age limit set to 180 s, from the default hour, so that
+the bound shows within the run; a batch may wait about two minutes in the queue at this load, and an upload
+older than the limit is gone when its turn comes). Each user repeats a random action with a pause of ``--think`` seconds between them (people read the
 result before the next click): Generate, Interpolate, Auto, Enhance (a normal photo), the heaviest recipe the
 app accepts (3000 px canvas with a shadow), a batch of two, Recognise; one more user starts a short fine-tune
 now and then. Prints per-endpoint p50/p95, the errors (a refusal the app is meant to give, such as "a
@@ -39,7 +40,7 @@ def free_port() -> int:
 
 def start_app(port: int, temp: Path, models: Path) -> subprocess.Popen:
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_TEMP_DIR": str(temp), "PRODUCTGEN_MODELS": str(models), "PRODUCTGEN_TEMP_MAX_AGE_S": "60"}
+           "GRADIO_TEMP_DIR": str(temp), "PRODUCTGEN_MODELS": str(models), "PRODUCTGEN_TEMP_MAX_AGE_S": "180"}
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

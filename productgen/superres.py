@@ -25,7 +25,9 @@ from torch.nn import functional as F
 from . import weights as weights_io
 
 KIND = "upscaler"
-TILE = 512  # input pixels per tile side; memory stays bounded whatever the image's size
+# input pixels per tile side: memory stays bounded, and activations this size stay in the CPU's caches (a 500 px
+# photo: 1.77 s in one piece, 1.29 s in four 250 px ones; 2 threads, AVX2)
+TILE = 256
 MAX_OUTPUT_SIDE = 8192
 METHODS = ("model", "lanczos")
 MODEL_FROM = 1.5  # enlargements up to this are left to Lanczos
@@ -96,11 +98,12 @@ def cached_upscaler(name: str = "upscale") -> UpscaleNet:
 
 # -- inference ----------------------------------------------------------------------------------------------
 
-def _tile_starts(length: int, tile: int) -> list[int]:
-    if length <= tile:
-        return [0]
-    starts = list(range(0, length - tile, tile))
-    return starts + [length - tile]
+def _tiles(length: int, tile: int) -> list[tuple[int, int]]:
+    """(start, length) of the fewest pieces of at most ``tile`` that cover ``length``, all of about one size: a
+    700 px side in two 350 px pieces, not a 512 and a 188 overlapping the first by 324 (double the work)."""
+    count = math.ceil(length / tile)
+    size = math.ceil(length / count)
+    return [(start, min(size, length - start)) for start in range(0, length, size)]
 
 
 def fast_precision() -> str:
@@ -136,12 +139,11 @@ def run_tensor(model: UpscaleNet, images: torch.Tensor, tile: int = TILE, precis
     if height <= tile and width <= tile:
         return enlarge(images)
     out = torch.empty(n, 3, height * scale, width * scale, dtype=torch.uint8)
-    for top in _tile_starts(height, tile):
-        for left in _tile_starts(width, tile):
+    for top, inner_h in _tiles(height, tile):
+        for left, inner_w in _tiles(width, tile):
             y0, x0 = max(0, top - reach), max(0, left - reach)
-            y1, x1 = min(height, top + tile + reach), min(width, left + tile + reach)
+            y1, x1 = min(height, top + inner_h + reach), min(width, left + inner_w + reach)
             piece = enlarge(images[:, :, y0:y1, x0:x1])
-            inner_h, inner_w = min(tile, height - top), min(tile, width - left)
             oy, ox = (top - y0) * scale, (left - x0) * scale
             out[:, :, top * scale:(top + inner_h) * scale, left * scale:(left + inner_w) * scale] = \
                 piece[:, :, oy:oy + inner_h * scale, ox:ox + inner_w * scale]

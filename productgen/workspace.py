@@ -84,9 +84,14 @@ def upload_paths(files) -> list[Path]:
 def unpacked(files, session: str | None):
     """The image files of an upload (files and ZIPs, each ZIP unpacked once, with the archive limits), and what
     was skipped with why; the unpacked copies are deleted when the block ends."""
+    paths = upload_paths(files)
+    gone = [path for path in paths if not path.exists()]
+    if gone:  # e.g. the request waited in a long queue past the age at which uploads are deleted
+        raise ValueError(f"{len(gone)} of the uploaded files are no longer on the server (uploads are kept "
+                         f"{MAX_AGE_S / 60:g} minutes, less than this request waited); upload them again")
     folder = request_folder("upload-", session)
     try:
-        collected = collect_uploads(upload_paths(files), folder)
+        collected = collect_uploads(paths, folder)
         yield collected.files, collected.skipped
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -49,6 +49,17 @@ def test_the_unpacked_budget_counts_every_zip_of_one_upload(tmp_path, monkeypatc
         collect_uploads(photos, tmp_path / "work")
 
 
+def test_an_upload_deleted_while_its_request_queued_is_a_clear_message_without_the_server_path(tmp_path):
+    from productgen import workspace
+
+    kept = tmp_path / "kept.png"
+    draw_product("round", 0).save(kept)
+    with pytest.raises(ValueError, match="1 of the uploaded files are no longer on the server") as refused:
+        with workspace.unpacked([str(kept), str(tmp_path / "aged-out.png")], None):
+            pass
+    assert str(tmp_path) not in str(refused.value)
+
+
 def test_a_zip_entry_name_over_255_bytes_is_shortened_not_fatal(tmp_path):
     long_name = "ü" * 200 + ".png"  # 400 bytes in UTF-8
     image = tmp_path / "x.png"

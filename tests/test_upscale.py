@@ -84,6 +84,15 @@ def test_tiles_give_the_one_pass_result():
     assert (tiled.int() - whole.int()).abs().max() <= 1
 
 
+@pytest.mark.parametrize("length, tile", [(700, 512), (500, 256), (256, 256), (257, 256), (31, 32), (1000, 7)])
+def test_tiles_are_few_and_even_and_cover_the_side_once(length, tile):
+    pieces = superres._tiles(length, tile)
+    assert len(pieces) == -(-length // tile)  # the fewest that fit
+    assert [start for start, _ in pieces] == list(np.cumsum([0] + [size for _, size in pieces[:-1]]))
+    assert sum(size for _, size in pieces) == length and max(size for _, size in pieces) <= tile
+    assert max(size for _, size in pieces) - min(size for _, size in pieces) <= len(pieces)  # about one size
+
+
 def test_bfloat16_where_the_cpu_has_it_stays_within_two_levels_of_float32():
     model = superres.cached_upscaler()
     images = torch.from_numpy(np.asarray(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
