@@ -328,6 +328,10 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
 # Enhance, its batches and Recognise share two workers ("cpu" below): while another photo job runs, Enhance
 # enlarges by Lanczos instead of the upscaler (seconds of CPU per phone photo), so nobody waits behind it
 PHOTO_JOBS = Running()
+# a visitor waiting on one photo goes first: batches, Recognise and a CPU fine-tune wait (up to GIVE_WAY_S
+# before each photo or step) while a single Enhance runs
+SINGLE_PHOTOS = Running()
+GIVE_WAY_S = 3.0
 BUSY_NOTE = ("The app was busy with other photos, so any enlargement was drawn by Lanczos resampling (faster, "
              "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")
 
@@ -355,7 +359,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
         with unpacked(files, request) as (photos, _):
             photo = pick_photo(photos, name)
             original, icc = studio.read_photo(photo)
-        with PHOTO_JOBS.one() as others:
+        with PHOTO_JOBS.one() as others, SINGLE_PHOTOS.one():
             result = studio.process_image(original, when_busy(recipe, others), icc)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
@@ -441,6 +445,7 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
             quick = when_busy(recipe, others)  # decided once: a batch is enlarged one way throughout
             for number, photo in enumerate(photos):
                 progress((number, len(photos)), desc=photo.name, unit="photos")
+                SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
                 rows.append(studio.process_one(photo, quick, folder / "out", used))
                 yield None, table(request, BATCH_HEADERS, []), say(request, "{done} of {total} photos done...",
                                                                    done=number + 1, total=len(photos))
@@ -640,6 +645,7 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
         with unpacked(files, request) as (photos, skipped), PHOTO_JOBS.one():
             if not photos:
                 raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
+            SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
             results = recognise_files(photos, cached_classifier(),
                                       progress=lambda done, total: progress((done, total), unit="photos"))
     except USER_ERRORS as error:
@@ -756,6 +762,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
     import pandas as pd
 
     from productgen.finetune import FinetuneJob, check_budget, target_folder, wall_clock_limit
+    from productgen.runbook import default_device
 
     owner_key, _ = ensure_owner_key(owner_key)
     workdir = work_folder("finetune-", request)
@@ -768,8 +775,10 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
             gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
                            "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
         shutil.rmtree(workdir, ignore_errors=True)
+        on_cpu = default_device().type == "cpu"  # on a GPU the fine-tune hardly slows a photo down
         job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
-                          owner=weights.owner_hash(owner_key), max_minutes=wall_clock_limit())
+                          owner=weights.owner_hash(owner_key), max_minutes=wall_clock_limit(),
+                          give_way=(lambda: SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)) if on_cpu else None)
         job.start()
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error

@@ -15,6 +15,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -204,18 +205,20 @@ class FinetuneJob:
     another is running. A new model is trained in a hidden staging folder and published under its name by
     one rename when it is done, so no one sees (or can take) a half-made model; continuing a model
     (``resume``) trains in place, where every checkpoint file is replaced atomically. Every job stops at
-    ``max_minutes`` of wall-clock time, whatever its budget.
+    ``max_minutes`` of wall-clock time, whatever its budget. ``give_way``, if given, is called before every
+    step: a server blocks in it while a visitor's quicker job runs, so a CPU fine-tune does not slow that down
+    (the wall-clock limit still counts).
     """
 
     _lock = threading.Lock()
 
     def __init__(self, base_dir, data: ProductImages, out_dir, minutes=None, steps=None, resume=False,
                  classifier=None, data_source: str = "the user's uploaded photos", owner: str = "",
-                 max_minutes: float = MAX_MINUTES):
+                 max_minutes: float = MAX_MINUTES, give_way: Callable[[], object] | None = None):
         self.base_dir, self.data, self.out_dir = base_dir, data, Path(out_dir)
         self.minutes, self.steps, self.resume = minutes, steps, resume
         self.classifier, self.data_source = classifier, data_source
-        self.owner, self.max_minutes = owner, max_minutes
+        self.owner, self.max_minutes, self.give_way = owner, max_minutes, give_way
         self.losses: list[dict] = []
         self.preview = None
         self.progress = None
@@ -243,6 +246,8 @@ class FinetuneJob:
         self._stop.set()
 
     def _should_stop(self) -> bool:
+        if self.give_way and not self._stop.is_set():
+            self.give_way()
         if time.monotonic() - self._started >= self.max_minutes * 60:
             self.hit_limit = True
         return self.hit_limit or self._stop.is_set()

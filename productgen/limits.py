@@ -21,21 +21,29 @@ def on_cpu_space() -> bool:
 
 class Running:
     """How many jobs of one kind the app is running now (thread-safe). ``with jobs.one() as others:`` counts
-    this job while the block runs and says how many others were already running when it began."""
+    this job while the block runs and says how many others were already running when it began; other work
+    can give way to these jobs with ``wait_until_idle``."""
 
     def __init__(self):
         import threading
 
-        self._lock = threading.Lock()
+        self._idle = threading.Condition()
         self.count = 0
 
     @contextmanager
     def one(self) -> Iterator[int]:
-        with self._lock:
+        with self._idle:
             others = self.count
             self.count += 1
         try:
             yield others
         finally:
-            with self._lock:
+            with self._idle:
                 self.count -= 1
+                if self.count == 0:
+                    self._idle.notify_all()
+
+    def wait_until_idle(self, at_most: float) -> bool:
+        """Block while any of these jobs runs, for at most ``at_most`` seconds; whether none runs now."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.count == 0, timeout=at_most)

@@ -90,7 +90,9 @@ def test_too_few_photos_is_a_clear_error(base, image_folder, tmp_path):
 
 def test_job_runs_in_background_one_at_a_time_and_reports(base, mugs, tmp_path):
     classifier = ProductClassifier(ClassifierConfig(categories=["a", "b"], widths=(4, 8, 8, 8)))
-    job = FinetuneJob(base, mugs, tmp_path / "job", steps=400, classifier=classifier).start()
+    gave_way = []  # a server blocks here while a visitor's single photo is processed
+    job = FinetuneJob(base, mugs, tmp_path / "job", steps=400, classifier=classifier,
+                      give_way=lambda: gave_way.append(time.monotonic())).start()
     second = FinetuneJob(base, mugs, tmp_path / "job2", steps=1, classifier=classifier)
     with pytest.raises(TrainingError, match="already running"):
         second.start()
@@ -102,6 +104,7 @@ def test_job_runs_in_background_one_at_a_time_and_reports(base, mugs, tmp_path):
     assert job.error is None, job.error
     assert job.losses and job.preview is not None and "Memorisation check" in job.quality
     assert (tmp_path / "job" / "README.md").is_file()
+    assert len(gave_way) >= max(record["step"] for record in job.losses)  # before every step
 
 
 def test_quality_report_flags_copies(base, mugs, tmp_path):
