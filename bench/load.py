@@ -2,13 +2,13 @@
 
     python bench/load.py [--users 40] [--seconds 300] [--think 2 8]
 
-Starts ``app.py`` on a free loopback port (its temp-file age limit set to 180 s, from the default hour, so that
-the bound shows within the run; a batch may wait about two minutes in the queue at this load, and an upload
-older than the limit is gone when its turn comes). Each user repeats a random action with a pause of
-``--think`` seconds between them (people read the result before the next click): Generate, Interpolate, Auto, Enhance (a normal photo), the heaviest recipe the
-app accepts (3000 px canvas with a shadow), a batch of two, Recognise; one more user starts a short fine-tune
-now and then. Prints per-endpoint p50/p95, the errors (a refusal the app is meant to give, such as "a
-fine-tune is already running", is counted apart), the app's memory over time and after the load stops, the
+Starts ``app.py`` on a free loopback port (its temp-file age limit set to 180 s, from the default hour, so that the
+bound shows within the run; a batch may wait about two minutes in the queue at this load, and an upload older than
+the limit is gone when its turn comes). Each user repeats a random action with a pause of ``--think`` seconds
+between them (people read the result before the next click): Generate, Interpolate, Auto, Enhance (a normal photo),
+the heaviest recipe the app accepts (3000 px canvas with a shadow), a batch of two, Recognise; one more user starts
+a short fine-tune now and then. Prints per-endpoint p50/p95, the errors (a refusal the app is meant to give, such
+as "a fine-tune is already running", is counted apart), the app's memory over time and after the load stops, the
 temp folder's size, and whether the shipped weights are byte-identical afterwards.
 """
 from __future__ import annotations
