@@ -176,16 +176,20 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
         if upscaler not in UPSCALER_NAMES:
             raise ValueError("Enlarge with: choose the upscaler model or Lanczos.")
         generator = sampling.cached_generator(weights.known_generator(model))
-        images = generator.sample(category, count, seed, variety, size, upscaler)
+        with JOBS.one() as others:
+            chosen = "lanczos" if busy(others) else upscaler
+            images = generator.sample(category, count, seed, variety, size, chosen)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     paths, archive = sampling.save_samples(images, work_folder("generate-", request), f"{category}_seed{seed}")
     captions = [f"{category} · seed {seed} · #{i + 1}" for i in range(len(paths))]
-    how = "" if size == 64 else say(request, ", enlarged by our upscaler model" if upscaler == "model"
+    how = "" if size == 64 else say(request, ", enlarged by our upscaler model" if chosen == "model"
                                     else ", enlarged by Lanczos")
     status = say(request, "{count} × {category}, seed {seed}, variety {variety}, {size} px{how} (AI-generated, "
                  "marked in each PNG)", count=len(paths), category=category, seed=seed, variety=f"{variety:.2f}",
                  size=size, how=how)
+    if size != 64 and chosen != upscaler:
+        status += " " + say(request, BUSY_NOTE)
     return list(zip([str(p) for p in paths], captions)), str(archive), status
 
 
@@ -198,7 +202,9 @@ def interpolate(model: str, category_a: str, category_b: str, seed_a: float, see
         seeds = whole(seed_a, "From seed", 0, 2**31 - 1), whole(seed_b, "To seed", 0, 2**31 - 1)
         frames, variety = whole(frames, "Frames", 2, 48), fraction(variety, "Variety")
         generator = sampling.cached_generator(weights.known_generator(model))
-        images = generator.interpolate(seeds, (category_a, category_b), frames, variety, size=256)
+        with JOBS.one() as others:
+            images = generator.interpolate(seeds, (category_a, category_b), frames, variety, size=256,
+                                           upscaler="lanczos" if busy(others) else "model")
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     return str(sampling.save_animation(images, work_folder("interpolate-", request) / "interpolation.gif"))
@@ -325,20 +331,29 @@ def recipe_from_controls(preset, auto, clean, refine, shadow, fill, output_forma
     return recipe.to_json()
 
 
-# Enhance, its batches and Recognise share two workers ("cpu" below): while another photo job runs, Enhance
-# enlarges by Lanczos instead of the upscaler (seconds of CPU per phone photo), so nobody waits behind it
-PHOTO_JOBS = Running()
+# every request that computes (Generate, Interpolate, Enhance, its batches, Recognise) counts here: while another
+# one runs, or a fine-tune, enlargements are drawn by Lanczos instead of the upscaler (seconds of CPU per photo),
+# and the visitor is told, so nobody waits behind it
+JOBS = Running()
+
+
+def busy(others: int) -> bool:
+    """Whether the app is doing other work besides this request (``others`` requests, or a fine-tune)."""
+    job = _running.get("job")
+    return bool(others) or (job is not None and job.on_cpu and not job.finished.is_set())
+
+
 # a visitor waiting on one photo goes first: batches, Recognise and a CPU fine-tune wait (up to GIVE_WAY_S
 # before each photo or step) while a single Enhance runs
 SINGLE_PHOTOS = Running()
 GIVE_WAY_S = 3.0
-BUSY_NOTE = ("The app was busy with other photos, so any enlargement was drawn by Lanczos resampling (faster, "
+BUSY_NOTE = ("The app was busy with other work, so any enlargement was drawn by Lanczos resampling (faster, "
              "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")
 
 
 def when_busy(recipe: Recipe, others: int) -> Recipe:
-    """The recipe as this request runs it: with ``others`` photo jobs running, Lanczos for the upscaler."""
-    if others and recipe.upscaler == "model":
+    """The recipe as this request runs it: with other work running (``busy``), Lanczos for the upscaler."""
+    if busy(others) and recipe.upscaler == "model":
         from dataclasses import replace
 
         return replace(recipe, upscaler="lanczos")
@@ -359,12 +374,13 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
         with unpacked(files, request) as (photos, _):
             photo = pick_photo(photos, name)
             original, icc = studio.read_photo(photo)
-        with PHOTO_JOBS.one() as others, SINGLE_PHOTOS.one():
-            result = studio.process_image(original, when_busy(recipe, others), icc)
+        with JOBS.one() as others, SINGLE_PHOTOS.one():
+            quick = when_busy(recipe, others)
+            result = studio.process_image(original, quick, icc)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
-    busy = bool(others) and recipe.upscaler == "model" and result.enlarged_by == "lanczos"
+    gave_way = quick is not recipe and result.enlarged_by == "lanczos"
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
@@ -372,7 +388,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
                 "warn": "⚠️ Check before uploading: passes the {preset} rules with {count} warning(s)."}[result.verdict]
     count = sum(r.status == "warn" for r in result.report)
     text = f"**{say(request, headline, preset=say(request, PRESETS[recipe.preset].name), count=count)}**" + \
-        "".join(f"\n- {said(request, w)}" for w in result.warnings + ([BUSY_NOTE] if busy else []))
+        "".join(f"\n- {said(request, w)}" for w in result.warnings + ([BUSY_NOTE] if gave_way else []))
     rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), said(request, measured), source]
                                            for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
@@ -439,7 +455,7 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
     folder = work_folder("batch-", request)
     rows, used = [], set()
     try:
-        with unpacked(files, request) as (photos, skipped), PHOTO_JOBS.one() as others:
+        with unpacked(files, request) as (photos, skipped), JOBS.one() as others:
             if not photos:
                 raise ValueError("no photos to process: upload JPEG/PNG/WebP files or a ZIP of them")
             quick = when_busy(recipe, others)  # decided once: a batch is enlarged one way throughout
@@ -642,7 +658,7 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
     from productgen.recognise import recognise_files, write_csv
 
     try:
-        with unpacked(files, request) as (photos, skipped), PHOTO_JOBS.one():
+        with unpacked(files, request) as (photos, skipped), JOBS.one():
             if not photos:
                 raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
             SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
@@ -762,7 +778,6 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
     import pandas as pd
 
     from productgen.finetune import FinetuneJob, check_budget, target_folder, wall_clock_limit
-    from productgen.runbook import default_device
 
     owner_key, _ = ensure_owner_key(owner_key)
     workdir = work_folder("finetune-", request)
@@ -775,10 +790,10 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
             gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
                            "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
         shutil.rmtree(workdir, ignore_errors=True)
-        on_cpu = default_device().type == "cpu"  # on a GPU the fine-tune hardly slows a photo down
         job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
-                          owner=weights.owner_hash(owner_key), max_minutes=wall_clock_limit(),
-                          give_way=(lambda: SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)) if on_cpu else None)
+                          owner=weights.owner_hash(owner_key), max_minutes=wall_clock_limit())
+        if job.on_cpu:  # on a GPU the fine-tune hardly slows a photo down
+            job.give_way = lambda: SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
         job.start()
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error

@@ -219,6 +219,7 @@ class FinetuneJob:
         self.minutes, self.steps, self.resume = minutes, steps, resume
         self.classifier, self.data_source = classifier, data_source
         self.owner, self.max_minutes, self.give_way = owner, max_minutes, give_way
+        self.on_cpu = default_device().type == "cpu"  # a CPU fine-tune slows every other request of the server
         self.losses: list[dict] = []
         self.preview = None
         self.progress = None

@@ -170,7 +170,7 @@ def test_enhance_a_photo_on_a_surface_uses_the_cut_out_and_shows_it(client, tmp_
 
 
 def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):
-    """While another photo job runs, a small product is enlarged by Lanczos (and the merchant is told), so the
+    """While another request runs, a small product is enlarged by Lanczos (and the merchant is told), so the
     upscaler's seconds do not pile up behind a queue; alone, the upscaler draws it."""
     from gradio_client import handle_file
 
@@ -183,13 +183,15 @@ def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):
     _, report, verdict, *_ = client.predict(upload, None, "", api_name="/enhance")
     rows = report["data"] if isinstance(report, dict) else report
     assert "upscaler model" in next(r[2] for r in rows if r[0] == "Sharpness") and "busy" not in verdict
-    with app.PHOTO_JOBS.one():  # another visitor's photo job
+    with app.JOBS.one():  # another visitor's request
         _, report, verdict, *_ = client.predict(upload, None, "", api_name="/enhance")
         _, _, status = client.predict(upload, "", api_name="/enhance_batch")
+        _, _, generated = client.predict("default", "Watches", 2, 0, 0.8, "256", "model", api_name="/generate")
+    assert "enlarged by Lanczos" in generated and "busy with other work" in generated
     rows = report["data"] if isinstance(report, dict) else report
     assert "Lanczos" in next(r[2] for r in rows if r[0] == "Sharpness")
-    assert "busy with other photos" in verdict and "busy with other photos" in status
-    assert app.PHOTO_JOBS.count == 0
+    assert "busy with other work" in verdict and "busy with other work" in status
+    assert app.JOBS.count == 0
 
 
 @pytest.mark.parametrize("recipe, message", [
