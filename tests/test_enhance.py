@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw
 from productgen import enhance
 from productgen.background import (
     add_contact_shadow,
+    count_not_white,
     cutout,
     find_background,
     frame_product,
@@ -22,6 +23,15 @@ FILTERS = [
     (enhance.adjust_brightness, 1.0), (enhance.adjust_contrast, 1.0), (enhance.adjust_saturation, 1.0),
     (enhance.adjust_exposure, 0.0), (enhance.adjust_gamma, 1.0), (enhance.denoise, 0.0),
 ]
+
+
+def test_count_not_white_is_the_plain_numpy_count():
+    random = np.random.default_rng(0)
+    pixels = random.integers(240, 256, (120, 90, 3), dtype=np.uint8)
+    where = random.random((120, 90)) < 0.5
+    assert count_not_white(pixels, where) == int((where & (pixels < 250).any(axis=2)).sum())
+    assert count_not_white(pixels[::2, ::3], where[::2, ::3]) == int((where[::2, ::3] & (pixels[::2, ::3] < 250)
+                                                                      .any(axis=2)).sum())
 
 
 @pytest.mark.parametrize("side", [300, 2400])
