@@ -189,7 +189,7 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
                  "marked in each PNG)", count=len(paths), category=category, seed=seed, variety=f"{variety:.2f}",
                  size=size, how=how)
     if size != 64 and chosen != upscaler:
-        status += " " + say(request, BUSY_NOTE)
+        status += " " + say(request, GENERATE_BUSY_NOTE)
     return list(zip([str(p) for p in paths], captions)), str(archive), status
 
 
@@ -352,6 +352,8 @@ PHOTO_WORKERS = 4
 GIVE_WAY_S = 3.0
 BUSY_NOTE = ("The app was busy with other work, so any enlargement was drawn by Lanczos resampling (faster, "
              "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")
+GENERATE_BUSY_NOTE = ("The app was busy with other work, so the images were enlarged by Lanczos (faster, softer) "
+                      "instead of the upscaler: generate again when the app is quiet for sharper ones.")
 
 
 def when_busy(recipe: Recipe, others: int) -> Recipe:
