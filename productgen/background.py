@@ -218,18 +218,15 @@ def add_contact_shadow(image: Image.Image, background: np.ndarray, strength: flo
     axes = (max(1, round((right - left) / 2 * scale)), max(1, round((bottom - top) / 20 * scale)))
     cv2.ellipse(shadow, centre, axes, 0, 0, 360, 1.0, -1)
     shadow = cv2.GaussianBlur(shadow, (0, 0), max(2.0 * scale, axes[1] * 1.5)) * strength
-    # only the rows and columns the blurred ellipse reaches are touched at full size: the rest of a large canvas
-    # (most of it) would cost a float copy and a multiply for nothing
+    # enlarged in one OpenCV call, but only the rows and columns the blurred ellipse reaches are multiplied: the
+    # rest of a large canvas (most of it) would cost a float copy and a multiply for nothing
     rows, columns = np.nonzero(shadow.max(axis=1) * 255 >= 0.5)[0], np.nonzero(shadow.max(axis=0) * 255 >= 0.5)[0]
     pixels = as_pixels(image).copy()
     if rows.size == 0:
         return like(image, pixels)
     top, bottom = int(rows[0] / scale), min(height, int(np.ceil((rows[-1] + 1) / scale)))
     left, right = int(columns[0] / scale), min(width, int(np.ceil((columns[-1] + 1) / scale)))
-    # the region's own coordinates in the small copy, so the enlarged patch lines up with a whole-canvas resize
-    grid_y = (np.arange(top, bottom, dtype=np.float32) + 0.5) * (small[1] / height) - 0.5
-    grid_x = (np.arange(left, right, dtype=np.float32) + 0.5) * (small[0] / width) - 0.5
-    region = cv2.remap(shadow, *np.meshgrid(grid_x, grid_y), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    region = cv2.resize(shadow, (width, height), interpolation=cv2.INTER_LINEAR)[top:bottom, left:right]
     region[~background[top:bottom, left:right]] = 0
     patch = pixels[top:bottom, left:right].astype(np.float32) * (1 - region[:, :, None])
     pixels[top:bottom, left:right] = np.clip(np.rint(patch), 0, 255).astype(np.uint8)
