@@ -187,11 +187,12 @@ def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | N
 
 
 def _compose(categories, gender, main, colours, unknown: bool = False, studio: bool = True) -> Recognition:
-    """The text of a recognition. The colour head names the colour only when its name is one of the product's
-    own pixel colours (on phone photos it was often wrong: "green" shoes that are black); the gender head,
-    trained and measured on studio photos only, speaks only for a photo on a clean backdrop (``studio``)."""
+    """The text of a recognition. The colour and gender heads were trained and measured on studio photos only:
+    they speak only for a photo on a clean backdrop (``studio``), the colour head only when its name is one of
+    the product's own pixel colours. A phone photo's colour is its largest pixel colour (the head called black
+    shoes "green", and, even among the shoes' own colours, "brown")."""
     pixel_names = {c.name for c in colours}
-    head_ok = main and main[1] >= 0.35 and main[0] in pixel_names and not unknown
+    head_ok = main and main[1] >= 0.35 and main[0] in pixel_names and not unknown and studio
     colour_name = main[0] if head_ok else (colours[0].name if colours else None)
     gender_name = gender[0] if gender and gender[1] >= 0.6 and not unknown and studio else None
     others = [c.name.lower() for c in colours[1:3] if colour_name and c.name.lower() != colour_name.lower()]

@@ -132,6 +132,17 @@ def drawn_mug(size=400, colour=(240, 200, 40)) -> Image.Image:
     return image
 
 
+def test_the_colour_head_names_the_colour_only_on_a_studio_photo():
+    from productgen.colours import ColourTag
+    from productgen.recognise import _compose
+
+    shoes = [ColourTag("Black", "#1c1c1c", 0.7), ColourTag("Brown", "#453b2e", 0.3)]  # black shoes, brown shadows
+    top = [("Casual Shoes", 0.9), ("Flats", 0.05), ("Heels", 0.02)]
+    assert _compose(top, None, ("Brown", 0.6), shoes, studio=False).title == "Black casual shoes"
+    assert _compose(top, None, ("Brown", 0.6), shoes, studio=True).title == "Brown casual shoes"
+    assert _compose(top, None, ("Green", 0.9), shoes, studio=True).title == "Black casual shoes"  # not its pixels
+
+
 @pytest.mark.slow
 def test_colours_are_the_products_not_the_backdrops():
     """A blue shirt on a red bedspread is blue: the product is cut out first and only its pixels count."""
