@@ -25,6 +25,15 @@ def draw_product(kind: str, seed: int, size: int = 96, background=(255, 255, 255
     return image
 
 
+def run_python(code: str) -> None:
+    """Run ``code`` in a fresh interpreter at the repository root (what a fresh import does, unaffected by the
+    modules this test session has loaded); fails the test if it raises."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
 def shipped_files() -> dict:
     return {path: path.read_bytes() for path in sorted((REPO / "weights").rglob("*")) if path.is_file()}
 

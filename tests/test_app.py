@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from .conftest import REPO, draw_product
+from .conftest import REPO, draw_product, run_python
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 
@@ -29,14 +29,10 @@ def client(tmp_path_factory):
 
 
 def test_import_and_build_load_no_model():
-    import subprocess
-    import sys
-
-    code = ("import app, sys; demo = app.build_app(); "
-            "assert 'torch' not in sys.modules, 'building the UI imported torch'; "
-            "from productgen import sampling; "
-            "assert not sampling._loaded and not app._classifier, 'a model was loaded'")
-    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+    run_python("import app, sys; from ui import server; demo = app.build_app(); "
+               "assert 'torch' not in sys.modules, 'building the UI imported torch'; "
+               "from productgen import sampling; "
+               "assert not sampling._loaded and not server._classifier, 'a model was loaded'")
 
 
 def test_generate_gives_png_with_provenance_and_zip(client):
@@ -174,7 +170,7 @@ def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):
     upscaler's seconds do not pile up behind a queue; alone, the upscaler draws it."""
     from gradio_client import handle_file
 
-    import app
+    from ui.server import JOBS
 
     photo = Image.new("RGB", (300, 300), (255, 255, 255))
     ImageDraw.Draw(photo).rectangle((110, 90, 190, 210), fill=(40, 70, 140))
@@ -183,7 +179,7 @@ def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):
     _, report, verdict, *_ = client.predict(upload, None, "", api_name="/enhance")
     rows = report["data"] if isinstance(report, dict) else report
     assert "upscaler model" in next(r[2] for r in rows if r[0] == "Sharpness") and "busy" not in verdict
-    with app.JOBS.one():  # another visitor's request
+    with JOBS.one():  # another visitor's request
         _, report, verdict, *_ = client.predict(upload, None, "", api_name="/enhance")
         _, _, status = client.predict(upload, "", api_name="/enhance_batch")
         _, _, generated = client.predict("default", "Watches", 2, 0, 0.8, "256", "model", api_name="/generate")
@@ -191,7 +187,7 @@ def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):
     rows = report["data"] if isinstance(report, dict) else report
     assert "Lanczos" in next(r[2] for r in rows if r[0] == "Sharpness")
     assert "busy with other work" in verdict and "busy with other work" in status
-    assert app.JOBS.count == 0
+    assert JOBS.count == 0
 
 
 @pytest.mark.parametrize("recipe, message", [
@@ -253,12 +249,12 @@ def test_recognise_writes_titles_alt_text_and_tags_in_chinese_for_a_chinese_brow
 def test_an_upload_without_photos_is_said_at_once(tmp_path):
     import zipfile
 
-    import app
+    from ui.enhance_tab import on_upload
 
     with zipfile.ZipFile(tmp_path / "empty.zip", "w") as bundle:
         bundle.writestr("notes.txt", "no photos here")
     with pytest.warns(UserWarning, match="No photos found in this upload"):  # gr.Warning outside a request
-        update = app.on_upload([str(tmp_path / "empty.zip")])
+        update = on_upload([str(tmp_path / "empty.zip")])
     assert update["choices"] == []
 
 
@@ -281,20 +277,20 @@ def test_recognise_batch_with_csv_and_a_corrected_category(client, tmp_path):
 
 
 def test_recipe_controls_round_trip(tmp_path):
-    import app
+    from ui.enhance_tab import load_recipe, recipe_from_controls
 
     top = ["etsy", False, True, False, 0.2, 0.8, "PNG", 90, False, "lanczos"]
     controls = ["product", 1.0, 0.5, 1.2, 1.1, 0.9, 1.3, 0.7, 2.0, 4, 0]
-    recipe_json = app.recipe_from_controls(*top, *controls)
+    recipe_json = recipe_from_controls(*top, *controls)
     saved = tmp_path / "recipe.json"
     saved.write_text(recipe_json)
-    values = app.load_recipe(str(saved))
+    values = load_recipe(str(saved))
     assert values[:10] == top and values[10:-1] == controls and values[-1] == recipe_json
     (tmp_path / "bad.json").write_text("{\"colour\": 1}")
     import gradio as gr
 
     with pytest.raises(gr.Error, match="not a recipe"):
-        app.load_recipe(str(tmp_path / "bad.json"))
+        load_recipe(str(tmp_path / "bad.json"))
 
 
 def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path):
@@ -325,9 +321,9 @@ def test_finetune_streams_stops_resumes_and_appears_in_generate(client, tmp_path
     final = run_until_stopped(resume=False, key="")
     key = final[4]
     assert len(key) >= 16
-    import app
+    from ui.finetune_tab import stop_finetune
 
-    assert not isinstance(app.stop_finetune(key), str), "Stop after the end replaced the finished job's summary"
+    assert not isinstance(stop_finetune(key), str), "Stop after the end replaced the finished job's summary"
     assert "ready in Generate" in final[2] and "how close the new images are to your photos" in final[2]
     assert "FID" not in final[2] and "KID" not in final[2]  # numbers are for the card
     assert "Memorisation check" in (models / "api-mugs" / "README.md").read_text()
@@ -379,10 +375,10 @@ def test_a_second_finetune_is_told_one_is_running(tmp_path):
 
     assert FinetuneJob._lock.acquire(blocking=False)  # as if a run were in progress
     try:
-        import app
+        from ui.finetune_tab import start_finetune
 
         with pytest.raises(Exception, match="already running"):
-            for _ in app.start_finetune([str(photo_file(tmp_path, f"p{i}.png", 64)) for i in range(10)], "Mugs",
+            for _ in start_finetune([str(photo_file(tmp_path, f"p{i}.png", 64)) for i in range(10)], "Mugs",
                                         "default", "steps", 1, "second", False, "", None):
                 pass
     finally:

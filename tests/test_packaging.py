@@ -1,7 +1,7 @@
 """The repository as a Space and as the README promises it."""
 import re
 
-from .conftest import REPO
+from .conftest import REPO, run_python
 
 
 def front_matter() -> dict:
@@ -88,3 +88,11 @@ def test_the_readme_python_section_runs_as_written(tmp_path):
                           env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "shoe_amazon.jpg").is_file()
+
+
+def test_the_core_library_never_imports_gradio():
+    """productgen/ is usable without Gradio: only app.py and ui/ import it."""
+    run_python("import importlib, pkgutil, sys, productgen; "
+               "names = [m.name for m in pkgutil.iter_modules(productgen.__path__) if m.name != '__main__']; "
+               "[importlib.import_module('productgen.' + name) for name in names]; "
+               "assert len(names) > 20 and 'gradio' not in sys.modules, 'a core module imported gradio'")

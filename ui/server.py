@@ -1,0 +1,43 @@
+"""What the server shares among its visitors: the count of requests computing now (so that a single photo goes
+first and nobody waits behind an upscaler), the one running fine-tune, and the classifier, loaded once."""
+from __future__ import annotations
+
+from productgen.limits import Running
+
+# every request that computes (Generate, Interpolate, Enhance, its batches, Recognise) counts here: while another
+# one runs, or a fine-tune, enlargements are drawn by Lanczos instead of the upscaler (seconds of CPU per photo),
+# and the visitor is told, so nobody waits behind it
+JOBS = Running()
+
+
+def busy(others: int) -> bool:
+    """Whether the app is doing other work besides this request (``others`` requests, or a fine-tune)."""
+    job = current_finetune.get("job")
+    return bool(others) or (job is not None and job.on_cpu and not job.finished.is_set())
+
+
+# a visitor waiting on one photo goes first: batches, Recognise and a CPU fine-tune wait (up to GIVE_WAY_S
+# before each photo or step) while a single Enhance runs
+SINGLE_PHOTOS = Running()
+# single photos run four at a time: the CPU is shared among them, so a normal photo (0.5 s of CPU) is not held up
+# in the queue behind the heaviest recipes (3000 px with a shadow: 1 s), as it was with two workers
+PHOTO_WORKERS = 4
+GIVE_WAY_S = 3.0
+BUSY_NOTE = ("The app was busy with other work, so any enlargement was drawn by Lanczos resampling (faster, "
+             "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")
+GENERATE_BUSY_NOTE = ("The app was busy with other work, so the images were enlarged by Lanczos (faster, softer) "
+                      "instead of the upscaler: generate again when the app is quiet for sharper ones.")
+
+
+_classifier = {}
+
+
+def cached_classifier():
+    from productgen.classifier import load_classifier
+
+    if "model" not in _classifier:
+        _classifier["model"] = load_classifier()
+    return _classifier["model"]
+
+
+current_finetune: dict[str, object] = {}  # the server's one fine-tune (training takes every core); read-only to others
