@@ -22,7 +22,13 @@ import torch
 
 from . import weights as weights_io
 from .data import ProductImages, spelling_key
-from .limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space  # shown by the app before torch
+from .limits import (  # shown by the app before torch
+    GOOD_PHOTOS,
+    MIN_PHOTOS,
+    SPACE_CPU_MINUTES,
+    lower_this_thread,
+    on_cpu_space,
+)
 from .models import GANConfig
 from .runbook import TrainingError, default_device
 from .training import Callbacks, TrainingRun, TrainOptions, load_run, open_run
@@ -207,18 +213,20 @@ class FinetuneJob:
     (``resume``) trains in place, where every checkpoint file is replaced atomically. Every job stops at
     ``max_minutes`` of wall-clock time, whatever its budget. ``give_way``, if given, is called before every
     step: a server blocks in it while a visitor's quicker job runs, so a CPU fine-tune does not slow that down
-    (the wall-clock limit still counts).
+    (the wall-clock limit still counts); with ``background`` the job's thread also runs at a low operating-system
+    priority (``limits.lower_this_thread``).
     """
 
     _lock = threading.Lock()
 
     def __init__(self, base_dir, data: ProductImages, out_dir, minutes=None, steps=None, resume=False,
                  classifier=None, data_source: str = "the user's uploaded photos", owner: str = "",
-                 max_minutes: float = MAX_MINUTES, give_way: Callable[[], object] | None = None):
+                 max_minutes: float = MAX_MINUTES, give_way: Callable[[], object] | None = None,
+                 background: bool = False):
         self.base_dir, self.data, self.out_dir = base_dir, data, Path(out_dir)
         self.minutes, self.steps, self.resume = minutes, steps, resume
         self.classifier, self.data_source = classifier, data_source
-        self.owner, self.max_minutes, self.give_way = owner, max_minutes, give_way
+        self.owner, self.max_minutes, self.give_way, self.background = owner, max_minutes, give_way, background
         self.on_cpu = default_device().type == "cpu"  # a CPU fine-tune slows every other request of the server
         self.losses: list[dict] = []
         self.preview = None
@@ -257,6 +265,8 @@ class FinetuneJob:
         from .cards import generator_card
 
         callbacks = Callbacks(progress=self._on_progress, preview=self._on_preview, should_stop=self._should_stop)
+        if self.background:
+            lower_this_thread()
         try:
             finetune(self.base_dir, self.data, self.work_dir, self.minutes, self.steps, self.resume, callbacks,
                      command=f"app fine-tune ({self.data.summary()})", data_source=self.data_source)

@@ -19,6 +19,22 @@ def on_cpu_space() -> bool:
     return not torch.cuda.is_available()
 
 
+def lower_this_thread(niceness: int = 10) -> bool:
+    """Let the operating system run the calling thread after the process's other threads (on Linux a thread has
+    its own nice value), for background work: a server's batch or CPU fine-tune then takes the cores only when a
+    visitor's single photo does not need them. Whether it could; a thread cannot undo this without privileges,
+    so call it only in a thread that does nothing else (a pool's initializer, a job's own thread)."""
+    import os
+    import threading
+
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, max(niceness, os.getpriority(os.PRIO_PROCESS, thread)))
+    except (AttributeError, OSError):  # not Linux (macOS and Windows have no per-thread nice), or not allowed
+        return False
+    return True
+
+
 class Running:
     """How many jobs of one kind the app is running now (thread-safe). ``with jobs.one() as others:`` counts
     this job while the block runs and says how many others were already running when it began; other work

@@ -29,3 +29,42 @@ def test_running_counts_the_others_and_lets_other_work_wait_until_none_runs():
     assert jobs.wait_until_idle(5.0)  # woken when the job ends, not after 5 s
     assert finished_at and time.monotonic() - finished_at[0] < 0.5
     worker.join()
+
+
+def test_background_work_runs_at_low_priority_and_the_caller_keeps_its_own():
+    import os
+    import sys
+
+    import pytest
+
+    from productgen.limits import lower_this_thread
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("a per-thread nice value is Linux's")
+    seen = {}
+
+    def background():
+        seen["lowered"] = lower_this_thread(10)
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = threading.Thread(target=background)
+    worker.start()
+    worker.join()
+    assert seen == {"lowered": True, "nice": max(before, 10)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # only that thread
+
+
+def test_the_apps_background_thread_is_lowered_and_gives_back_results_and_errors():
+    import os
+    import sys
+
+    import pytest
+
+    from ui.server import in_background
+
+    if sys.platform.startswith("linux"):
+        assert in_background(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())) >= 10
+    assert in_background(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
+    with pytest.raises(ValueError, match="bad photo"):
+        in_background(lambda: (_ for _ in ()).throw(ValueError("bad photo")))

@@ -12,7 +12,7 @@ from productgen.marketplaces import PRESETS
 from productgen.studio import Recipe
 
 from .common import USER_ERRORS, as_user_error, problem, unpacked, upscaler_choices, work_folder
-from .server import BUSY_NOTE, GIVE_WAY_S, JOBS, PHOTO_WORKERS, SINGLE_PHOTOS, busy
+from .server import BUSY_NOTE, GIVE_WAY_S, JOBS, PHOTO_WORKERS, SINGLE_PHOTOS, busy, in_background
 from .words import said, say, t, table, translated_choices
 
 CONTROL_NAMES = ["white_balance", "levels_clip", "exposure", "gamma", "brightness", "contrast", "saturation",
@@ -169,7 +169,7 @@ def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=
             for number, photo in enumerate(photos):
                 progress((number, len(photos)), desc=photo.name, unit="photos")
                 SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
-                rows.append(studio.process_one(photo, quick, folder / "out", used))
+                rows.append(in_background(studio.process_one, photo, quick, folder / "out", used))
                 yield None, table(request, BATCH_HEADERS, []), say(request, "{done} of {total} photos done...",
                                                                    done=number + 1, total=len(photos))
     except USER_ERRORS as error:

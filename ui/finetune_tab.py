@@ -11,7 +11,7 @@ from productgen.archives import collect_uploads
 from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space
 
 from .common import USER_ERRORS, as_user_error, problem, work_folder
-from .server import GIVE_WAY_S, SINGLE_PHOTOS, cached_classifier, current_finetune
+from .server import GIVE_WAY_S, SINGLE_PHOTOS, cached_classifier, current_finetune, in_background
 from .words import said, say, t, translated_choices
 
 
@@ -48,7 +48,8 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         minutes, steps = check_budget(budget_kind, budget, wall_clock_limit())
         weights.known_generator(base)
         target = target_folder(name, bool(resume), owner_key)
-        data = finetune_photos(files, category, workdir, request)  # decoded into memory: the files can go
+        # decoded into memory (the files can go), each photo cut out in the background thread
+        data = in_background(finetune_photos, files, category, workdir, request)
         if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
             gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
                            "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
@@ -56,7 +57,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         job = FinetuneJob(base, data, target, minutes, steps, resume=bool(resume), classifier=cached_classifier(),
                           owner=weights.owner_hash(owner_key), max_minutes=wall_clock_limit())
         if job.on_cpu:  # on a GPU the fine-tune hardly slows a photo down
-            job.give_way = lambda: SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
+            job.give_way, job.background = lambda: SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S), True
         job.start()
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error

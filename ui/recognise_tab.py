@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from .common import USER_ERRORS, as_user_error, problem, unpacked, work_folder
-from .server import GIVE_WAY_S, JOBS, SINGLE_PHOTOS, cached_classifier
+from .server import GIVE_WAY_S, JOBS, SINGLE_PHOTOS, cached_classifier, in_background
 from .words import language, said, say, t, table, translated_choices
 
 
@@ -59,8 +59,8 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
             if not photos:
                 raise ValueError("no photos to recognise: upload JPEG/PNG/WebP files or a ZIP of them")
             SINGLE_PHOTOS.wait_until_idle(GIVE_WAY_S)
-            results = recognise_files(photos, cached_classifier(),
-                                      progress=lambda done, total: progress((done, total), unit="photos"))
+            results = in_background(recognise_files, photos, cached_classifier(),
+                                    progress=lambda done, total: progress((done, total), unit="photos"))
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     for name, reason in skipped:

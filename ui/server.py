@@ -2,7 +2,10 @@
 first and nobody waits behind an upscaler), the one running fine-tune, and the classifier, loaded once."""
 from __future__ import annotations
 
-from productgen.limits import Running
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+
+from productgen.limits import Running, lower_this_thread
 
 # every request that computes (Generate, Interpolate, Enhance, its batches, Recognise) counts here: while another
 # one runs, or a fine-tune, enlargements are drawn by Lanczos instead of the upscaler (seconds of CPU per photo),
@@ -23,6 +26,18 @@ SINGLE_PHOTOS = Running()
 # in the queue behind the heaviest recipes (3000 px with a shadow: 1 s), as it was with two workers
 PHOTO_WORKERS = 4
 GIVE_WAY_S = 3.0
+# batches, Recognise and the cut-outs of a fine-tune's photos compute in one thread that the operating system runs
+# after every other (nice 10, where the system allows it): a visitor's single photo or Generate takes the cores
+# while it waits, and it still gets every cycle they leave
+BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background", initializer=lower_this_thread)
+
+
+def in_background(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` run in the background thread, its result or its exception returned here. The
+    request's context goes with it (Gradio's progress bar and warnings keep working)."""
+    return BACKGROUND.submit(contextvars.copy_context().run, function, *args, **kwargs).result()
+
+
 BUSY_NOTE = ("The app was busy with other work, so any enlargement was drawn by Lanczos resampling (faster, "
              "softer) instead of the upscaler: enhance again when the app is quiet for a sharper result.")
 GENERATE_BUSY_NOTE = ("The app was busy with other work, so the images were enlarged by Lanczos (faster, softer) "
