@@ -118,8 +118,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     cap = slice(0, args.limit)
     model = load_classifier(args.classifier)
+    far = model.config.unknown_far_above
     print(f"classifier: {args.classifier}, {len(model.config.categories)} types, unknown below certainty "
-          f"{model.config.unknown_below}")
+          f"{model.config.unknown_below}" + (f" or further than {far} from every type" if far is not None else ""))
 
     # -- the catalogue's val split -------------------------------------------------------------------
     rows = [r for r in catalogue_rows(args.products) if r["split"] == "validation"]

@@ -100,12 +100,17 @@ def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
     ]
     if architecture.get("unknown_below"):
         calibration = training.get("unknown_below", {})
+        far = architecture.get("unknown_far_above")
         lines += [
-            f"- **Unknown**: a photo whose certainty (1 - entropy / log {len(categories)} of the type "
-            f"probabilities) is below {architecture['unknown_below']} is `unknown`. The threshold calls "
-            f"{calibration.get('share', 0):.0%} of the {calibration.get('calibration_photos', 'n/a')} real photos "
-            "of the calibration senders (never trained on) unknown; photos of none of our types were trained "
-            "towards an even spread (outlier exposure)."]
+            f"- **Unknown**: a photo is `unknown` when the model's certainty (1 - entropy / log {len(categories)} "
+            f"of the type probabilities) is below {architecture['unknown_below']}"
+            + (f", or when its features lie far from every known type's: a relative Mahalanobis distance (to the "
+               f"nearest type's mean, less that to all photos' mean, one spread shared by the types; "
+               f"`feature_stats.safetensors`, from {calibration.get('feature_stats_photos', 'n/a')} training "
+               f"photos) above {far}" if far is not None else "")
+            + f". Together they call {calibration.get('share', 0):.1%} of the "
+            f"{calibration.get('calibration_photos', 'n/a')} real photos of the calibration senders (never trained "
+            "on) unknown; photos of none of our types were trained towards an even spread (outlier exposure)."]
     lines += ["", "## Training", "", f"- Data: {CATALOGUE_SOURCE}. The 1,285 photos of "
               "`productgen/splits/products_val_ids.txt` (15% of every type, seed 0) are held out."]
     if real:

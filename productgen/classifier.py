@@ -7,7 +7,6 @@ network can be downloaded here.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from torch.nn import functional as F
 from . import weights as weights_io
 from .data import ProductImages, spelling_key
 from .runbook import STATE_NAME
+from .unknown import FeatureStats, calibrate, is_unknown
 
 IMAGE_SIZE = 64
 
@@ -30,9 +30,11 @@ class ClassifierConfig:
     colours: list[str] = field(default_factory=list)
     widths: tuple[int, ...] = (32, 64, 128, 256)
     image_size: int = IMAGE_SIZE
-    # a photo is "unknown" (none of the categories) when its certainty (see ``certainty``) is below this;
-    # set on held-out photos by ``calibrate_unknown``; 0 = never
+    # a photo is "unknown" (none of the categories) when its certainty is below ``unknown_below`` (0 = never)
+    # or its features lie further than ``unknown_far_above`` from every type's (None = not asked; see
+    # ``productgen.unknown``); both set on held-out photos by ``calibrate_unknown``
     unknown_below: float = 0.0
+    unknown_far_above: float | None = None
 
     @classmethod
     def from_dict(cls, values: dict) -> "ClassifierConfig":
@@ -74,6 +76,7 @@ class ProductClassifier(nn.Module):
         self.colour_head = nn.Linear(widths[-1], max(1, len(config.colours)))
         self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
+        self.stats: FeatureStats | None = None  # where each type's features lie, saved beside the weights
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         x = (images - self.mean) / self.std
@@ -82,6 +85,11 @@ class ProductClassifier(nn.Module):
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         h = self.features(images)
         return self.category_head(h), self.gender_head(h), self.colour_head(h)
+
+    def unknown(self, outputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(N,) bool: which photos of ``predict``'s ``outputs`` are none of the model's types."""
+        return is_unknown(outputs["category"], outputs["features"], self.config.unknown_below, self.stats,
+                          self.config.unknown_far_above)
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
@@ -315,26 +323,30 @@ def category_columns(model: ProductClassifier, names: list[str]) -> list[int]:
     return category_columns_of(model.config.categories, names)
 
 
-def certainty(probs: torch.Tensor) -> torch.Tensor:
-    """How far each row of category probabilities is from an even spread, 0 (even: "none of these") to 1
-    (all on one category): 1 - entropy / log(categories). Belief spread over a few neighbours (seven kinds
-    of shoe) still counts as fairly sure; the outliers the classifier trained on were pulled to an even
-    spread."""
-    entropy = -(probs * probs.clamp_min(1e-12).log()).sum(1)
-    return 1 - entropy / math.log(max(2, probs.shape[1]))
+def fit_feature_stats(model: ProductClassifier, images: torch.Tensor, targets: torch.Tensor) -> FeatureStats:
+    """Where each type's features lie, from training ``images`` and the categories their labels allow
+    (``targets``): a photo whose label allows several types ("Shoes") counts for the one the model ranks
+    highest among them; photos of none of the types are left out."""
+    outputs = predict(model, images)
+    labelled = targets.sum(1) > 0
+    columns = (outputs["category"] * targets).argmax(1)
+    return FeatureStats.fit(outputs["features"][labelled], columns[labelled])
 
 
-def calibrate_unknown(model: ProductClassifier, images: torch.Tensor, share: float = 0.1) -> float:
-    """The certainty below which ``share`` of these photos (held-out photos of known types) fall: the
-    "unknown" threshold that calls about ``share`` of known products unknown."""
-    return float(certainty(predict(model, images)["category"]).quantile(share))
+def calibrate_unknown(model: ProductClassifier, images: torch.Tensor, share: float = 0.1) -> None:
+    """Set the model's "unknown" thresholds so that they call ``share`` of these photos (held-out photos of
+    known types) unknown (``unknown.calibrate``)."""
+    outputs = predict(model, images)
+    below, far_above = calibrate(outputs["category"], outputs["features"], model.stats, share)
+    model.config.unknown_below = round(below, 4)
+    model.config.unknown_far_above = None if far_above is None else round(far_above, 2)
 
 
 def set_accuracy(model: ProductClassifier, images: torch.Tensor, targets: torch.Tensor) -> dict:
     """Top-1/top-3 (right = a category the label allows), and the "unknown" rate at the model's threshold,
     on ``images``; for outliers (all-zero ``targets``) only the unknown rate means anything."""
-    probs = predict(model, images)["category"]
-    unknown = certainty(probs) < model.config.unknown_below
+    outputs = predict(model, images)
+    probs, unknown = outputs["category"], model.unknown(outputs)
     top3 = probs.topk(min(3, probs.shape[1]), dim=1).indices
     hits = targets.gather(1, top3) > 0
     report = {"photos": len(images), "unknown": float(unknown.float().mean())}
@@ -347,12 +359,15 @@ def set_accuracy(model: ProductClassifier, images: torch.Tensor, targets: torch.
 
 def save_classifier(model: ProductClassifier, out_dir: str | Path, info: dict) -> None:
     weights_io.save_model(out_dir, "classifier", model.state_dict(), asdict(model.config), info)
+    if model.stats is not None:
+        model.stats.save(out_dir)
 
 
 def load_classifier(name_or_path: str | Path = "classifier") -> ProductClassifier:
-    _, config, state = weights_io.load_model(name_or_path, "classifier")
+    folder, config, state = weights_io.load_model(name_or_path, "classifier")
     model = ProductClassifier(ClassifierConfig.from_dict(config["architecture"]))
     model.load_state_dict(state)
+    model.stats = FeatureStats.load(folder)
     return model.eval()
 
 

@@ -108,33 +108,32 @@ def command_train_classifier(args) -> None:
     print(f"saved the classifier to {args.out}")
 
 
+def real_photo_cache(args) -> dict:
+    """The catalogue and real photos cut out once into ``--cache`` (made on the first run), as the classifier
+    sees them."""
+    from .recognise_data import build_cache, load_cache
+
+    args.cache = args.cache or f"runs/recognise-cache-{args.size}.pt"
+    if not Path(args.cache).is_file():
+        build_cache(args.data, args.realphotos, args.cache, size=args.size, min_count=args.min_per_category,
+                    log=lambda line: print(line, file=sys.stderr))
+    return load_cache(args.cache, args.min_per_category, args.size)
+
+
 def train_classifier_on_real_photos(args) -> None:
     """``train-classifier --realphotos``: the catalogue (``--data``, with its labels.csv), the real phone
-    photos and outliers, cut out once into ``--cache``; the "unknown" threshold set on the calibration
-    senders; held-out numbers in the model's config."""
+    photos and outliers, cut out once into ``--cache``; then :func:`finish_classifier`."""
     import time
     from collections import Counter
 
     import torch
 
-    from .cards import classifier_card
-    from .classifier import (
-        ClassifierConfig,
-        calibrate_unknown,
-        load_classifier,
-        save_classifier,
-        set_accuracy,
-        train_classifier,
-    )
-    from .recognise_data import build_cache, evaluation_sets, load_cache, texture_pool, training_set
+    from .classifier import ClassifierConfig, load_classifier, train_classifier
+    from .recognise_data import texture_pool, training_set
 
     refuse_to_replace(args.out, args.resume, args.overwrite)
     started = time.monotonic()
-    args.cache = args.cache or f"runs/recognise-cache-{args.size}.pt"
-    if not Path(args.cache).is_file():
-        build_cache(args.data, args.realphotos, args.cache, size=args.size, min_count=args.min_per_category,
-                    log=lambda line: print(line, file=sys.stderr))
-    cache = load_cache(args.cache, args.min_per_category, args.size)
+    cache = real_photo_cache(args)
     init = load_classifier(args.init) if args.init else None
     config = ClassifierConfig(categories=cache["types"], genders=init.config.genders if init else [],
                               colours=init.config.colours if init else [], widths=tuple(args.widths),
@@ -152,21 +151,50 @@ def train_classifier_on_real_photos(args) -> None:
     model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
                              textures=textures, out_dir=args.out, resume=args.resume, info=info,
                              log=lambda line: print(line, file=sys.stderr, flush=True))
-    calibration = evaluation_sets(cache, config.categories, "calibration").get("real")
-    if calibration is None:
-        raise ValueError("no real photos of known types in the calibration senders: the unknown threshold cannot "
-                         "be set (the model was saved without one)")
-    model.config.unknown_below = round(calibrate_unknown(model, calibration["images"], args.unknown_share), 4)
-    info["unknown_below"] = {"value": model.config.unknown_below, "share": args.unknown_share,
-                             "calibration_photos": len(calibration["images"])}
-    info["held_out"] = {name: set_accuracy(model, held["images"], held["targets"])
-                        for name, held in evaluation_sets(cache, config.categories).items()}
     info["seconds"] = round(time.monotonic() - started)
-    save_classifier(model, args.out, info)
-    classifier_card(args.out)
+    finish_classifier(model, cache, args.unknown_share, info, args.out)
+
+
+def finish_classifier(model, cache: dict, share: float, info: dict, out: str | Path) -> None:
+    """Where each type's features lie (the cache's train split), the "unknown" thresholds set on the
+    calibration senders (never trained on), the held-out numbers; then the model folder and its card."""
+    from .cards import classifier_card
+    from .classifier import calibrate_unknown, fit_feature_stats, save_classifier, set_accuracy
+    from .recognise_data import evaluation_sets, training_set
+
+    known = training_set(cache, model.config)
+    model.stats = fit_feature_stats(model, known.images, known.targets)
+    calibration = evaluation_sets(cache, model.config.categories, "calibration").get("real")
+    if calibration is None:
+        raise ValueError("no real photos of known types in the calibration senders: the unknown thresholds "
+                         "cannot be set")
+    calibrate_unknown(model, calibration["images"], share)
+    info["unknown_below"] = {"value": model.config.unknown_below, "far_above": model.config.unknown_far_above,
+                             "share": share, "calibration_photos": len(calibration["images"]),
+                             "feature_stats_photos": int((known.targets.sum(1) > 0).sum())}
+    info["held_out"] = {name: set_accuracy(model, held["images"], held["targets"])
+                        for name, held in evaluation_sets(cache, model.config.categories).items()}
+    save_classifier(model, out, info)
+    classifier_card(out)
     for name, report in info["held_out"].items():
         print(f"held-out {name}: {report}")
-    print(f"saved the classifier to {args.out}")
+    print(f"saved the classifier to {out}")
+
+
+def command_calibrate_classifier(args) -> None:
+    """``calibrate-classifier``: a trained classifier's "unknown" statistics and thresholds made again (after
+    a change to the cut-out, or to the rule), written with the model to a new ``--out``."""
+    from .classifier import load_classifier
+    from .weights import read_json, resolve_model_dir
+
+    require(args.data, "--data", "the products folder of the shared data", ("labels.csv",))
+    require(args.realphotos, "--realphotos", "the realphotos folder of the shared data", ("labels.csv",))
+    refuse_to_replace(args.out, False, args.overwrite)
+    model = load_classifier(args.classifier)
+    args.size = model.config.image_size
+    info = read_json(resolve_model_dir(args.classifier) / "config.json")["training"]
+    info["calibrated"] = "python -m productgen " + " ".join(sys.argv[1:])
+    finish_classifier(model, real_photo_cache(args), args.unknown_share, info, args.out)
 
 
 def command_train_cutout(args) -> None:
@@ -286,13 +314,26 @@ def add_training_commands(commands) -> None:
                           help="with --realphotos: the side in pixels the classifier sees (default 64)")
     classify.add_argument("--real-repeats", type=int, default=1,
                           help="with --realphotos: show each real photo this many times per epoch (default 1)")
-    classify.add_argument("--unknown-share", type=float, default=0.1,
+    classify.add_argument("--unknown-share", type=float, default=0.125,
                           help="with --realphotos: share of held-out known products the unknown threshold may "
-                               "call unknown (default 0.1)")
+                               "call unknown (default 0.125)")
     classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
     classify.add_argument("--resume", action="store_true", help="continue the run in --out from its last epoch")
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
     classify.set_defaults(run=command_train_classifier)
+
+    calibrate = commands.add_parser("calibrate-classifier", help="set a trained classifier's \"unknown\" "
+                                    "statistics and thresholds again on the calibration senders")
+    calibrate.add_argument("--classifier", default="classifier", help="the classifier (folder or name under weights/)")
+    calibrate.add_argument("--data", required=True, help="the catalogue folder with its labels.csv")
+    calibrate.add_argument("--realphotos", required=True, help="the real phone photos (realphotos/ layout)")
+    calibrate.add_argument("--min-per-category", type=int, default=40, help="as the classifier was trained with")
+    calibrate.add_argument("--cache", help="file of the cut-out photos (default: runs/recognise-cache-SIZE.pt)")
+    calibrate.add_argument("--unknown-share", type=float, default=0.125,
+                           help="share of held-out known products the thresholds may call unknown")
+    calibrate.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
+    calibrate.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    calibrate.set_defaults(run=command_calibrate_classifier)
 
     cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")
     cut.add_argument("--products", required=True, help="catalogue photos on white (their masks come free)")

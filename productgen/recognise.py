@@ -21,10 +21,11 @@ import torch
 from PIL import Image
 
 from .background import ProductCrop, crop_product
-from .classifier import ProductClassifier, certainty, load_classifier, predict
+from .classifier import ProductClassifier, load_classifier, predict
 from .colours import ColourTag, dominant_colours
 from .data import fit_on_white
 from .imageio import ImageError, open_image
+from .unknown import certainty
 
 # Names that read better in a sentence than the catalogue's plural labels.
 SINGULAR = {"T-shirts": "T-shirt", "Shirts": "shirt", "Tops": "top", "Kurtas": "kurta", "Watches": "watch",
@@ -162,7 +163,7 @@ def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | N
         views.append(classifier_view(image, config.image_size, cutout_model))
     tensors = torch.stack([torch.from_numpy(picture.copy()).permute(2, 0, 1) for picture, _, _ in views])
     outputs = predict(classifier, tensors)
-    sure = certainty(outputs["category"])
+    sure, unknowns = certainty(outputs["category"]), classifier.unknown(outputs)
     results = []
     for index, (_, _, crop) in enumerate(views):
         categories = _top(outputs["category"][index], config.categories, 3)
@@ -173,7 +174,7 @@ def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | N
         small.thumbnail((256, 256))
         alpha = np.asarray(Image.fromarray(np.rint(crop.alpha * 255).astype(np.uint8)).resize(small.size))
         colours = dominant_colours(small, alpha < 128)
-        unknown = float(sure[index]) < config.unknown_below
+        unknown = bool(unknowns[index])
         notes = [] if crop.found else ["no product was found: the whole photo was read"]
         if crop.found and crop.segmentation.method == "model" and crop.segmentation.confidence < 0.9:
             notes.append("the cut-out is unsure: colours may include some background")

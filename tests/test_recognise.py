@@ -197,7 +197,7 @@ def test_set_loss_accepts_any_allowed_type_and_spreads_outliers():
 
 
 def test_certainty_is_high_on_one_type_and_zero_on_an_even_spread():
-    from productgen.classifier import certainty
+    from productgen.unknown import certainty
 
     probs = torch.tensor([[1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0, 0]])
     values = certainty(probs)
@@ -266,6 +266,17 @@ def test_train_classifier_on_real_photos_sets_an_unknown_threshold_and_resumes(t
     assert types[0] == "Watches" and {"T-shirts", "Heels"} <= set(types) and "Deodorant" not in types
     assert 0 < config["architecture"]["unknown_below"] < 1
     assert config["training"]["unknown_below"]["calibration_photos"] >= 1 and cache.is_file()
+    assert load_classifier(out).stats is not None and config["architecture"]["unknown_far_above"] is not None
+    calibrated = tmp_path / "calibrated"
+    done = subprocess.run([sys.executable, "-m", "productgen", "calibrate-classifier", "--classifier", str(out),
+                           "--data", str(products), "--realphotos", str(real), "--cache", str(cache),
+                           "--min-per-category", "5", "--unknown-share", "0.3", "--out", str(calibrated)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = json.loads((calibrated / "config.json").read_text())
+    assert again["training"]["unknown_below"]["share"] == 0.3
+    assert "calibrate-classifier" in again["training"]["calibrated"]
+    assert load_classifier(calibrated).stats is not None
     again = subprocess.run(command + ["--epochs", "2"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "--resume" in again.stderr  # never a new run over a model
     resumed = subprocess.run(command + ["--epochs", "2", "--resume"], cwd=REPO, capture_output=True, text=True,
