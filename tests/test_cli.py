@@ -26,6 +26,7 @@ def bad_inputs(tmp: str) -> dict[str, list[str]]:
         "finetune": ["finetune", "--data", gone, "--out", f"{tmp}/f", "--steps", "2"],
         "generate": ["generate", "--category", "Nope", "--out", f"{tmp}/gen"],
         "train-classifier": ["train-classifier", "--data", gone, "--out", f"{tmp}/c"],
+        "calibrate-classifier": ["calibrate-classifier", "--data", gone, "--realphotos", gone, "--out", f"{tmp}/cc"],
         "evaluate": ["evaluate", "--model", f"{tmp}/no-model", "--data", gone],
         "enhance": ["enhance", f"{gone}.jpg", "--out", f"{tmp}/e"],
         "tag": ["tag", f"{gone}.jpg"],
