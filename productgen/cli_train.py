@@ -314,9 +314,9 @@ def add_training_commands(commands) -> None:
                           help="with --realphotos: the side in pixels the classifier sees (default 64)")
     classify.add_argument("--real-repeats", type=int, default=1,
                           help="with --realphotos: show each real photo this many times per epoch (default 1)")
-    classify.add_argument("--unknown-share", type=float, default=0.125,
+    classify.add_argument("--unknown-share", type=float, default=0.1,
                           help="with --realphotos: share of held-out known products the unknown threshold may "
-                               "call unknown (default 0.125)")
+                               "call unknown (default 0.1)")
     classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
     classify.add_argument("--resume", action="store_true", help="continue the run in --out from its last epoch")
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
@@ -329,7 +329,7 @@ def add_training_commands(commands) -> None:
     calibrate.add_argument("--realphotos", required=True, help="the real phone photos (realphotos/ layout)")
     calibrate.add_argument("--min-per-category", type=int, default=40, help="as the classifier was trained with")
     calibrate.add_argument("--cache", help="file of the cut-out photos (default: runs/recognise-cache-SIZE.pt)")
-    calibrate.add_argument("--unknown-share", type=float, default=0.125,
+    calibrate.add_argument("--unknown-share", type=float, default=0.1,
                            help="share of held-out known products the thresholds may call unknown")
     calibrate.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")

@@ -78,3 +78,17 @@ def test_shipped_cutout_model_loads_and_its_card_credits_its_data():
     for credit in ("Param Aggarwal", "Christian Femmer", "GarageGames", "Alexey Grigorev", "Marcus Klasson",
                    "python -m productgen train-cutout", "IoU"):
         assert credit in card, credit
+
+
+def test_the_shipped_classifier_knows_where_its_types_lie():
+    """Its feature statistics load with it, and both "unknown" thresholds were set when it was calibrated."""
+    import torch
+
+    from productgen.classifier import load_classifier
+
+    model = load_classifier()
+    stats_file = REPO / "weights" / "classifier" / "feature_stats.safetensors"
+    assert model.stats is not None and stats_file.stat().st_size < 10_000_000
+    assert 0 < model.config.unknown_below < 1 and model.config.unknown_far_above is not None
+    assert model.stats.type_means.shape[1] == model.config.widths[-1]
+    assert torch.isfinite(model.stats.distance(model.stats.type_means)).all()
