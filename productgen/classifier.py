@@ -324,9 +324,8 @@ def category_columns(model: ProductClassifier, names: list[str]) -> list[int]:
 
 
 def fit_feature_stats(model: ProductClassifier, images: torch.Tensor, targets: torch.Tensor) -> FeatureStats:
-    """Where each type's features lie, from training ``images`` and the categories their labels allow
-    (``targets``): a photo whose label allows several types ("Shoes") counts for the one the model ranks
-    highest among them; photos of none of the types are left out."""
+    """Where each type's features lie, from training ``images`` and the types their labels allow (``targets``;
+    "Shoes" counts for the one the model ranks highest); photos of none of the types are left out."""
     outputs = predict(model, images)
     labelled = targets.sum(1) > 0
     columns = (outputs["category"] * targets).argmax(1)
@@ -334,8 +333,7 @@ def fit_feature_stats(model: ProductClassifier, images: torch.Tensor, targets: t
 
 
 def calibrate_unknown(model: ProductClassifier, images: torch.Tensor, share: float = 0.1) -> None:
-    """Set the model's "unknown" thresholds so that they call ``share`` of these photos (held-out photos of
-    known types) unknown (``unknown.calibrate``)."""
+    """Set the "unknown" thresholds to call ``share`` of these held-out photos of known types unknown."""
     outputs = predict(model, images)
     below, far_above = calibrate(outputs["category"], outputs["features"], model.stats, share)
     model.config.unknown_below = round(below, 4)
