@@ -129,7 +129,8 @@ def classifier_card(model_dir: str | Path, extra: str = "") -> Path:
         lines += [f"- Images: {training.get('data', 'n/a')}."]
     lines += [f"- Command: `{training.get('command', 'n/a')}` ({training.get('epochs')} epochs, "
               f"{training.get('seconds', 0) / 60:.0f} minutes on {training.get('threads', 'n/a')} CPU threads).",
-              "", "## Held-out numbers (from training, on the cached 64 px cut-outs)", ""]
+              "", f"## Held-out numbers (from training, on the cached {architecture.get('image_size', 64)} px "
+              "cut-outs)", ""]
     if held_out and "photos" in next(iter(held_out.values()), {}):
         lines += [accuracy(name, report) for name, report in held_out.items()]
     elif held_out:
