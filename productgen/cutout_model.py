@@ -246,7 +246,7 @@ def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
     ratio = (on_background / on_background.sum()) / (in_core / in_core.sum())
     surface = product & (ratio[bins] > SURFACE_COLOUR_RATIO)
     surface = cv2.morphologyEx(surface.view(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(surface, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(surface, connectivity=8)
     # a patch counts when it reaches the rim: the floor between trouser legs runs in from the outline (and, if
     # large, into the core, whose colours it then shares), while a print inside a shirt does not
     reaching = np.unique(labels[product & ~core])

@@ -45,7 +45,6 @@ class FeatureStats:
     spread around the means, shared by all types; and the mean and whitening of all photos together."""
 
     type_means: torch.Tensor  # (T, D): the types with photos enough to place them
-    type_columns: torch.Tensor  # (T,) long: each mean's category column
     type_whiten: torch.Tensor  # (D, D)
     all_mean: torch.Tensor  # (D,)
     all_whiten: torch.Tensor  # (D, D)
@@ -62,7 +61,7 @@ class FeatureStats:
         inside = torch.isin(columns, torch.tensor(kept))
         index = torch.tensor([kept.index(c) for c in columns[inside].tolist()])
         all_mean = features.mean(0)
-        return cls(means.float(), torch.tensor(kept), _whitening(features[inside] - means[index], ridge).float(),
+        return cls(means.float(), _whitening(features[inside] - means[index], ridge).float(),
                    all_mean.float(), _whitening(features - all_mean, ridge).float())
 
     def distance(self, features: torch.Tensor) -> torch.Tensor:

@@ -213,6 +213,9 @@ def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
     strip_kept = clean.copy()
     strip_kept[15:40, 80:240] = 1.0  # the mask also keeps a strip of floor above the waistband
     assert surface_kept(photo, strip_kept) >= SURFACE_KEPT_DOUBT
+    gap_kept = clean.copy()
+    gap_kept[110:290, 145:175] = 1.0  # the floor between the legs, large enough to be part of the core
+    assert surface_kept(photo, gap_kept) >= SURFACE_KEPT_DOUBT
     # scattered specks of surface colour (a shiny product's reflections) are not a patch
     specks = photo.copy()
     specks[legs.astype(bool) & (np.indices((320, 320)).sum(0) % 9 == 0)] = photo[5, 5]

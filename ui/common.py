@@ -67,7 +67,6 @@ def as_user_error(error: Exception, request: gr.Request | None = None) -> gr.Err
     return problem(request, str(error))
 
 
-
 UPSCALER_NAMES = {"model": "Sharp: our upscaler model", "lanczos": "Fast: plain Lanczos resize (softer)"}
 
 
