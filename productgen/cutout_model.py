@@ -26,6 +26,9 @@ REFINE_SIDE = 4096
 # network's faint halo (0.1-0.3 around a top on a bedspread) otherwise came out as a ghost of the bedspread on
 # white; the 0.5 outline, and so IoU and boundary F, are unchanged
 EDGE_LOW, EDGE_HIGH = 0.3, 0.7
+# a soft edge is an edge: faint probability further than this from the product (px of the network's map) is a
+# ghost of the surface (a blot of bedspread beside a white top) and is dropped before the edge is refined
+EDGE_REACH = 2
 
 
 @dataclass
@@ -218,19 +221,25 @@ def describe(probability: np.ndarray) -> tuple[float, int, float]:
 
 SURFACE_KEPT_DOUBT = 0.02  # a kept patch this large (share of the product) that looks like the surface is a doubt
 SURFACE_COLOUR_RATIO = 2.5  # a colour this many times more common on the surface than in the core looks like surface
+# a surface-like patch the network itself is unsure of (probability under UNSURE_BELOW) counts this many times its
+# area: a blot of floor the network half-kept at the outline is a doubt from 0.5% of the product
+UNSURE_BELOW, UNSURE_WEIGHT = 0.9, 4.0
 
 
 def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
     """The largest patch the mask keeps that looks like the surface rather than the product, as a share of the
-    product's area: the floor between trouser legs, a strip of bedspread above a collar, a hand.
+    product's area: the floor between trouser legs, a strip of bedspread above a collar, a hand, a blot of
+    floor beside a sleeve.
 
     Colours (CIELAB, 8x8x8 bins) are counted on the sure background and on the product's core (the product
     eroded by an eighth of its size); a kept pixel whose colour is SURFACE_COLOUR_RATIO times more
-    common on the background than in the core is surface-like. Specks (highlights, a few pixels of shadow) are
-    opened away and only the largest connected patch counts, so a shiny shoe's scattered reflections do not add
-    up to a doubt. The thresholds were set by eye on 48-photo samples of held-out real photos (the ratio, 4
-    before, on seeds 0 and 1 of the sheet: at 2.5 it finds the floor between trouser legs that a patch this
-    large had made part of the core's colours)."""
+    common on the background than in the core is surface-like. Two kinds of patch count: one opened by 5x5
+    (specks such as highlights and shadow go) that reaches the rim, so a shiny shoe's scattered reflections or a
+    print inside a shirt do not add up to a doubt; and one opened by 3x3 where the network's own probability is
+    under UNSURE_BELOW, weighted by UNSURE_WEIGHT. The thresholds were set by eye on 48-photo samples of held-out
+    real photos (seeds 0-4 of ``bench/cutout_sheet.py``; the ratio, 4 before, on seeds 0 and 1: at 2.5 it finds
+    the floor between trouser legs that a patch this large had made part of the core's colours; the unsure
+    patches on seeds 0-4: blots of floor, carpet and bedspread at the outline that passed before)."""
     height, width = probability.shape
     small = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB) // 32
@@ -245,13 +254,25 @@ def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
     in_core = np.bincount(bins[core], minlength=512) + 1.0
     ratio = (on_background / on_background.sum()) / (in_core / in_core.sum())
     surface = product & (ratio[bins] > SURFACE_COLOUR_RATIO)
-    surface = cv2.morphologyEx(surface.view(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(surface, connectivity=8)
+    opened = cv2.morphologyEx(surface.view(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     # a patch counts when it reaches the rim: the floor between trouser legs runs in from the outline (and, if
     # large, into the core, whose colours it then shares), while a print inside a shirt does not
     reaching = np.unique(labels[product & ~core])
-    sizes = [stats[label, cv2.CC_STAT_AREA] for label in reaching if label > 0]
-    return float(max(sizes) / area) if sizes else 0.0
+    sizes = [stats[label, cv2.CC_STAT_AREA] for label in reaching if label > 0] + [0]
+    unsure = (surface & (probability < UNSURE_BELOW)).view(np.uint8)
+    unsure = cv2.morphologyEx(unsure, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    _, _, unsure_stats, _ = cv2.connectedComponentsWithStats(unsure, connectivity=8)
+    sizes += [UNSURE_WEIGHT * size for size in unsure_stats[1:, cv2.CC_STAT_AREA]]
+    return float(max(sizes) / area)
+
+
+def drop_ghosts(probability: np.ndarray) -> np.ndarray:
+    """``probability`` with faint values further than EDGE_REACH px from the product (>= 0.5) set to 0: what the
+    network half-believes away from the outline is surface, not a soft edge."""
+    solid = (probability >= 0.5).view(np.uint8)
+    near = cv2.dilate(solid, np.ones((2 * EDGE_REACH + 1,) * 2, np.uint8)) > 0
+    return np.where(near, probability, 0.0).astype(probability.dtype)
 
 
 def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
@@ -265,6 +286,7 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
         pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     small = predict_small(model, guide)
     confidence, objects, border = describe(small)
+    small = drop_ghosts(small)
     alpha = guided_upsample(guide, small) if refine else small
     if alpha.shape != (height, width):
         alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)

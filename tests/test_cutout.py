@@ -16,6 +16,7 @@ from productgen.cutout_model import (
     CutoutNet,
     cutout,
     describe,
+    drop_ghosts,
     guided_upsample,
     load_cutout,
     surface_kept,
@@ -220,6 +221,30 @@ def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
     specks = photo.copy()
     specks[legs.astype(bool) & (np.indices((320, 320)).sum(0) % 9 == 0)] = photo[5, 5]
     assert surface_kept(specks, clean) < SURFACE_KEPT_DOUBT
+
+
+def test_a_blot_of_surface_the_network_half_kept_is_a_doubt():
+    photo = textured_surface(4, 320).copy()
+    legs = np.zeros((320, 320), np.uint8)
+    cv2.rectangle(legs, (80, 40), (240, 110), 1, -1)
+    cv2.rectangle(legs, (80, 110), (145, 290), 1, -1)
+    cv2.rectangle(legs, (175, 110), (240, 290), 1, -1)
+    photo[legs > 0] = (200, 200, 205)  # a white top's colours, the floor's beside them
+    blot = legs.astype(np.float32)
+    blot[150:172, 58:80] = 1.0  # a blot of floor beside a leg, 1.4% of the product
+    assert surface_kept(photo, blot) < SURFACE_KEPT_DOUBT  # kept for sure, this small: a shadow, a fold
+    blot[150:172, 58:80] = 0.7  # the network half believes it: a doubt
+    assert surface_kept(photo, blot) >= SURFACE_KEPT_DOUBT
+
+
+def test_faint_probability_away_from_the_product_is_dropped_and_the_soft_edge_is_kept():
+    probability = np.zeros((100, 100), np.float32)
+    probability[30:70, 30:70] = 1.0
+    probability[30:70, 29] = 0.4  # the soft edge
+    probability[10:20, 80:90] = 0.45  # a ghost of the surface
+    kept = drop_ghosts(probability)
+    assert kept[15, 85] == 0.0 and kept[50, 29] == np.float32(0.4)
+    assert (kept[30:70, 30:70] == 1.0).all()
 
 
 @pytest.mark.slow
