@@ -213,7 +213,7 @@ def command_train_cutout(args) -> None:
                                  checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
     sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
                                     product_ids=_read_ids(args.exclude_ids))
-    sources.shape_share = args.shape_share
+    sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
     if args.pseudo_labels_from:
         from .cutout_data import pseudo_labels
         from .cutout_model import load_cutout
@@ -230,7 +230,8 @@ def command_train_cutout(args) -> None:
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
             "data": {"products": len(sources.products), "surfaces": len(sources.surfaces),
                      "realphoto_corners": len(sources.corners), "pseudo_labelled_realphotos": len(sources.real),
-                     "real_share": sources.real_share, "shape_share": sources.shape_share}}
+                     "real_share": sources.real_share, "shape_share": sources.shape_share,
+                     "layered_share": sources.layered_share}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -341,6 +342,8 @@ def add_training_commands(commands) -> None:
     cut.add_argument("--realphotos", help="real phone photos with labels.csv (their corners become backgrounds)")
     cut.add_argument("--exclude-ids", help="file of catalogue ids to leave out (the validation split)")
     cut.add_argument("--shape-share", type=float, default=0.0, help="share of drawn objects among the products")
+    cut.add_argument("--layered-share", type=float, default=0.0,
+                     help="share of composites whose product lies on a second surface (a bedspread on a bed)")
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")

@@ -173,6 +173,39 @@ def _surface(rng: np.random.Generator, side: int, surfaces, corners, product_col
     return np.clip(picture, 0, 255)
 
 
+def _mirrored(rng: np.random.Generator, corner: np.ndarray, side: int) -> np.ndarray:
+    """A real photo's corner at about its own scale, mirrored into a ``side`` square: a bedspread's or a rug's
+    print as large as it lies around a product (a corner stretched to the whole picture magnifies it 3-5x)."""
+    tile = cv2.resize(corner, None, fx=rng.uniform(0.6, 1.2), fy=rng.uniform(0.6, 1.2), interpolation=cv2.INTER_AREA)
+    row = np.concatenate([tile, tile[:, ::-1]], 1)
+    block = np.concatenate([row, row[::-1]], 0)
+    reps = (side // block.shape[0] + 2, side // block.shape[1] + 2, 1)
+    top, left = rng.integers(0, block.shape[0]), rng.integers(0, block.shape[1])
+    return np.tile(block, reps)[top:top + side, left:left + side].astype(np.float32)
+
+
+def _layer(rng: np.random.Generator, picture: np.ndarray, side: int, surfaces, corners,
+           product_colour) -> np.ndarray:
+    """A second surface under the product, as on a bed: a bedspread, a rug or a towel, a large four-sided patch
+    whose edges cross the picture, on the first surface (a floor, a wall). The product lies on it; the
+    network learns that a patterned region under a product is not the product."""
+    if corners and rng.random() < 0.6:
+        cover = _mirrored(rng, corners[rng.integers(len(corners))], side)
+        cover = cover * rng.uniform(0.75, 1.25, 3) * rng.uniform(0.7, 1.2)
+    else:
+        cover = _surface(rng, side, surfaces, corners, product_colour)
+    low, high = rng.uniform(-0.3, 0.2, 2) * side, rng.uniform(0.8, 1.3, 2) * side
+    points = np.float32([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
+    points += rng.normal(0, 0.04 * side, (4, 2)).astype(np.float32)
+    region = np.zeros((side, side), np.float32)
+    cv2.fillConvexPoly(region, np.rint(points).astype(np.int32), 1.0)
+    region = cv2.GaussianBlur(region, (0, 0), rng.uniform(0.5, 2.0))
+    if rng.random() < 0.5:  # the bed's edge casts a soft shadow on the floor
+        shade = cv2.GaussianBlur(region, (0, 0), side * 0.03)
+        picture = picture * (1 - rng.uniform(0.2, 0.5) * np.clip(shade - region, 0, 1))[:, :, None]
+    return np.clip(picture * (1 - region[:, :, None]) + cover * region[:, :, None], 0, 255)
+
+
 def _place(rng: np.random.Generator, product: Product, side: int, large: bool):
     """The product warped into a ``side`` canvas: (pixels float32, alpha float32)."""
     h, w = product.alpha.shape
@@ -251,9 +284,11 @@ def real_example(rng: np.random.Generator, photo: Product, side: int):
 
 
 def composite(rng: np.random.Generator, products: list[Product], surfaces, corners, side: int = 256,
-              real: list[Product] | None = None, real_share: float = 0.0, shape_share: float = 0.0):
+              real: list[Product] | None = None, real_share: float = 0.0, shape_share: float = 0.0,
+              layered_share: float = 0.0):
     """One training picture: (uint8 RGB (side, side, 3), float32 alpha (side, side)). ``real_share`` of them
-    are pseudo-labelled real photos (``real``); ``shape_share`` of the products are drawn objects."""
+    are pseudo-labelled real photos (``real``); ``shape_share`` of the products are drawn objects;
+    ``layered_share`` of the others lie on a second surface (:func:`_layer`)."""
     if real and rng.random() < real_share:
         return real_example(rng, real[rng.integers(len(real))], side)
 
@@ -263,6 +298,8 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
     first = pick()
     colour = first.pixels[first.alpha > 0.5].mean(0) if (first.alpha > 0.5).any() else np.full(3, 128.0)
     picture = _surface(rng, side, surfaces, corners, colour)
+    if layered_share and rng.random() < layered_share:
+        picture = _layer(rng, picture, side, surfaces, corners, colour)
     target = np.zeros((side, side), np.float32)
     count = 2 if rng.random() < 0.15 else 1
     for index in range(count):

@@ -90,6 +90,7 @@ class CompositeSources:
     real: list = field(default_factory=list)  # pseudo-labelled real photos (``cutout_data.pseudo_labels``)
     real_share: float = 0.0
     shape_share: float = 0.0
+    layered_share: float = 0.0  # composites on a second surface (a bedspread on a bed)
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
@@ -110,7 +111,8 @@ class CompositeSources:
         from .cutout_data import batch
 
         return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
-                     real_share=self.real_share, shape_share=self.shape_share)
+                     real_share=self.real_share, shape_share=self.shape_share,
+                     layered_share=self.layered_share)
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,

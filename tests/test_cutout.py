@@ -133,6 +133,23 @@ def tiny_sources(tmp_path):
     return products, backgrounds
 
 
+def test_composites_can_lay_the_product_on_a_second_surface():
+    from productgen.cutout_data import _layer, composite
+
+    rng = np.random.default_rng(0)
+    floor = textured_surface(0, 96).astype(np.float32)
+    corner = np.asarray(draw_product("box", 1, size=40))  # a real photo's corner: a bedspread's print
+    layered = _layer(rng, floor, 96, [], [corner], np.full(3, 128.0))
+    assert layered.shape == floor.shape and np.abs(layered - floor).mean() > 5  # the floor is (partly) covered
+    surfaces = [textured_surface(seed, 128) for seed in range(3)]
+    for seed in range(6):
+        plain = composite(np.random.default_rng(seed), [], surfaces, [corner], 96, shape_share=1.0)
+        on_bed = composite(np.random.default_rng(seed), [], surfaces, [corner], 96, shape_share=1.0,
+                           layered_share=1.0)
+        assert on_bed[0].shape == (96, 96, 3) and 0 < on_bed[1].max() <= 1.0  # a product, and only its mask
+        assert not np.array_equal(plain[0], on_bed[0])
+
+
 @pytest.mark.slow
 def test_training_checkpoints_and_resumes_with_its_step_count(tmp_path):
     products, backgrounds = tiny_sources(tmp_path)
