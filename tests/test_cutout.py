@@ -218,14 +218,19 @@ def test_mask_has_the_photos_size_whatever_its_shape():
         assert cutout(photo).alpha.shape == (height, width)
 
 
-def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
-    # trousers on a floor: two legs joined at the top
-    photo = textured_surface(3, 320).copy()
+def trousers_on_a_floor(seed: int, colour) -> tuple[np.ndarray, np.ndarray]:
+    """(photo, mask) of trousers on a floor: two legs joined at the top."""
+    photo = textured_surface(seed, 320).copy()
     legs = np.zeros((320, 320), np.uint8)
     cv2.rectangle(legs, (80, 40), (240, 110), 1, -1)
     cv2.rectangle(legs, (80, 110), (145, 290), 1, -1)
     cv2.rectangle(legs, (175, 110), (240, 290), 1, -1)
-    photo[legs > 0] = (40, 60, 140)
+    photo[legs > 0] = colour
+    return photo, legs
+
+
+def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
+    photo, legs = trousers_on_a_floor(3, (40, 60, 140))
     clean = legs.astype(np.float32)
     assert surface_kept(photo, clean) < SURFACE_KEPT_DOUBT
     strip_kept = clean.copy()
@@ -241,12 +246,7 @@ def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
 
 
 def test_a_blot_of_surface_the_network_half_kept_is_a_doubt():
-    photo = textured_surface(4, 320).copy()
-    legs = np.zeros((320, 320), np.uint8)
-    cv2.rectangle(legs, (80, 40), (240, 110), 1, -1)
-    cv2.rectangle(legs, (80, 110), (145, 290), 1, -1)
-    cv2.rectangle(legs, (175, 110), (240, 290), 1, -1)
-    photo[legs > 0] = (200, 200, 205)  # a white top's colours, the floor's beside them
+    photo, legs = trousers_on_a_floor(4, (200, 200, 205))  # light trousers, the floor's colours beside them
     blot = legs.astype(np.float32)
     blot[150:172, 58:80] = 1.0  # a blot of floor beside a leg, 1.4% of the product
     assert surface_kept(photo, blot) < SURFACE_KEPT_DOUBT  # kept for sure, this small: a shadow, a fold
