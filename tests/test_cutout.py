@@ -319,3 +319,14 @@ def test_card_counts_the_model_a_run_started_from(tmp_path):
     del training["started_from"]
     write_json(tmp_path / "config.json", {"kind": "cutout", "architecture": {}, "training": training})
     assert "- Steps: 100; time: 1.00 h (batch 16" in cutout_card(tmp_path, "").read_text()
+
+
+def test_self_training_labels_only_masks_the_verdict_would_pass(tmp_path):
+    from productgen.cutout_data import pseudo_labels
+
+    clean, _ = product_on_texture(2, 320)
+    cut_off = np.roll(clean, 150, axis=1)  # the product runs off the photo's edge
+    for name, pixels in (("clean.png", clean), ("cut_off.png", cut_off)):
+        Image.fromarray(pixels).save(tmp_path / name)
+    labelled = pseudo_labels(load_cutout(), tmp_path, ["clean.png", "cut_off.png"])
+    assert len(labelled) == 1 and labelled[0].alpha.shape == clean.shape[:2]
