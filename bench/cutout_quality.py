@@ -48,7 +48,7 @@ def main() -> None:
         started = time.perf_counter()
         scores = score_masks(segment, pictures)
         took = (time.perf_counter() - started) / len(pictures) * 1000
-        print(f"  {name}: IoU {scores['iou']:.3f}, boundary F {scores['boundary_f']:.3f}, "
+        print(f"  {name}: IoU {scores['iou']:.4f}, boundary F {scores['boundary_f']:.3f}, "
               f"MAE {scores['mae']:.3f} ({took:.0f} ms per picture)")
 
 
