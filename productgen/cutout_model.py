@@ -4,6 +4,11 @@ A small U-Net with a depthwise-separable encoder looks at the photo at ``CutoutC
 320) and predicts a soft mask; a fast guided filter (He & Sun 2015) lifts that mask to full resolution along
 the photo's own edges, so thin straps and outlines stay sharp. Trained by us from scratch on composites
 (see ``cutout_data`` and ``cutout_training``); no downloaded backbone.
+
+The photo's own colours then correct the network where it is unsure: GrabCut (``colour_cut``) gives back to the
+surface what the network half kept of a patterned bedspread, and along the outline (``colour_edge``) a pixel
+coloured like the surface next to it and unlike the product is dropped. The verdict (``Mask.notes``) judges the
+network's own answer, so a correction never turns a doubt into a pass.
 """
 from __future__ import annotations
 
@@ -140,6 +145,7 @@ class Mask:
     touches_border: float  # share of the photo's border covered by product
     notes: list[str] = field(default_factory=list)
     surface_kept: float = 0.0  # largest kept patch that looks like the surface, as a share of the product
+    cut_by_colour: float = 0.0  # share of the network's product that the colour cut gave back to the surface
 
     @property
     def product(self) -> np.ndarray:
@@ -275,6 +281,146 @@ def drop_ghosts(probability: np.ndarray) -> np.ndarray:
     return np.where(near, probability, 0.0).astype(probability.dtype)
 
 
+# the outline band the photo's colours decide (px of the network's map; the network's outline wanders about 2-3 px)
+COLOUR_REACH = 3
+# a band pixel whose colour is this likely to be surface rather than product (odds from the colours of the ring
+# of surface just outside and of the product's core) is dropped; between the two limits it is faded
+SURFACE_ODDS_DROP, SURFACE_ODDS_KEEP = 0.95, 0.85
+
+
+def _colour_histogram(bins: np.ndarray) -> np.ndarray:
+    """Share of each of 16x16x16 CIELAB bins, smoothed over the neighbouring bins (so near colours count)."""
+    counts = np.bincount(bins, minlength=4096).reshape(16, 16, 16).astype(np.float32)
+    for axis in range(3):
+        counts = (np.roll(counts, 1, axis) + 2 * counts + np.roll(counts, -1, axis)) / 4
+    return counts.reshape(-1) / max(1.0, float(counts.sum()))
+
+
+NETWORK_SURE = 0.9  # where the network's own probability is at least this, colour decides nothing
+
+
+# GrabCut (Rother et al. 2004) on the network's map: what the network kept whose colours belong to the surface
+# around the product (a patterned bedspread under a T-shirt) goes; the product's sure core cannot
+COLOUR_CUT = True
+# GrabCut's size and rounds: on 400 held-out composites, 320 px and 3 rounds gave IoU 0.9536 in ~90 ms, 256 px
+# and 1 round 0.9537 in ~40 ms (2 CPU threads); the whole photo, not the product's box, so the surface's colours
+# are all known (a box with a margin: 0.9516)
+COLOUR_CUT_SIDE = 256
+COLOUR_CUT_ITERATIONS = 1
+COLOUR_CUT_SPARES = 0.95
+# GrabCut runs when at least this share of the product, away from its outline, is unsure (p < SPARES)
+COLOUR_CUT_MIN = 0.005
+COLOUR_CUT_DOUBT = 0.03  # the colour cut giving back this share of the product is a doubt (it may be the product)
+
+
+def colour_cut(guide: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, float]:
+    """``probability`` with the parts GrabCut gives to the surface dropped, and the share of the network's
+    product (probability >= 0.5) that went. GrabCut starts from the network's answer: its deep core (eroded by a
+    sixth of the product's size, probability > 0.98) is product for sure, the photo further than 4 px (of the
+    network's map) from the product is surface for sure, and the rest is the network's probable answer, which
+    the colours of the two may overturn."""
+    product = (probability >= 0.5).astype(np.uint8)
+    area = int(product.sum())
+    if area < 50 or area > 0.97 * product.size:
+        return probability, 0.0
+
+    def disc(radius: int) -> np.ndarray:
+        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+    core = (cv2.erode(product, disc(max(2, int(np.sqrt(area)) // 6))) > 0) & (probability > 0.98)
+    # only what the network is unsure of inside its outline can go (its soft edge is no doubt): nothing to
+    # decide, nothing to run
+    inside = cv2.erode(product, disc(2)) > 0
+    if core.sum() < 20 or (inside & (probability < COLOUR_CUT_SPARES)).sum() < COLOUR_CUT_MIN * area:
+        return probability, 0.0
+    labels = np.full(probability.shape, cv2.GC_PR_BGD, np.uint8)
+    labels[product > 0] = cv2.GC_PR_FGD
+    labels[core] = cv2.GC_FGD
+    labels[cv2.dilate(product, disc(4)) == 0] = cv2.GC_BGD
+    height, width = probability.shape
+    scale = min(1.0, COLOUR_CUT_SIDE / max(height, width))
+    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    pixels = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+    cut = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
+    try:
+        cv2.grabCut(pixels, cut, None, np.zeros((1, 65)), np.zeros((1, 65)), COLOUR_CUT_ITERATIONS,
+                    cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # a photo of one flat colour: GrabCut has nothing to model
+        return probability, 0.0
+    keep = ((cut == cv2.GC_FGD) | (cut == cv2.GC_PR_FGD)).astype(np.uint8)
+    keep = cv2.resize(keep, (width, height), interpolation=cv2.INTER_NEAREST)
+    keep = cv2.dilate(keep, disc(1)) > 0  # the network's own soft edge stays
+    keep |= probability >= COLOUR_CUT_SPARES  # what the network is sure of, colour does not overturn
+    lost = float((product.astype(bool) & ~keep).sum() / area)
+    return np.where(keep, probability, 0.0).astype(probability.dtype), lost
+
+
+def colour_edge(guide: np.ndarray, alpha: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """``alpha`` with the outline band decided by colour: within COLOUR_REACH network px of the product's
+    outline, where the network is under NETWORK_SURE, a pixel whose colour is common on the ring of surface just
+    outside the product and rare in the product's core is surface (flecks of a patterned bedspread that the edge
+    refinement followed along an orange T-shirt) and is dropped. A colour the product and the surface share (a
+    white shirt on a white sheet) decides nothing and keeps the refined edge. The regions and the colour counts
+    are taken at the network's resolution; only the band's own pixels are looked at in full."""
+    height, width = alpha.shape
+    product = (probability >= 0.5).astype(np.uint8)
+    area = int(product.sum())
+    if area < 50:
+        return alpha
+
+    def disc(radius: int) -> np.ndarray:
+        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+    band = (cv2.dilate(product, disc(1)) > 0) & (cv2.erode(product, disc(COLOUR_REACH)) == 0)
+    band &= probability < NETWORK_SURE
+    core = cv2.erode(product, disc(max(2, int(np.sqrt(area)) // 16))) > 0
+    ring = (cv2.dilate(product, disc(3 * COLOUR_REACH)) > 0) & (cv2.dilate(product, disc(COLOUR_REACH)) == 0)
+    if core.sum() < 30 or ring.sum() < 30 or not band.any():
+        return alpha
+    small = cv2.resize(guide, probability.shape[::-1], interpolation=cv2.INTER_AREA)
+    in_core, on_ring = _colour_histogram(_colour_bins(small[core])), _colour_histogram(_colour_bins(small[ring]))
+    odds = on_ring / (on_ring + in_core + 1e-6)
+    keep = np.clip((SURFACE_ODDS_DROP - odds) / (SURFACE_ODDS_DROP - SURFACE_ODDS_KEEP), 0.0, 1.0)
+    if band.shape != (height, width):
+        band = cv2.resize(band.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+    rows, cols = np.nonzero(band & (alpha > 0))
+    out = alpha.copy()
+    out[rows, cols] *= keep[_colour_bins(guide[rows, cols])]
+    return out
+
+
+SPECK_SHARE = 0.002  # a separate piece of the mask smaller than this share of the largest is a speck
+
+
+def drop_specks(alpha: np.ndarray) -> np.ndarray:
+    """``alpha`` without the specks around the product: separate pieces under SPECK_SHARE of the largest piece
+    (grains of a printed bedspread the edge refinement picked up beside a hem). Two shoes, a pair of earrings or
+    a strap are pieces of their own size and stay."""
+    height, width = alpha.shape
+    step = max(1, -(-max(height, width) // 1000))  # pieces are found on at most 1000 px (a speck still shows)
+    covered = alpha if step == 1 else cv2.resize(alpha, (-(-width // step), -(-height // step)),
+                                                 interpolation=cv2.INTER_AREA)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((covered > 0).view(np.uint8), connectivity=8)
+    if count <= 2:
+        return alpha
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    small = np.flatnonzero(areas < SPECK_SHARE * areas.max()) + 1
+    if not len(small):
+        return alpha
+    lookup = np.ones(count, np.uint8)
+    lookup[small] = 0
+    keep = lookup[labels]
+    if step > 1:
+        keep = cv2.resize(keep, (width, height), interpolation=cv2.INTER_NEAREST)
+    return alpha * keep
+
+
+def _colour_bins(pixels: np.ndarray) -> np.ndarray:
+    """16x16x16 CIELAB bin of each of ``pixels`` (N, 3) uint8 RGB."""
+    lab = cv2.cvtColor(np.ascontiguousarray(pixels).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3) // 16
+    return (lab[:, 0].astype(np.int32) * 16 + lab[:, 1]) * 16 + lab[:, 2]
+
+
 def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     """The product's mask for ``image`` (PIL image or RGB uint8 array), at the image's own size."""
     model = model or cached_cutout()
@@ -287,21 +433,31 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     small = predict_small(model, guide)
     confidence, objects, border = describe(small)
     small = drop_ghosts(small)
+    # the verdict judges the network's own answer: the colour cut cleans the picture, it does not vouch for it
+    kept = surface_kept(guide, small) if (small >= 0.5).any() else 0.0
+    cut_share = 0.0
+    if COLOUR_CUT:
+        small, cut_share = colour_cut(guide, small)
     alpha = guided_upsample(guide, small) if refine else small
     if alpha.shape != (height, width):
         alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
     alpha = np.clip((alpha - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0.0, 1.0)
+    if refine and COLOUR_REACH:
+        alpha = colour_edge(guide, alpha, small) if alpha.shape == guide.shape[:2] else alpha
+    if refine:
+        alpha = drop_specks(alpha)
     notes = []
     if objects > 1:
         notes.append(f"{objects} separate objects found")
     if border > 0.05:
         notes.append("the product touches the photo's edge (it may be cut off)")
-    kept = surface_kept(guide, small) if (small >= 0.5).any() else 0.0
     if kept >= SURFACE_KEPT_DOUBT:
         notes.append("part of the surface around the product may be kept")
+    if cut_share >= COLOUR_CUT_DOUBT:
+        notes.append("the photo's colours overruled part of the model's cut-out")
     if not (small >= 0.5).any():
         notes.append("no product found")
-    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept)
+    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share)
 
 
 def rgba(image, mask: Mask):

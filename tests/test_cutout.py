@@ -14,9 +14,12 @@ from productgen.cutout_model import (
     SURFACE_KEPT_DOUBT,
     CutoutConfig,
     CutoutNet,
+    colour_cut,
+    colour_edge,
     cutout,
     describe,
     drop_ghosts,
+    drop_specks,
     guided_upsample,
     load_cutout,
     surface_kept,
@@ -262,6 +265,64 @@ def test_faint_probability_away_from_the_product_is_dropped_and_the_soft_edge_is
     kept = drop_ghosts(probability)
     assert kept[15, 85] == 0.0 and kept[50, 29] == np.float32(0.4)
     assert (kept[30:70, 30:70] == 1.0).all()
+
+
+def patterned_bedspread(size: int) -> np.ndarray:
+    """A beige bedspread with a navy print, the kind whose flecks the edge refinement used to keep."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    print_ = ((yy // 6 + xx // 6) % 3 == 0) | ((yy * 7 + xx * 3) % 23 < 4)
+    return np.where(print_[:, :, None], np.array([40, 50, 90]), np.array([200, 190, 150])).astype(np.uint8)
+
+
+def test_flecks_of_a_printed_surface_along_the_outline_are_dropped_and_a_shared_colour_is_kept():
+    size = 320
+    photo = patterned_bedspread(size)
+    shirt = np.zeros((size, size), bool)
+    shirt[60:260, 80:240] = True
+    photo[shirt] = (235, 110, 30)  # an orange T-shirt
+    # the refined mask runs 3 px outside the shirt and keeps the print there; the network was unsure at its rim
+    alpha = np.zeros((size, size), np.float32)
+    alpha[57:263, 77:243] = 1.0
+    probability = cv2.GaussianBlur(alpha, (0, 0), 2.0)
+    cleaned = colour_edge(photo, alpha, probability)
+    rim = (alpha > 0) & ~shirt
+    assert cleaned[rim].mean() < 0.2  # the flecks of bedspread are gone
+    assert (cleaned[shirt] == 1.0).mean() > 0.99  # the shirt is whole
+    # a white shirt on a white sheet: the colour says nothing, so the refined edge stays as it was
+    white = np.full((size, size, 3), 238, np.uint8)
+    white[shirt] = 240
+    assert np.array_equal(colour_edge(white, alpha, probability), alpha)
+
+
+def test_the_colour_cut_gives_a_half_kept_blot_of_bedspread_back_and_spares_what_the_network_is_sure_of():
+    size = 320
+    photo = patterned_bedspread(size)
+    shirt = np.zeros((size, size), bool)
+    shirt[80:260, 90:230] = True
+    photo[shirt] = (150, 150, 155)  # a grey T-shirt
+    probability = cv2.GaussianBlur(shirt.astype(np.float32), (0, 0), 1.0)
+    blot = np.zeros((size, size), bool)
+    blot[40:80, 120:200] = True  # the network half kept the bedspread above the collar
+    unsure = probability.copy()
+    unsure[blot] = 0.75
+    cleaned, lost = colour_cut(photo, unsure)
+    assert (cleaned[blot] >= 0.5).mean() < 0.1  # the blot went back to the surface
+    assert (cleaned[shirt] >= 0.5).mean() > 0.98  # the shirt stays whole
+    assert 0.1 < lost < 0.3  # the blot was 3,200 of the 28,400 px the network kept
+    sure = probability.copy()
+    sure[blot] = 0.99  # the network is sure: colour does not overturn it (the verdict judges that answer)
+    assert (colour_cut(photo, sure)[0][blot] == sure[blot]).all()
+
+
+def test_specks_around_the_product_go_and_a_second_shoe_stays():
+    alpha = np.zeros((1200, 1600), np.float32)
+    alpha[200:900, 200:700] = 1.0  # a shoe
+    alpha[200:900, 800:1300] = 1.0  # its pair
+    alpha[950:953, 400:404] = 0.6  # grains of bedspread below the hem
+    alpha[100:102, 1400:1402] = 1.0
+    cleaned = drop_specks(alpha)
+    assert cleaned[950:953, 400:404].max() == 0 and cleaned[100:102, 1400:1402].max() == 0
+    assert (cleaned[200:900, 200:700] == 1).all() and (cleaned[200:900, 800:1300] == 1).all()
 
 
 @pytest.mark.slow
