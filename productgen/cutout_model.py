@@ -389,6 +389,8 @@ def colour_edge(guide: np.ndarray, alpha: np.ndarray, probability: np.ndarray) -
     if band.shape != (height, width):
         band = cv2.resize(band.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
     rows, cols = np.nonzero(band & (alpha > 0))
+    if not len(rows):
+        return alpha
     out = alpha.copy()
     out[rows, cols] *= keep[_colour_bins(guide[rows, cols])]
     return out

@@ -292,6 +292,8 @@ def test_flecks_of_a_printed_surface_along_the_outline_are_dropped_and_a_shared_
     white = np.full((size, size, 3), 238, np.uint8)
     white[shirt] = 240
     assert np.array_equal(colour_edge(white, alpha, probability), alpha)
+    # nothing of the mask in the band (a flat photo, the product all inside the network's sure core): unchanged
+    assert np.array_equal(colour_edge(white, np.zeros_like(alpha), probability), np.zeros_like(alpha))
 
 
 def test_the_colour_cut_gives_a_half_kept_blot_of_bedspread_back_and_spares_what_the_network_is_sure_of():
