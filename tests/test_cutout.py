@@ -274,12 +274,18 @@ def patterned_bedspread(size: int) -> np.ndarray:
     return np.where(print_[:, :, None], np.array([40, 50, 90]), np.array([200, 190, 150])).astype(np.uint8)
 
 
-def test_flecks_of_a_printed_surface_along_the_outline_are_dropped_and_a_shared_colour_is_kept():
-    size = 320
+def shirt_on_bedspread(box: tuple[slice, slice], colour: tuple[int, int, int], size: int = 320):
+    """A plain shirt (a box) of ``colour`` on the printed bedspread, and its true mask."""
     photo = patterned_bedspread(size)
     shirt = np.zeros((size, size), bool)
-    shirt[60:260, 80:240] = True
-    photo[shirt] = (235, 110, 30)  # an orange T-shirt
+    shirt[box] = True
+    photo[shirt] = colour
+    return photo, shirt
+
+
+def test_flecks_of_a_printed_surface_along_the_outline_are_dropped_and_a_shared_colour_is_kept():
+    size = 320
+    photo, shirt = shirt_on_bedspread(np.s_[60:260, 80:240], (235, 110, 30))  # an orange T-shirt
     # the refined mask runs 3 px outside the shirt and keeps the print there; the network was unsure at its rim
     alpha = np.zeros((size, size), np.float32)
     alpha[57:263, 77:243] = 1.0
@@ -298,10 +304,7 @@ def test_flecks_of_a_printed_surface_along_the_outline_are_dropped_and_a_shared_
 
 def test_the_colour_cut_gives_a_half_kept_blot_of_bedspread_back_and_spares_what_the_network_is_sure_of():
     size = 320
-    photo = patterned_bedspread(size)
-    shirt = np.zeros((size, size), bool)
-    shirt[80:260, 90:230] = True
-    photo[shirt] = (150, 150, 155)  # a grey T-shirt
+    photo, shirt = shirt_on_bedspread(np.s_[80:260, 90:230], (150, 150, 155))  # a grey T-shirt
     probability = cv2.GaussianBlur(shirt.astype(np.float32), (0, 0), 1.0)
     blot = np.zeros((size, size), bool)
     blot[40:80, 120:200] = True  # the network half kept the bedspread above the collar
