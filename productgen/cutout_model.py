@@ -291,6 +291,12 @@ COLOUR_REACH = 3
 # a band pixel whose colour is this likely to be surface rather than product (odds from the colours of the ring
 # of surface just outside and of the product's core) is dropped; between the two limits it is faded
 SURFACE_ODDS_DROP, SURFACE_ODDS_KEEP = 0.95, 0.85
+NETWORK_SURE = 0.9  # where the network's own probability is at least this, colour decides nothing
+
+
+def _disc(radius: int) -> np.ndarray:
+    """A round structuring element of ``radius`` px."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def _colour_histogram(bins: np.ndarray) -> np.ndarray:
@@ -301,12 +307,8 @@ def _colour_histogram(bins: np.ndarray) -> np.ndarray:
     return counts.reshape(-1) / max(1.0, float(counts.sum()))
 
 
-NETWORK_SURE = 0.9  # where the network's own probability is at least this, colour decides nothing
-
-
 # GrabCut (Rother et al. 2004) on the network's map: what the network kept whose colours belong to the surface
 # around the product (a patterned bedspread under a T-shirt) goes; the product's sure core cannot
-COLOUR_CUT = True
 # GrabCut's size and rounds: on 400 held-out composites, 320 px and 3 rounds gave IoU 0.9536 in ~90 ms, 256 px
 # and 1 round 0.9537 in ~40 ms (2 CPU threads); the whole photo, not the product's box, so the surface's colours
 # are all known (a box with a margin: 0.9516)
@@ -329,19 +331,16 @@ def colour_cut(guide: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, 
     if area < 50 or area > 0.97 * product.size:
         return probability, 0.0
 
-    def disc(radius: int) -> np.ndarray:
-        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-
-    core = (cv2.erode(product, disc(max(2, int(np.sqrt(area)) // 6))) > 0) & (probability > 0.98)
+    core = (cv2.erode(product, _disc(max(2, int(np.sqrt(area)) // 6))) > 0) & (probability > 0.98)
     # only what the network is unsure of inside its outline can go (its soft edge is no doubt): nothing to
     # decide, nothing to run
-    inside = cv2.erode(product, disc(2)) > 0
+    inside = cv2.erode(product, _disc(2)) > 0
     if core.sum() < 20 or (inside & (probability < COLOUR_CUT_SPARES)).sum() < COLOUR_CUT_MIN * area:
         return probability, 0.0
     labels = np.full(probability.shape, cv2.GC_PR_BGD, np.uint8)
     labels[product > 0] = cv2.GC_PR_FGD
     labels[core] = cv2.GC_FGD
-    labels[cv2.dilate(product, disc(4)) == 0] = cv2.GC_BGD
+    labels[cv2.dilate(product, _disc(4)) == 0] = cv2.GC_BGD
     height, width = probability.shape
     scale = min(1.0, COLOUR_CUT_SIDE / max(height, width))
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
@@ -354,7 +353,7 @@ def colour_cut(guide: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, 
         return probability, 0.0
     keep = ((cut == cv2.GC_FGD) | (cut == cv2.GC_PR_FGD)).astype(np.uint8)
     keep = cv2.resize(keep, (width, height), interpolation=cv2.INTER_NEAREST)
-    keep = cv2.dilate(keep, disc(1)) > 0  # the network's own soft edge stays
+    keep = cv2.dilate(keep, _disc(1)) > 0  # the network's own soft edge stays
     keep |= probability >= COLOUR_CUT_SPARES  # what the network is sure of, colour does not overturn
     lost = float((product.astype(bool) & ~keep).sum() / area)
     return np.where(keep, probability, 0.0).astype(probability.dtype), lost
@@ -373,13 +372,10 @@ def colour_edge(guide: np.ndarray, alpha: np.ndarray, probability: np.ndarray) -
     if area < 50:
         return alpha
 
-    def disc(radius: int) -> np.ndarray:
-        return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-
-    band = (cv2.dilate(product, disc(1)) > 0) & (cv2.erode(product, disc(COLOUR_REACH)) == 0)
+    band = (cv2.dilate(product, _disc(1)) > 0) & (cv2.erode(product, _disc(COLOUR_REACH)) == 0)
     band &= probability < NETWORK_SURE
-    core = cv2.erode(product, disc(max(2, int(np.sqrt(area)) // 16))) > 0
-    ring = (cv2.dilate(product, disc(3 * COLOUR_REACH)) > 0) & (cv2.dilate(product, disc(COLOUR_REACH)) == 0)
+    core = cv2.erode(product, _disc(max(2, int(np.sqrt(area)) // 16))) > 0
+    ring = (cv2.dilate(product, _disc(3 * COLOUR_REACH)) > 0) & (cv2.dilate(product, _disc(COLOUR_REACH)) == 0)
     if core.sum() < 30 or ring.sum() < 30 or not band.any():
         return alpha
     small = cv2.resize(guide, probability.shape[::-1], interpolation=cv2.INTER_AREA)
@@ -442,16 +438,15 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     small = drop_ghosts(small)
     # the verdict judges the network's own answer: the colour cut cleans the picture, it does not vouch for it
     kept = surface_kept(guide, small) if (small >= 0.5).any() else 0.0
-    cut_share = 0.0
-    if COLOUR_CUT:
-        small, cut_share = colour_cut(guide, small)
+    small, cut_share = colour_cut(guide, small)
     alpha = guided_upsample(guide, small) if refine else small
     if alpha.shape != (height, width):
         alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
     alpha = np.clip((alpha - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0.0, 1.0)
-    if refine and COLOUR_REACH:
-        alpha = colour_edge(guide, alpha, small) if alpha.shape == guide.shape[:2] else alpha
     if refine:
+        # the colour edge reads the photo's pixels under the mask: only where both have the same size (photos
+        # up to REFINE_SIDE)
+        alpha = colour_edge(guide, alpha, small) if alpha.shape == guide.shape[:2] else alpha
         alpha = drop_specks(alpha)
     notes = []
     if objects > 1:
