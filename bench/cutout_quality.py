@@ -42,7 +42,7 @@ def main() -> None:
     pictures = held_out_composites(sources, args.count, args.side)
     print(f"{len(pictures)} held-out composites ({args.side} px) of {len(sources.products)} validation products "
           f"on {len(sources.surfaces)} held-out surfaces and {len(sources.corners)} held-out real-photo corners")
-    model = load_cutout(args.model)
+    model = load_cutout(args.model).fused()
     for name, segment in (("flood fill (before)", lambda p: ~find_background(p)),
                           ("cut-out model", lambda p: cutout(p, model).product)):
         started = time.perf_counter()

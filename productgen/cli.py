@@ -164,7 +164,7 @@ def command_cutout(args) -> None:
     from .cutout_model import cutout, load_cutout, rgba
     from .provenance import is_ai_generated, save_options
 
-    model = load_cutout(args.model)
+    model = load_cutout(args.model).fused()
 
     def handle(path, photo, out):
         mask = cutout(photo, model)

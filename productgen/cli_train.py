@@ -222,7 +222,7 @@ def command_train_cutout(args) -> None:
         if not args.realphotos:
             raise ValueError("--pseudo-labels-from needs --realphotos (the photos to label)")
         train_files, _ = realphoto_split(args.realphotos)  # the held-out senders are never labelled
-        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from), args.realphotos, train_files)
+        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos, train_files)
         sources.real_share = args.real_share
         print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
     print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
@@ -263,7 +263,7 @@ def command_train_upscale(args) -> None:
     refuse_to_replace(args.out, args.resume, args.overwrite)
     options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
                                   feature_weight=args.feature_weight, adversarial_weight=args.adversarial_weight,
-                                  minutes=args.minutes, steps=args.steps, checkpoint_minutes=args.checkpoint_minutes,
+                                  texture_weight=args.texture_weight, minutes=args.minutes, steps=args.steps, checkpoint_minutes=args.checkpoint_minutes,
                                   seed=args.seed)
     train_files, held = realphoto_split(args.realphotos)  # held-out senders are for bench/upscale.py only
     cache = Path(args.cache or f"runs/upscale-patches-{args.per_photo}.npy")
@@ -287,8 +287,13 @@ def command_train_upscale(args) -> None:
         print(" ".join(f"{key} {value}" for key, value in record.items()), file=sys.stderr, flush=True)
 
     config = UpscaleConfig(channels=args.channels, convs=args.convs)
+    init = None
+    if args.init and not args.resume:
+        from .superres import load_upscaler
+
+        init = load_upscaler(args.init)
     model = train_upscaler(patches, args.out, options, config, args.resume, info, args.classifier, progress,
-                           stop_on_ctrl_c())
+                           stop_on_ctrl_c(), init=init)
     print(f"upscaler ({parameter_count(model):,} parameters) in {args.out}")
 
 
@@ -369,6 +374,10 @@ def add_training_commands(commands) -> None:
                                                                "adversarial losses join")
     up.add_argument("--feature-weight", type=float, default=1.0, help="weight of the classifier-feature loss")
     up.add_argument("--adversarial-weight", type=float, default=0.05, help="weight of the adversarial loss")
+    up.add_argument("--texture-weight", type=float, default=0.0, help="weight of the texture loss (local detail "
+                                                                       "matched to the target's, with the others)")
+    up.add_argument("--init", help="start a new run from this upscaler (e.g. upscale: the shipped one; its "
+                                   "--channels and --convs)")
     up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")
     up.add_argument("--channels", type=int, default=48, help="width of the network (a new run only)")
     up.add_argument("--convs", type=int, default=12, help="3x3 convolutions in the body")

@@ -38,6 +38,7 @@ class UpscaleTrainOptions(RunOptions):
     l1_steps: int = 6000  # L1 alone first; then the feature and adversarial losses join
     feature_weight: float = 1.0
     adversarial_weight: float = 0.05
+    texture_weight: float = 0.0  # local high-frequency energy matched to the target's (``texture_loss``)
     ema: float = 0.999
     log_every: int = 50
 
@@ -45,7 +46,7 @@ class UpscaleTrainOptions(RunOptions):
         super().__post_init__()
         if self.side % 16 or not 32 <= self.side <= PATCH_SIDE:
             raise ValueError(f"side must be a multiple of 16 in 32..{PATCH_SIDE}, got {self.side}")
-        for name in ("feature_weight", "adversarial_weight"):
+        for name in ("feature_weight", "adversarial_weight", "texture_weight"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise ValueError(f"{name} must be zero or more")
 
@@ -189,13 +190,34 @@ class FeatureLoss(nn.Module):
         return loss
 
 
+_LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+_LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+
+
+def texture_energy(images: torch.Tensor, window: int = 8) -> torch.Tensor:
+    """Local high-frequency energy: the RMS of the luma's Laplacian over ``window`` x ``window`` cells, in 0..255
+    units (the Laplacian of ``bench/upscale.py``'s detail measure)."""
+    luma = (images * _LUMA.to(images)).sum(1, keepdim=True) * 255
+    return (F.avg_pool2d(F.conv2d(luma, _LAPLACIAN.to(images)) ** 2, window) + 1e-3).sqrt()
+
+
+def texture_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """How far the output's local detail is from the target's, cell by cell, whatever its phase (a texture
+    loss in the spirit of EnhanceNet's): L1 alone averages fabric, grain and print away where their exact
+    placement cannot be known from the small input; this asks for as much detail, in the same places.
+    Scaled so that a cell of plain colour where the target has ordinary fabric costs about as much as L1."""
+    return F.l1_loss(texture_energy(output), texture_energy(target)) / 255
+
+
 # -- the loop -----------------------------------------------------------------------------------------------
 
 def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTrainOptions,
                    config: UpscaleConfig | None = None, resume: bool = False, info: dict | None = None,
-                   classifier: str | Path = "classifier", progress=None, should_stop=None) -> UpscaleNet:
+                   classifier: str | Path = "classifier", progress=None, should_stop=None,
+                   init: UpscaleNet | None = None) -> UpscaleNet:
     """Train (or with ``resume``, continue) an upscaler into ``out_dir`` on uint8 ``patches``; returns the
-    averaged model."""
+    averaged model. A new run may start from the weights of ``init`` (a trained upscaler; its discriminator
+    starts afresh)."""
     out_dir = Path(out_dir)
     weights_io.prepare_new_run(out_dir, resume)  # never a new run over a model; no orphans of a killed one
     state_path = out_dir / STATE_NAME
@@ -204,7 +226,11 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     if resume and state_path.is_file():
         state = weights_io.load_state(state_path)
         config = UpscaleConfig.from_dict(state["config"])
+    if init is not None and state is None:
+        config = init.config
     model = UpscaleNet(config)
+    if init is not None and state is None:
+        model.load_state_dict(init.state_dict())
     discriminator = PatchDiscriminator()
     optimizer = torch.optim.Adam(model.parameters(), options.lr, betas=(0.9, 0.99))
     d_optimizer = torch.optim.Adam(discriminator.parameters(), options.gan_lr, betas=(0.9, 0.99))
@@ -236,7 +262,8 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     model.train()
     while not book.spent(step):
         inputs, targets = make_batch(rng, patches, options.batch_size, options.side, config.scale)
-        gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0)
+        gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0
+                                            or options.texture_weight > 0)
         for group in optimizer.param_groups:  # warm-up; the GAN phase runs at its own, lower rate
             group["lr"] = options.gan_lr if gan else options.lr * min(1.0, (step + 1) / 500)
         output = model(inputs)
@@ -250,6 +277,10 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
                 feature = features(output, targets)
                 loss = loss + options.feature_weight * feature
                 record["feature"] = feature.item()
+            if options.texture_weight > 0:
+                texture = texture_loss(output, targets)
+                loss = loss + options.texture_weight * texture
+                record["texture"] = texture.item()
             if options.adversarial_weight > 0:
                 for parameter in discriminator.parameters():
                     parameter.requires_grad_(False)

@@ -77,6 +77,25 @@ def test_network_shapes_and_config_round_trip():
         CutoutConfig(input_side=300)
 
 
+def test_the_inference_copy_folds_batch_norms_and_answers_the_same():
+    config = CutoutConfig(widths=(8, 8, 16, 16, 32), decoder_width=8, input_side=128)
+    torch.manual_seed(0)
+    model = CutoutNet(config)
+    for module in model.modules():  # batch norms that do something
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+    model.eval()
+    fused = model.fused()
+    images = torch.rand(2, 3, 128, 96) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(fused(images), model(images), atol=1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the trained model is untouched
+    assert set(model.state_dict()) == set(CutoutNet(config).state_dict())  # still saves and trains as before
+
+
 def test_guided_upsampling_follows_the_photos_edge():
     photo = np.full((400, 400, 3), 60, np.uint8)
     photo[:, 203:] = 220  # the true edge is at x = 203

@@ -149,6 +149,26 @@ def test_training_pairs_and_a_resumable_run(tmp_path):
     assert isinstance(model, UpscaleNet) and model.config.channels == 8
 
 
+def test_texture_loss_asks_for_the_targets_detail_in_its_places():
+    target = torch.from_numpy(np.asarray(drawn_sharp(64))).permute(2, 0, 1)[None].float() / 255
+    smooth = torch.nn.functional.avg_pool2d(target, 5, 1, 2)
+    assert superres_training.texture_loss(target, target) < 1e-6
+    assert superres_training.texture_loss(smooth, target) > 0.01  # detail averaged away costs
+    # detail in the wrong places costs too: a plain output with grain everywhere is no match for the edges
+    grain = target.mean() + 0.2 * (torch.rand_like(target) - 0.5)
+    assert superres_training.texture_loss(grain, target) > 0.01
+
+
+def test_a_run_can_start_from_a_trained_upscaler_with_the_texture_loss(tmp_path):
+    patches = np.stack([np.asarray(drawn_sharp(160)) for _ in range(2)])
+    start = UpscaleNet(UpscaleConfig(channels=8, convs=2))
+    options = UpscaleTrainOptions(batch_size=2, side=64, steps=2, l1_steps=0, texture_weight=1.0, log_every=1)
+    model = superres_training.train_upscaler(patches, tmp_path / "run", options, init=start)
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert "texture" in log[0] and model.config.channels == 8
+    with pytest.raises(ValueError, match="texture_weight"):
+        UpscaleTrainOptions(steps=1, texture_weight=-1)
+
 def test_enhance_says_the_model_enlarged_a_small_product():
     from productgen.studio import Recipe, process_image
 
