@@ -263,8 +263,8 @@ def command_train_upscale(args) -> None:
     refuse_to_replace(args.out, args.resume, args.overwrite)
     options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
                                   feature_weight=args.feature_weight, adversarial_weight=args.adversarial_weight,
-                                  texture_weight=args.texture_weight, minutes=args.minutes, steps=args.steps, checkpoint_minutes=args.checkpoint_minutes,
-                                  seed=args.seed)
+                                  texture_weight=args.texture_weight, minutes=args.minutes, steps=args.steps,
+                                  checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
     train_files, held = realphoto_split(args.realphotos)  # held-out senders are for bench/upscale.py only
     cache = Path(args.cache or f"runs/upscale-patches-{args.per_photo}.npy")
     if cache.is_file():
