@@ -192,13 +192,18 @@ class FeatureLoss(nn.Module):
 
 _LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+_TAPS = torch.exp(-torch.arange(-2.0, 3.0) ** 2 / (2 * 0.7 ** 2))
+_SOFTEN = (torch.outer(_TAPS, _TAPS) / _TAPS.sum() ** 2).view(1, 1, 5, 5)
 
 
 def texture_energy(images: torch.Tensor, window: int = 8) -> torch.Tensor:
-    """Local high-frequency energy: the RMS of the luma's Laplacian over ``window`` x ``window`` cells, in 0..255
-    units (the Laplacian of ``bench/upscale.py``'s detail measure)."""
+    """Local detail: the RMS of the Laplacian of the luma, softened first (Gaussian, sigma 0.7 px), over
+    ``window`` x ``window`` cells, in 0..255 units. The softening leaves fabric, grain and print (periods of 3
+    px and more) and takes the one-pixel checker away, which a small network can otherwise paint everywhere to
+    look detailed (it did, in a first run without it)."""
     luma = (images * _LUMA.to(images)).sum(1, keepdim=True) * 255
-    return (F.avg_pool2d(F.conv2d(luma, _LAPLACIAN.to(images)) ** 2, window) + 1e-3).sqrt()
+    detail = F.conv2d(F.conv2d(luma, _SOFTEN.to(images)), _LAPLACIAN.to(images))
+    return (F.avg_pool2d(detail ** 2, window) + 1e-3).sqrt()
 
 
 def texture_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
