@@ -230,8 +230,12 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
         "(`superres_training.degrade`).",
         f"- Losses: L1 alone for {options.get('l1_steps', 0):,} steps, then L1 + {options.get('feature_weight')} x "
         "feature L1 (the first two blocks of our own product classifier, `weights/classifier`) + "
-        f"{options.get('adversarial_weight')} x adversarial (a small spectral-norm patch discriminator); the "
-        f"weights shipped are an exponential moving average ({options.get('ema')}).",
+        f"{options.get('adversarial_weight')} x adversarial (a small spectral-norm patch discriminator)"
+        + (f" + {options['texture_weight']} x texture (local detail, the softened Laplacian's RMS in 8x8 cells, "
+           "matched to the target's: `superres_training.texture_loss`)" if options.get("texture_weight") else "")
+        + (f" + {options['grid_weight']} x grid (a fixed 4 px stamp in the output's spectrum: "
+           "`superres_training.grid_loss`)" if options.get("grid_weight") else "")
+        + f"; the weights shipped are an exponential moving average ({options.get('ema')}).",
         f"- Command: `{training.get('command', 'n/a')}`",
         f"- Steps: {training.get('step', 0):,} (batch {options.get('batch_size')}, {options.get('side')} px "
         f"targets); time: {training.get('seconds', 0) / 3600:.2f} h on 2 CPU cores.", "",

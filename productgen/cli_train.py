@@ -263,7 +263,8 @@ def command_train_upscale(args) -> None:
     refuse_to_replace(args.out, args.resume, args.overwrite)
     options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
                                   feature_weight=args.feature_weight, adversarial_weight=args.adversarial_weight,
-                                  texture_weight=args.texture_weight, minutes=args.minutes, steps=args.steps,
+                                  texture_weight=args.texture_weight, grid_weight=args.grid_weight,
+                                  minutes=args.minutes, steps=args.steps,
                                   checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
     train_files, held = realphoto_split(args.realphotos)  # held-out senders are for bench/upscale.py only
     cache = Path(args.cache or f"runs/upscale-patches-{args.per_photo}.npy")
@@ -376,6 +377,8 @@ def add_training_commands(commands) -> None:
     up.add_argument("--adversarial-weight", type=float, default=0.05, help="weight of the adversarial loss")
     up.add_argument("--texture-weight", type=float, default=0.0, help="weight of the texture loss (local detail "
                                                                        "matched to the target's, with the others)")
+    up.add_argument("--grid-weight", type=float, default=0.0, help="weight of the loss on a fixed 4 px stamp in the "
+                                                                    "output (a screen-door grid)")
     up.add_argument("--init", help="start a new run from this upscaler (e.g. upscale: the shipped one; its "
                                    "--channels and --convs)")
     up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")

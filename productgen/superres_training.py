@@ -39,6 +39,7 @@ class UpscaleTrainOptions(RunOptions):
     feature_weight: float = 1.0
     adversarial_weight: float = 0.05
     texture_weight: float = 0.0  # local high-frequency energy matched to the target's (``texture_loss``)
+    grid_weight: float = 0.0  # a fixed 4-px stamp in the output (``grid_loss``)
     ema: float = 0.999
     log_every: int = 50
 
@@ -46,7 +47,7 @@ class UpscaleTrainOptions(RunOptions):
         super().__post_init__()
         if self.side % 16 or not 32 <= self.side <= PATCH_SIDE:
             raise ValueError(f"side must be a multiple of 16 in 32..{PATCH_SIDE}, got {self.side}")
-        for name in ("feature_weight", "adversarial_weight", "texture_weight"):
+        for name in ("feature_weight", "adversarial_weight", "texture_weight", "grid_weight"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise ValueError(f"{name} must be zero or more")
 
@@ -214,6 +215,25 @@ def texture_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(texture_energy(output), texture_energy(target)) / 255
 
 
+def grid_loss(output: torch.Tensor, period: int = 4, allowed: float = 2.5) -> torch.Tensor:
+    """How much of a fixed ``period``-px stamp the output carries: a pixel-shuffle network can paint the same
+    4x4 pattern into every block, which looks detailed to the texture loss and to the eye is a screen-door grid.
+    For each image, the power of the luma's spectrum at the grid's frequencies (multiples of 1 / ``period``
+    cycles per px) against the mean power around each; ratios above ``allowed`` (real photos, JPEG blocks
+    included, sit near 2) cost their log."""
+    luma = (output * _LUMA.to(output)).sum(1)
+    luma = luma - luma.mean((1, 2), keepdim=True)
+    power = torch.fft.fft2(luma).abs() ** 2  # (N, H, W)
+    height, width = power.shape[-2:]
+    around = F.avg_pool2d(F.pad(power[:, None], (2, 2, 2, 2), mode="circular"), 5, 1)[:, 0]
+    around = (around * 25 - power) / 24  # the 24 neighbours, not the peak itself
+    rows = torch.arange(0, height, height // period)
+    cols = torch.arange(0, width, width // period)
+    peaks = power[:, rows][:, :, cols] / (around[:, rows][:, :, cols] + 1e-3)
+    peaks = peaks.flatten(1)[:, 1:]  # not the mean (0, 0)
+    return F.relu(torch.log(peaks + 1e-6) - math.log(allowed)).mean()
+
+
 # -- the loop -----------------------------------------------------------------------------------------------
 
 def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTrainOptions,
@@ -268,7 +288,7 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     while not book.spent(step):
         inputs, targets = make_batch(rng, patches, options.batch_size, options.side, config.scale)
         gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0
-                                            or options.texture_weight > 0)
+                                            or options.texture_weight > 0 or options.grid_weight > 0)
         for group in optimizer.param_groups:  # warm-up; the GAN phase runs at its own, lower rate
             group["lr"] = options.gan_lr if gan else options.lr * min(1.0, (step + 1) / 500)
         output = model(inputs)
@@ -286,6 +306,10 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
                 texture = texture_loss(output, targets)
                 loss = loss + options.texture_weight * texture
                 record["texture"] = texture.item()
+            if options.grid_weight > 0:
+                grid = grid_loss(output)
+                loss = loss + options.grid_weight * grid
+                record["grid"] = grid.item()
             if options.adversarial_weight > 0:
                 for parameter in discriminator.parameters():
                     parameter.requires_grad_(False)

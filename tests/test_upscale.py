@@ -159,6 +159,18 @@ def test_texture_loss_asks_for_the_targets_detail_in_its_places():
     assert superres_training.texture_loss(grain, target) > 0.01
 
 
+def test_grid_loss_finds_a_stamp_painted_into_every_block():
+    # a texture with no fixed period (blurred noise), and the same with one 4x4 pattern added to every block
+    noise = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(0))
+    texture = torch.nn.functional.avg_pool2d(noise, 3, 1, 1)
+    stamped = texture + torch.tensor([[0.0, 0.06, -0.06, 0.0]] * 4).repeat(32, 32)
+    assert superres_training.grid_loss(texture) < 0.3
+    assert superres_training.grid_loss(stamped) > superres_training.grid_loss(texture) + 0.5
+    stamped.requires_grad_(True)
+    superres_training.grid_loss(stamped).backward()  # trainable
+    assert torch.isfinite(stamped.grad).all()
+
+
 def test_a_run_can_start_from_a_trained_upscaler_with_the_texture_loss(tmp_path):
     patches = np.stack([np.asarray(drawn_sharp(160)) for _ in range(2)])
     start = UpscaleNet(UpscaleConfig(channels=8, convs=2))
