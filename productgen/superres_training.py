@@ -215,12 +215,11 @@ def texture_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(texture_energy(output), texture_energy(target)) / 255
 
 
-def grid_loss(output: torch.Tensor, period: int = 4, allowed: float = 2.5) -> torch.Tensor:
-    """How much of a fixed ``period``-px stamp the output carries: a pixel-shuffle network can paint the same
-    4x4 pattern into every block, which looks detailed to the texture loss and to the eye is a screen-door grid.
-    For each image, the power of the luma's spectrum at the grid's frequencies (multiples of 1 / ``period``
-    cycles per px) against the mean power around each; ratios above ``allowed`` (real photos, JPEG blocks
-    included, sit near 2) cost their log."""
+def grid_peaks(output: torch.Tensor, period: int = 4) -> torch.Tensor:
+    """(N, period² - 1): for each image, the power of the luma's spectrum at the frequencies of a fixed
+    ``period``-px stamp (multiples of 1 / ``period`` cycles per px, the mean left out) against the mean power
+    around each. A pixel-shuffle network can paint the same 4x4 pattern into every block, which looks detailed
+    to a texture measure and to the eye is a screen-door grid; real photos, JPEG blocks included, sit near 2."""
     luma = (output * _LUMA.to(output)).sum(1)
     luma = luma - luma.mean((1, 2), keepdim=True)
     power = torch.fft.fft2(luma).abs() ** 2  # (N, H, W)
@@ -230,8 +229,20 @@ def grid_loss(output: torch.Tensor, period: int = 4, allowed: float = 2.5) -> to
     rows = torch.arange(0, height, height // period)
     cols = torch.arange(0, width, width // period)
     peaks = power[:, rows][:, :, cols] / (around[:, rows][:, :, cols] + 1e-3)
-    peaks = peaks.flatten(1)[:, 1:]  # not the mean (0, 0)
-    return F.relu(torch.log(peaks + 1e-6) - math.log(allowed)).mean()
+    return peaks.flatten(1)[:, 1:]  # not the mean (0, 0)
+
+
+def grid_loss(output: torch.Tensor, allowed: float = 2.5) -> torch.Tensor:
+    """How much of a fixed 4 px stamp the output carries (``grid_peaks``): ratios above ``allowed`` cost their
+    log."""
+    return F.relu(torch.log(grid_peaks(output) + 1e-6) - math.log(allowed)).mean()
+
+
+def grid_strength(image: np.ndarray) -> float:
+    """The mean of ``grid_peaks`` for one uint8 RGB image (about 2 for a photo; a screen-door grid, 10 and
+    more)."""
+    tensor = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255
+    return float(grid_peaks(tensor).mean())
 
 
 # -- the loop -----------------------------------------------------------------------------------------------
