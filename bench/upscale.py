@@ -2,10 +2,11 @@
 
 Quality: held-out real phone photos (`realphotos/`, the senders the upscaler never trained on): from each
 photo, the most detailed of three 256x256 crops (fixed seed) is made 64x64 (bicubic with antialiasing) and
-enlarged x4 again by each method; PSNR (RGB), SSIM (luma) and the high-frequency detail kept (the Laplacian
-variance as a share of the original crop's), and how strong a fixed 4 px grid is (``grid_strength``: a texture
-measure alone is met by painting one 4x4 stamp into every block, a screen-door grid). Speed: 64 -> 256 for one image, 16 generated images 64 -> 512 as
-Generate makes them, and a 500x500 photo -> 2000x2000; medians, with the ratio to Lanczos on the same input.
+enlarged x4 again by each method; PSNR (RGB), SSIM (luma), the high-frequency detail kept (the Laplacian
+variance as a share of the original crop's), and how strong a fixed 4 px grid is (``grid_strength``: a
+texture measure alone is met by painting one 4x4 stamp into every block, a screen-door grid). Speed: 64 -> 256
+for one image, 16 generated images 64 -> 512 as Generate makes them, and a 500x500 photo -> 2000x2000;
+medians, with the ratio to Lanczos on the same input.
 Sheets: generated samples at 512 px, Lanczos beside ours; and real crops, original / bicubic / Lanczos / ours.
 
     python bench/upscale.py --realphotos ../shared/data/realphotos [--count 554] [--threads 2]
