@@ -389,13 +389,13 @@ def colour_cut(guide: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, 
 
 
 def colour_edge(guide: np.ndarray, alpha: np.ndarray, probability: np.ndarray,
-                small: np.ndarray | None = None) -> np.ndarray:
+                view: np.ndarray | None = None) -> np.ndarray:
     """``alpha`` with the outline band decided by colour: within COLOUR_REACH network px of the product's
     outline, where the network is under NETWORK_SURE, a pixel whose colour is common on the ring of surface just
     outside the product and rare in the product's core is surface (flecks of a patterned bedspread that the edge
     refinement followed along an orange T-shirt) and is dropped. A colour the product and the surface share (a
     white shirt on a white sheet) decides nothing and keeps the refined edge. The regions and the colour counts
-    are taken at the network's resolution (``small``: the photo at that size, when the caller has it); only the
+    are taken at the network's resolution (``view``: the photo at that size, when the caller has it); only the
     band's own pixels are looked at in full."""
     height, width = alpha.shape
     product = (probability >= 0.5).astype(np.uint8)
@@ -409,7 +409,7 @@ def colour_edge(guide: np.ndarray, alpha: np.ndarray, probability: np.ndarray,
     ring = (cv2.dilate(product, _disc(3 * COLOUR_REACH)) > 0) & (cv2.dilate(product, _disc(COLOUR_REACH)) == 0)
     if core.sum() < 30 or ring.sum() < 30 or not band.any():
         return alpha
-    small = at_size(guide if small is None else small, probability.shape)
+    small = at_size(guide if view is None else view, probability.shape)
     in_core, on_ring = _colour_histogram(_colour_bins(small[core])), _colour_histogram(_colour_bins(small[ring]))
     odds = on_ring / (on_ring + in_core + 1e-6)
     keep = np.clip((SURFACE_ODDS_DROP - odds) / (SURFACE_ODDS_DROP - SURFACE_ODDS_KEEP), 0.0, 1.0)
