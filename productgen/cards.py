@@ -166,7 +166,7 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
     training, architecture = config.get("training", {}), config.get("architecture", {})
     data = training.get("data", "n/a")
     if isinstance(data, dict):
-        data = ", ".join(f"{key.replace('_', ' ')} {value:,}" if isinstance(value, int) else
+        data = ", ".join(f"{key.replace('_', ' ')} {value:,}" if type(value) is int else
                          f"{key.replace('_', ' ')} {value}" for key, value in data.items())
     lines = [
         f"# {model_dir.name}: product cut-out (segmentation) model", "",

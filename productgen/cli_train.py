@@ -222,7 +222,8 @@ def command_train_cutout(args) -> None:
         if not args.realphotos:
             raise ValueError("--pseudo-labels-from needs --realphotos (the photos to label)")
         train_files, _ = realphoto_split(args.realphotos)  # the held-out senders are never labelled
-        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos, train_files)
+        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos, train_files,
+                                     cleaned=args.pseudo_labels_cleaned)
         sources.real_share = args.real_share
         print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
     print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
@@ -230,6 +231,7 @@ def command_train_cutout(args) -> None:
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
             "data": {"products": len(sources.products), "surfaces": len(sources.surfaces),
                      "realphoto_corners": len(sources.corners), "pseudo_labelled_realphotos": len(sources.real),
+                     "pseudo_labels_cleaned": bool(args.pseudo_labels_from and args.pseudo_labels_cleaned),
                      "real_share": sources.real_share, "shape_share": sources.shape_share,
                      "layered_share": sources.layered_share}}
 
@@ -352,6 +354,9 @@ def add_training_commands(commands) -> None:
                      help="share of composites whose product lies on a second surface (a bedspread on a bed)")
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
+    cut.add_argument("--pseudo-labels-cleaned", action="store_true",
+                     help="also label photos whose only doubt is surface the network kept, when the photo's colours "
+                          "removed it (the mask after the colour cut)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
     add_run_options(cut, "continue from the checkpoint in --out", 3.0, "the composites")
     cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "

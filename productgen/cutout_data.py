@@ -96,22 +96,40 @@ def drawn_product(rng: np.random.Generator) -> Product:
 
 
 def pseudo_labels(model, folder: str | Path, files: list[str], min_confidence: float = 0.95,
-                  side: int = 320) -> list[Product]:
+                  side: int = 320, cleaned: bool = False, cleaned_confidence: float = 0.9) -> list[Product]:
     """Real photos with the mask ``model`` is sure of, as Enhance's verdict would pass it (one object, clear of
     the photo's edge, no surface kept): self-training on the surfaces and light of real phone photos, which
     composites lack. (Without the surface check, masks that kept the bedspread under a product were trained on
-    and taught the model to keep it.)"""
+    and taught the model to keep it.)
+
+    With ``cleaned``, a photo whose only doubt is surface the network kept is labelled too when the photo's
+    colours removed it: after the colour cut (``cutout_model.colour_cut``) no surface-like patch is left
+    (``Mask.surface_kept_cleaned``) and the network was sure of at least ``cleaned_confidence`` of its outline.
+    These are the patterned bedspreads the network keeps under a shirt; labelled by the corrected mask, they
+    teach it to drop them."""
     from .cutout_model import cutout
 
     labelled = []
     for name in files:
         pixels = read_image(Path(folder) / name, side)
         mask = cutout(pixels, model)
-        share = mask.product.mean()
-        if mask.confidence >= min_confidence and not mask.notes and mask.touches_border <= 0.02 \
-                and 0.05 <= share <= 0.85:
+        if worth_training_on(mask, min_confidence, cleaned, cleaned_confidence):
             labelled.append(Product(pixels, mask.alpha))
     return labelled
+
+
+def worth_training_on(mask, min_confidence: float = 0.95, cleaned: bool = False,
+                      cleaned_confidence: float = 0.9) -> bool:
+    """Whether a real photo's ``mask`` (a ``cutout_model.Mask``) is a self-training label: see
+    :func:`pseudo_labels`."""
+    from .cutout_model import COLOUR_NOTE, SURFACE_KEPT_DOUBT, SURFACE_NOTE
+
+    if mask.touches_border > 0.02 or not 0.05 <= mask.product.mean() <= 0.85:
+        return False
+    if not mask.notes:
+        return mask.confidence >= min_confidence
+    return cleaned and set(mask.notes) <= {SURFACE_NOTE, COLOUR_NOTE} and mask.cut_by_colour > 0 \
+        and mask.confidence >= cleaned_confidence and mask.surface_kept_cleaned < SURFACE_KEPT_DOUBT
 
 
 def read_image(path: Path, longest: int = 640) -> np.ndarray:

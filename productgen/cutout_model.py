@@ -35,6 +35,8 @@ EDGE_LOW, EDGE_HIGH = 0.3, 0.7
 # a soft edge is an edge: faint probability further than this from the product (px of the network's map) is a
 # ghost of the surface (a blot of bedspread beside a white top) and is dropped before the edge is refined
 EDGE_REACH = 2
+SURFACE_NOTE = "part of the surface around the product may be kept"
+COLOUR_NOTE = "the photo's colours overruled part of the model's cut-out"
 
 
 @dataclass
@@ -160,6 +162,9 @@ class Mask:
     notes: list[str] = field(default_factory=list)
     surface_kept: float = 0.0  # largest kept patch that looks like the surface, as a share of the product
     cut_by_colour: float = 0.0  # share of the network's product that the colour cut gave back to the surface
+    # ``surface_kept`` of the mask after the colour cut (the same when the cut changed nothing): not part of the
+    # verdict, which judges the network's own answer; self-training reads it (``cutout_data.pseudo_labels``)
+    surface_kept_cleaned: float = 0.0
 
     @property
     def product(self) -> np.ndarray:
@@ -472,6 +477,7 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     # the verdict judges the network's own answer: the colour cut cleans the picture, it does not vouch for it
     kept = surface_kept(view, small) if (small >= 0.5).any() else 0.0
     small, cut_share = colour_cut(view, small)
+    kept_cleaned = (surface_kept(view, small) if (small >= 0.5).any() else 0.0) if cut_share > 0 else kept
     alpha = guided_upsample(guide, small) if refine else small
     if alpha.shape != (height, width):
         alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
@@ -487,12 +493,12 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     if border > BORDER_DOUBT:
         notes.append("the product touches the photo's edge (it may be cut off)")
     if kept >= SURFACE_KEPT_DOUBT:
-        notes.append("part of the surface around the product may be kept")
+        notes.append(SURFACE_NOTE)
     if cut_share >= COLOUR_CUT_DOUBT:
-        notes.append("the photo's colours overruled part of the model's cut-out")
+        notes.append(COLOUR_NOTE)
     if not (small >= 0.5).any():
         notes.append("no product found")
-    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share)
+    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned)
 
 
 def rgba(image, mask: Mask):

@@ -415,3 +415,24 @@ def test_self_training_labels_only_masks_the_verdict_would_pass(tmp_path):
         Image.fromarray(pixels).save(tmp_path / name)
     labelled = pseudo_labels(load_cutout(), tmp_path, ["clean.png", "cut_off.png"])
     assert len(labelled) == 1 and labelled[0].alpha.shape == clean.shape[:2]
+
+
+def test_self_training_takes_a_mask_the_colours_cleaned_only_when_asked_and_only_if_clean():
+    from productgen.cutout_data import worth_training_on
+    from productgen.cutout_model import COLOUR_NOTE, SURFACE_NOTE, Mask
+
+    alpha = np.zeros((100, 100), np.float32)
+    alpha[20:80, 30:70] = 1
+
+    def mask(notes, confidence=0.96, cut=0.05, kept_after=0.0, border=0.0):
+        return Mask(alpha, confidence, 1, border, notes, 0.04, cut, kept_after)
+
+    assert worth_training_on(mask([])) and not worth_training_on(mask([], confidence=0.9))
+    bedspread_removed = mask([SURFACE_NOTE, COLOUR_NOTE])
+    assert not worth_training_on(bedspread_removed)  # by default only what the verdict passes
+    assert worth_training_on(bedspread_removed, cleaned=True)
+    assert not worth_training_on(mask([SURFACE_NOTE, COLOUR_NOTE], kept_after=0.03), cleaned=True)  # still kept
+    assert not worth_training_on(mask([SURFACE_NOTE], cut=0.0), cleaned=True)  # the colours changed nothing
+    assert not worth_training_on(mask([SURFACE_NOTE, COLOUR_NOTE], confidence=0.8), cleaned=True)
+    assert not worth_training_on(mask([SURFACE_NOTE, "2 separate objects found"]), cleaned=True)
+    assert not worth_training_on(mask([SURFACE_NOTE, COLOUR_NOTE], border=0.1), cleaned=True)

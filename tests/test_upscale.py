@@ -1,5 +1,6 @@
 """The x4 upscaler: shipped weights, sizes, sharpness against Lanczos, tiling, the CLI, Generate and Enhance."""
 import json
+import math
 
 import numpy as np
 import pytest
@@ -169,6 +170,15 @@ def test_grid_loss_finds_a_stamp_painted_into_every_block():
     stamped.requires_grad_(True)
     superres_training.grid_loss(stamped).backward()  # trainable
     assert torch.isfinite(stamped.grad).all()
+
+
+def test_grid_loss_does_not_join_the_top_edge_to_the_bottom():
+    # a light-to-dark gradient: a plain FFT sees a hard seam where the bottom wraps to the top, with power on the
+    # stamp's frequencies (the network trained against it painted a dotted band along the top edge)
+    noise = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(1))
+    ramp = torch.linspace(0.1, 0.9, 128)[None, None, :, None] + 0.02 * torch.nn.functional.avg_pool2d(noise, 3, 1, 1)
+    seam = torch.nn.functional.relu(torch.log(superres_training.grid_peaks(ramp)) - math.log(2.5)).mean()
+    assert superres_training.grid_loss(ramp) < 0.1 < seam
 
 
 def test_a_run_can_start_from_a_trained_upscaler_with_the_texture_loss(tmp_path):
