@@ -1,7 +1,7 @@
 """Enhance on real phone photos: a before / what-is-kept / after sheet of held-out ``realphotos/`` photos,
 with each photo's verdict and cut-out confidence, and a CSV of the same.
 
-    python bench/cutout_sheet.py --data ../shared/data/realphotos [--count 48] [--out bench/results]
+    python bench/cutout_sheet.py --data ../shared/data/realphotos [--count 48] [--out bench/results] [--model DIR]
 
 The photos are drawn with a fixed seed from the held-out senders (``productgen/splits/realphotos_val_files.txt``):
 five in six from the clothing photos, one in six from the grocery photos. Look at the sheet and count.
@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from productgen.cutout_model import load_cutout  # noqa: E402
 from productgen.imageio import open_image  # noqa: E402
 from productgen.studio import Recipe, mask_overlay, process_image  # noqa: E402
 
@@ -41,7 +42,9 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=4, help="photos per row (3 tiles each)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default="cutout", help="the cut-out model (a folder, or a name under weights/)")
     args = parser.parse_args()
+    model = load_cutout(args.model).fused()
     files = (ROOT / "productgen/splits/realphotos_val_files.txt").read_text().split()
     pick = random.Random(args.seed)
     grocery = [f for f in files if "/grocery/" in f]
@@ -53,7 +56,7 @@ def main() -> None:
     records = []
     for index, name in enumerate(chosen):
         photo = open_image(Path(args.data) / name)
-        result = process_image(photo, Recipe(preset="amazon"))
+        result = process_image(photo, Recipe(preset="amazon"), model=model)
         found = result.segmentation
         x = (index % args.columns) * (3 * TILE + 12)
         y = (index // args.columns) * (TILE + 22)
