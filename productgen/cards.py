@@ -228,7 +228,9 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
         "- Pairs: each patch is the target; its input is the patch made 4x smaller with an optional blur, one of "
         "four kernels (area, bilinear, bicubic, Lanczos; sometimes in two steps), camera noise and JPEG "
         "(`superres_training.degrade`).",
-        f"- Losses: L1 alone for {options.get('l1_steps', 0):,} steps, then L1 + {options.get('feature_weight')} x "
+        ("- Losses: from the model it started from (trained with L1 alone first), " if not options.get("l1_steps")
+         else f"- Losses: L1 alone for {options.get('l1_steps', 0):,} steps, then ")
+        + f"L1 + {options.get('feature_weight')} x "
         "feature L1 (the first two blocks of our own product classifier, `weights/classifier`) + "
         f"{options.get('adversarial_weight')} x adversarial (a small spectral-norm patch discriminator)"
         + (f" + {options['texture_weight']} x texture (local detail, the softened Laplacian's RMS in 8x8 cells, "
@@ -237,8 +239,8 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
            "`superres_training.grid_loss`)" if options.get("grid_weight") else "")
         + f"; the weights shipped are an exponential moving average ({options.get('ema')}).",
         f"- Command: `{training.get('command', 'n/a')}`",
-        f"- Steps: {training.get('step', 0):,} (batch {options.get('batch_size')}, {options.get('side')} px "
-        f"targets); time: {training.get('seconds', 0) / 3600:.2f} h on 2 CPU cores.", "",
+        f"- Steps: {run_length(training)} (batch {options.get('batch_size')}, {options.get('side')} px "
+        "targets) on 2 CPU cores.", "",
         "## Quality", "", quality or "Not measured yet.", "",
     ]
     return write_card(model_dir, lines, notes)

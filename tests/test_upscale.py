@@ -207,3 +207,17 @@ def test_enhance_says_the_model_enlarged_a_small_product():
     assert process_image(photo, Recipe(canvas=(100, 100))).enlarged_by is None
     with pytest.raises(ValueError, match="upscaler"):
         Recipe(upscaler="bicubic")
+
+
+def test_card_of_a_fine_tune_counts_the_model_it_started_from(tmp_path):
+    from productgen.cards import upscale_card
+    from productgen.weights import write_json
+
+    options = {"batch_size": 16, "side": 128, "l1_steps": 0, "feature_weight": 1.0, "adversarial_weight": 0.1,
+               "grid_weight": 0.4, "ema": 0.999}
+    training = {"step": 700, "seconds": 1800, "options": options,
+                "started_from": {"model": "upscale", "step": 12000, "seconds": 7200}}
+    write_json(tmp_path / "config.json", {"kind": "upscale", "architecture": {"scale": 4}, "training": training})
+    text = upscale_card(tmp_path, "PSNR 27").read_text()
+    assert "700 in the last run (0.50 h), started from `upscale` (12,000 steps, 2.00 h): 12,700 steps" in text
+    assert "from the model it started from (trained with L1 alone first)" in text and "0.4 x grid" in text
