@@ -242,12 +242,10 @@ def command_train_cutout(args) -> None:
     start = None
     if args.start_from:
         from .cutout_model import load_cutout
-        from .weights import CONFIG_NAME, read_json, resolve_model_dir
+        from .weights import training_history
 
         start = load_cutout(args.start_from)
-        earlier = read_json(resolve_model_dir(args.start_from) / CONFIG_NAME).get("training", {})
-        info["started_from"] = {"model": str(args.start_from), "step": earlier.get("step"),
-                                "seconds": earlier.get("seconds")}
+        info["started_from"] = training_history(args.start_from)
     model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
                          progress, stop_on_ctrl_c(), start)
     print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
@@ -293,8 +291,10 @@ def command_train_upscale(args) -> None:
     init = None
     if args.init and not args.resume:
         from .superres import load_upscaler
+        from .weights import training_history
 
         init = load_upscaler(args.init)
+        info["started_from"] = training_history(args.init)
     model = train_upscaler(patches, args.out, options, config, args.resume, info, args.classifier, progress,
                            stop_on_ctrl_c(), init=init)
     print(f"upscaler ({parameter_count(model):,} parameters) in {args.out}")

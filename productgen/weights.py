@@ -141,6 +141,16 @@ def resolve_model_dir(name_or_path: str | Path) -> Path:
     raise WeightsError(f"no model at {name_or_path}: expected a folder with {CONFIG_NAME} and model.safetensors")
 
 
+def training_history(name_or_path: str | Path) -> dict:
+    """What a new run that starts from the model ``name_or_path`` records as ``started_from``: the model and all
+    the steps and seconds that went into it, its own start included (``cards.run_length`` prints them)."""
+    training = read_json(resolve_model_dir(name_or_path) / CONFIG_NAME).get("training", {})
+    earlier = training.get("started_from") or {}
+    return {"model": str(name_or_path),
+            "step": (training.get("step") or 0) + (earlier.get("step") or 0),
+            "seconds": (training.get("seconds") or 0) + (earlier.get("seconds") or 0)}
+
+
 def holds_model(folder: str | Path) -> bool:
     """Whether ``folder`` holds a model (its config, weights or a training state)."""
     folder = Path(folder)

@@ -221,3 +221,15 @@ def test_card_of_a_fine_tune_counts_the_model_it_started_from(tmp_path):
     text = upscale_card(tmp_path, "PSNR 27").read_text()
     assert "700 in the last run (0.50 h), started from `upscale` (12,000 steps, 2.00 h): 12,700 steps" in text
     assert "from the model it started from (trained with L1 alone first)" in text and "0.4 x grid" in text
+
+
+def test_a_fine_tune_records_all_the_training_of_the_model_it_started_from(tmp_path):
+    from productgen.weights import save_model, training_history
+
+    # the model started from was itself a fine-tune: its own start counts too
+    state = UpscaleNet(UpscaleConfig(channels=8, convs=2)).state_dict()
+    training = {"step": 700, "seconds": 1800, "started_from": {"model": "upscale", "step": 12000, "seconds": 7200}}
+    save_model(tmp_path, "upscale", state, {}, training)
+    assert training_history(tmp_path) == {"model": str(tmp_path), "step": 12700, "seconds": 9000}
+    save_model(tmp_path, "upscale", state, {}, {"step": 5})
+    assert training_history(tmp_path)["step"] == 5
