@@ -73,6 +73,7 @@ class Segmentation:
     method: str  # "backdrop": flood fill of a clean, uniform backdrop; "model": the cut-out model
     confidence: float  # 0..1
     notes: list[str]
+    touched: bool = False  # corrected by the merchant's strokes (``productgen.touchup``)
 
 
 def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
@@ -86,17 +87,26 @@ def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
                 and 0.1 <= share <= 0.97)
 
 
-def segment(image, refine: bool = False, model=None) -> Segmentation:
+def segment(image, refine: bool = False, model=None, strokes=None) -> Segmentation:
     """The product's mask: the fast flood fill where the backdrop is provably clean (``clean_backdrop``),
-    else the cut-out model (``productgen.cutout_model``), whose confidence and doubts come along."""
+    else the cut-out model (``productgen.cutout_model``), whose confidence and doubts come along. ``strokes``
+    (``touchup.Strokes``): the merchant's corrections, applied to either, and the doubts measured again."""
     pixels = as_pixels(image)
+    touching = strokes is not None and not strokes.empty
     flood = find_background(pixels, refine=refine)
-    if clean_backdrop(pixels, flood):
+    if clean_backdrop(pixels, flood) and not touching:
         return Segmentation(flood, None, "backdrop", 1.0, [])
-    from .cutout_model import cutout
+    from .cutout_model import Mask, cutout
 
-    mask = cutout(pixels, model)
-    return Segmentation(mask.alpha < 0.5, mask.alpha, "model", mask.confidence, list(mask.notes))
+    if clean_backdrop(pixels, flood):
+        mask, method = Mask((~flood).astype(np.float32), 1.0, 1, 0.0), "backdrop"
+    else:
+        mask, method = cutout(pixels, model), "model"
+    if touching:
+        from .touchup import touched_mask
+
+        mask = touched_mask(pixels, mask, strokes)
+    return Segmentation(mask.alpha < 0.5, mask.alpha, method, mask.confidence, list(mask.notes), mask.touched)
 
 
 def over_white(pixels: np.ndarray, alpha: np.ndarray) -> np.ndarray:

@@ -72,8 +72,11 @@ def command_enhance(args) -> None:
     missing = [p for p in args.inputs if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    strokes = read_strokes(args)
     collected = collect_uploads(args.inputs, Path(args.out) / ".unpacked")
-    rows = process_files(collected.files, recipe, args.out,
+    if strokes is not None and len(collected.files) != 1:
+        raise ValueError(f"--remove and --keep correct the cut-out of one photo; {len(collected.files)} were given")
+    rows = process_files(collected.files, recipe, args.out, strokes=strokes,
                          progress=lambda i, n, name: print(f"[{i + 1}/{n}] {name}", file=sys.stderr))
     rows += [BatchRow(name, verdict="error", reason=reason) for name, reason in collected.skipped]
     for row in rows:
@@ -84,6 +87,17 @@ def command_enhance(args) -> None:
     failed = [row for row in rows if row.verdict == "error"]
     if failed:
         raise SystemExit(f"error: {len(failed)} of {len(rows)} file(s) failed (listed above)")
+
+
+def read_strokes(args):
+    """The cut-out corrections of ``--remove`` and ``--keep`` (mask images), or None when neither is given."""
+    if not args.remove and not args.keep:
+        return None
+    from .touchup import Strokes
+
+    require(args.remove, "--remove", "a mask image (white where the cut-out should drop the surface)")
+    require(args.keep, "--keep", "a mask image (white where the cut-out should keep the product)")
+    return Strokes.from_files(args.remove, args.keep)
 
 
 def command_tag(args) -> None:
@@ -165,9 +179,17 @@ def command_cutout(args) -> None:
     from .provenance import is_ai_generated, save_options
 
     model = load_cutout(args.model).fused()
+    strokes = read_strokes(args)
+    if strokes is not None and (len(args.inputs) != 1 or Path(args.inputs[0]).is_dir()
+                                or Path(args.inputs[0]).suffix.lower() == ".zip"):
+        raise ValueError("--remove and --keep correct the cut-out of one photo; give one photo, not several")
 
     def handle(path, photo, out):
         mask = cutout(photo, model)
+        if strokes is not None:
+            from .touchup import touched_mask
+
+            mask = touched_mask(photo, mask, strokes, model.config.input_side)
         target = out / f"{path.stem}.png"
         rgba(photo, mask).save(target, **save_options("PNG", is_ai_generated(photo)))
         notes = f" ({'; '.join(mask.notes)})" if mask.notes else ""
@@ -207,6 +229,13 @@ def command_split(args) -> None:
     print(f"wrote {len(ids)} held-out ids to {args.out}")
 
 
+def add_stroke_arguments(parser) -> None:
+    parser.add_argument("--remove", help="correct the cut-out of one photo: a mask image, white (or opaque) where "
+                                         "surface was kept that should go; any size with the photo's shape")
+    parser.add_argument("--keep", help="correct the cut-out of one photo: a mask image, white (or opaque) on "
+                                       "product that was cut away")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m productgen", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -234,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     enhance.add_argument("--recipe", help="JSON recipe saved from the app (settings, preset, format)")
     enhance.add_argument("--format", choices=["jpeg", "png"], help="output format (default: the recipe's, JPEG)")
     enhance.add_argument("--report", help="write a CSV report here")
+    add_stroke_arguments(enhance)
     enhance.set_defaults(run=command_enhance)
 
     tag = commands.add_parser("tag", help="recognise category and colours of photos; titles, alt text, tags")
@@ -249,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     cutout.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
     cutout.add_argument("--out", required=True, help="folder for the PNGs")
     cutout.add_argument("--model", default="cutout", help="cut-out model folder or name under weights/")
+    add_stroke_arguments(cutout)
     cutout.set_defaults(run=command_cutout)
 
     upscale = commands.add_parser("upscale", help="enlarge images with the x4 upscaler: one PNG per input")

@@ -165,6 +165,10 @@ class Mask:
     # ``surface_kept`` of the mask after the colour cut (the same when the cut changed nothing): not part of the
     # verdict, which judges the network's own answer; self-training reads it (``cutout_data.pseudo_labels``)
     surface_kept_cleaned: float = 0.0
+    # the mask as shown (after the colour cut) at the network's size: what a merchant's touch-up corrects and its
+    # verdict is measured on again (``productgen.touchup``)
+    small: np.ndarray | None = None
+    touched: bool = False  # corrected by the merchant's strokes
 
     @property
     def product(self) -> np.ndarray:
@@ -489,6 +493,12 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
         # up to REFINE_SIDE)
         alpha = colour_edge(guide, alpha, small, view) if alpha.shape == guide.shape[:2] else alpha
         alpha = drop_specks(alpha)
+    notes = doubts(objects, border, kept, cut_share, bool((small >= 0.5).any()))
+    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, small)
+
+
+def doubts(objects: int, border: float, kept: float, cut_share: float, found: bool) -> list[str]:
+    """The verdict's notes: what makes a cut-out doubtful (none: it may pass)."""
     notes = []
     if objects > 1:
         notes.append(f"{objects} separate objects found")
@@ -498,9 +508,19 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
         notes.append(SURFACE_NOTE)
     if cut_share >= COLOUR_CUT_DOUBT:
         notes.append(COLOUR_NOTE)
-    if not (small >= 0.5).any():
+    if not found:
         notes.append("no product found")
-    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned)
+    return notes
+
+
+def judge(view: np.ndarray, small: np.ndarray) -> tuple[float, int, float, float, list[str]]:
+    """(confidence, objects, border share, surface kept, notes) of a mask at the network's size (``small``; ``view``
+    is the photo at that size), measured as :func:`cutout` measures the network's answer: used on a mask the
+    merchant corrected."""
+    confidence, objects, border = describe(small)
+    found = bool((small >= 0.5).any())
+    kept = surface_kept(view, small) if found else 0.0
+    return confidence, objects, border, kept, doubts(objects, border, kept, 0.0, found)
 
 
 def rgba(image, mask: Mask):

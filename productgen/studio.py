@@ -123,15 +123,16 @@ class Processed:
 
 
 def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None, model=None,
-                  ai_generated: bool | None = None) -> Processed:
+                  ai_generated: bool | None = None, strokes=None) -> Processed:
     """Run the whole pipeline on one photo (any size; processed at full resolution). ``model`` is the cut-out
     model for photos without a clean backdrop (the shipped one by default). ``ai_generated`` (by default: read
-    from the opened photo's metadata) keeps the AI label on the result and adds a rule to disclose it."""
+    from the opened photo's metadata) keeps the AI label on the result and adds a rule to disclose it.
+    ``strokes`` (``touchup.Strokes``): the merchant's corrections to the cut-out of this photo."""
     if ai_generated is None:
         ai_generated = isinstance(photo, Image.Image) and is_ai_generated(photo)
     preset = get_preset(recipe.preset)
     pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
-    found = segment(pixels, refine=recipe.refine_edges, model=model)
+    found = segment(pixels, refine=recipe.refine_edges, model=model, strokes=strokes)
     background, alpha = found.background, found.alpha
     settings = settings_for(pixels, found) if recipe.auto else recipe.enhance
     warnings = [f"check the cut-out: {note}" for note in found.notes]
@@ -196,9 +197,10 @@ def background_left(pixels, background) -> RuleResult:
 
 def cutout_rule(found: Segmentation) -> RuleResult:
     """The cut-out as a rule of the report: a doubtful one is "check the cut-out" (warn) or a fail, never a pass."""
-    if found.method == "backdrop":
+    if found.method == "backdrop" and not found.touched:
         return RuleResult("Cut-out", "pass", "clean, even backdrop: taken exactly", "productgen")
-    measured = f"model confidence {found.confidence:.0%}" + "".join(f"; {note}" for note in found.notes)
+    how = "clean, even backdrop" if found.method == "backdrop" else f"model confidence {found.confidence:.0%}"
+    measured = "; ".join((["corrected by hand"] if found.touched else []) + [how] + found.notes)
     if "no product found" in found.notes or found.confidence < 0.5:
         return RuleResult("Cut-out", "fail", measured + ": the product could not be told from the background",
                           "productgen")
@@ -255,8 +257,11 @@ def read_photo(path: str | Path) -> tuple[Image.Image, bytes | None]:
 
 def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
                   progress: Callable[[int, int, str], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> list[BatchRow]:
-    """Process each photo into ``out_dir``; returns one row per input (failures carry the reason)."""
+                  should_stop: Callable[[], bool] | None = None, strokes=None) -> list[BatchRow]:
+    """Process each photo into ``out_dir``; returns one row per input (failures carry the reason). ``strokes``
+    (``touchup.Strokes``) correct the cut-out of a single photo."""
+    if strokes is not None and len(paths) != 1:
+        raise ValueError(f"strokes correct the cut-out of one photo; {len(paths)} were given")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows, used = [], set()
@@ -266,16 +271,16 @@ def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
             break
         if progress:
             progress(number, len(paths), Path(path).name)
-        rows.append(process_one(Path(path), recipe, out_dir, used))
+        rows.append(process_one(Path(path), recipe, out_dir, used, strokes))
     return rows
 
 
-def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str]) -> BatchRow:
+def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str], strokes=None) -> BatchRow:
     """One photo of a batch into ``out_dir`` under a name not yet in ``used``; a failure is a row with its reason."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     try:
         photo, icc = read_photo(path)
-        result = process_image(photo, recipe, icc)
+        result = process_image(photo, recipe, icc, strokes=strokes)
     except (ImageError, ValueError, OSError) as error:
         return BatchRow(path.name, verdict="error", reason=str(error))
     name = output_name(path, recipe)
@@ -308,7 +313,10 @@ def preview(image: Image.Image, side: int = 1024) -> Image.Image:
 
 
 def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768) -> Image.Image:
-    """A preview of ``photo`` with what the pipeline treats as background tinted red (what is kept stays as is)."""
+    """A preview of ``photo`` in which what the pipeline treats as background shows as a chequerboard over a pale
+    grey copy of the photo (what is kept keeps its colours). A red tint hid itself on the red bedspreads of
+    merchants' photos; a chequerboard reads as "gone" on any photo, and the red and green of the Enhance tab's
+    brush show on it."""
     import cv2
     import numpy as np
 
@@ -318,8 +326,12 @@ def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768
         return small
     product = found.alpha if found.alpha is not None else (~found.background).astype(np.float32)
     product = cv2.resize(product.astype(np.float32), small.size, interpolation=cv2.INTER_AREA)[:, :, None]
-    tinted = pixels * 0.45 + np.array([255.0, 40.0, 40.0]) * 0.55
-    return Image.fromarray(np.rint(pixels * product + tinted * (1 - product)).astype(np.uint8))
+    rows, columns = np.indices(pixels.shape[:2])
+    square = max(6, round(max(small.size) / 64))
+    checker = np.where(((rows // square + columns // square) % 2 == 0), 238.0, 198.0)[:, :, None]
+    grey = pixels.mean(axis=2, keepdims=True)
+    gone = checker * 0.7 + grey * 0.3
+    return Image.fromarray(np.rint(pixels * product + gone * (1 - product)).clip(0, 255).astype(np.uint8))
 
 
 def side_by_side(before: Image.Image, after: Image.Image, side: int = 1024) -> tuple[Image.Image, Image.Image]:

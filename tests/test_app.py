@@ -162,7 +162,41 @@ def test_enhance_a_photo_on_a_surface_uses_the_cut_out_and_shows_it(client, tmp_
     rows = report["data"] if isinstance(report, dict) else report
     assert rows[0][0] == "Cut-out" and "model confidence" in rows[0][2]
     kept = np.asarray(Image.open(kept).convert("RGB")).astype(int)
-    assert (kept[:, :, 0] - kept[:, :, 1] > 60).mean() > 0.2, "the background is not tinted in the preview"
+    # the background shows as a chequerboard (grey squares, no colour); the product keeps its colours
+    grey = np.ptp(kept, axis=2) < 12
+    assert grey[:40, :40].mean() > 0.9 and np.ptp(kept[:40, :40].mean(axis=2)) > 25, "no chequerboard in the preview"
+    assert (~grey).mean() > 0.05, "the product lost its colours in the preview"
+
+
+def test_enhance_takes_the_merchants_strokes_on_the_cut_out(client, tmp_path):
+    """The "Fix the cut-out" painter through the API: red strokes (at the preview's size) drop the rug they touch;
+    the report says the cut-out was corrected by hand and measures it again."""
+    from gradio_client import handle_file
+
+    from .test_touchup import photo_with_mats
+
+    pixels, truth, rug, _ = photo_with_mats()
+    Image.fromarray(pixels).save(tmp_path / "rug.png")
+    layer = np.zeros((200, 200, 4), np.uint8)  # painted on a half-size preview
+    rows, columns = np.nonzero(rug)
+    middle = int(columns.mean()) // 2
+    layer[rows.min() // 2 + 10:rows.max() // 2 - 10, middle - 2:middle + 3] = (225, 29, 42, 255)
+    Image.fromarray(layer, "RGBA").save(tmp_path / "strokes.png")
+    Image.fromarray(pixels).resize((200, 200)).save(tmp_path / "preview.png")
+    painting = {"background": handle_file(str(tmp_path / "preview.png")),
+                "layers": [handle_file(str(tmp_path / "strokes.png"))], "composite": None}
+    upload = [handle_file(str(tmp_path / "rug.png"))]
+    _, report, _, download, _, kept = client.predict(upload, None, "", painting, api_name="/enhance")
+    rows = report["data"] if isinstance(report, dict) else report
+    assert rows[0][0] == "Cut-out" and rows[0][2].startswith("corrected by hand; model confidence")
+    _, plain, *_ = client.predict(upload, None, "", api_name="/enhance")
+    plain = plain["data"] if isinstance(plain, dict) else plain
+    assert not plain[0][2].startswith("corrected by hand")
+    Image.fromarray(np.zeros((100, 300, 4), np.uint8) + np.array([225, 29, 42, 255], np.uint8)).save(
+        tmp_path / "wide.png")
+    wrong_shape = {**painting, "layers": [handle_file(str(tmp_path / "wide.png"))]}
+    with pytest.raises(Exception, match="not the photo's shape"):
+        client.predict(upload, None, "", wrong_shape, api_name="/enhance")
 
 
 def test_enhance_gives_way_to_others_when_the_app_is_busy(client, tmp_path):

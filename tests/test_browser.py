@@ -5,6 +5,7 @@ Screenshots go to tests/artifacts/. Under CI (CI=true) a missing Chromium is a f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -151,6 +152,43 @@ def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
     from PIL import Image
 
     assert Image.open(tmp_path / "out.jpg").size == (2000, 2000)
+
+
+def test_fix_the_cut_out_with_a_red_stroke(page, tmp_path):
+    """A merchant paints one red stroke over a striped rug the cut-out kept and applies it: the rug goes and the
+    report says the cut-out was corrected by hand."""
+    import numpy as np
+    from PIL import Image
+
+    from .test_touchup import photo_with_mats
+
+    pixels, truth, _, rug = photo_with_mats()
+    Image.fromarray(pixels).save(tmp_path / "rugs.png")
+    page.get_by_role("tab", name="Enhance").click()
+    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(tmp_path / "rugs.png"))
+    page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'rugs.png')")
+    page.get_by_role("button", name="Apply to this photo", exact=True).click()
+    page.get_by_text("model confidence", exact=False).first.wait_for()
+    page.get_by_role("button", name="Fix the cut-out").click()
+    canvas = page.locator(".block", has=page.get_by_text("Paint on the photo", exact=True)).locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = canvas.bounding_box()
+    zoom = float(page.get_by_text(re.compile(r"^\d+%$")).first.inner_text().rstrip("%")) / 100
+    rows, columns = np.nonzero(rug)
+    # the photo (400 px) is shown at the editor's zoom, centred on its canvas
+    left = box["x"] + box["width"] / 2 - 200 * zoom
+    top = box["y"] + box["height"] / 2 - 200 * zoom
+    x = left + columns.mean() * zoom
+    page.mouse.move(x, top + (rows.min() + 15) * zoom)
+    page.mouse.down()
+    page.mouse.move(x, top + (rows.max() - 15) * zoom, steps=12)
+    page.mouse.up()
+    page.get_by_role("button", name="Apply my corrections").click()
+    try:
+        page.get_by_text("corrected by hand", exact=False).first.wait_for()
+    finally:
+        shot(page, "enhance_fix_cut_out")
 
 
 def draw_photos(folder: Path, count: int, name: str, size: int) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 
 from productgen.archives import write_zip
 from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
@@ -71,19 +72,42 @@ REPORT_HEADERS = ["rule", "result", "measured", "source"]
 BATCH_HEADERS = ["file", "output", "verdict", "notes"]
 
 
-def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request = None):
+def painted_strokes(painting, name: str | None, painted_for: str | None):
+    """The merchant's strokes in the "Fix the cut-out" painter (``touchup.Strokes``), or None when nothing is
+    painted or the painting belongs to another photo than ``name``. Through the API (no photo recorded) a
+    painting with the photo's shape applies to the photo named."""
+    from productgen.touchup import Strokes
+
+    if not painting or not isinstance(painting, dict) or (painted_for is not None and painted_for != name):
+        return None
+    layers = [np.asarray(layer) for layer in painting.get("layers") or [] if layer is not None]
+    layers = [layer for layer in layers if layer.ndim == 3 and layer.shape[2] == 4]
+    if not layers:
+        return None
+    merged = layers[0].copy()
+    for layer in layers[1:]:
+        if layer.shape == merged.shape:
+            merged = np.where(layer[..., 3:] > 0, layer, merged)
+    strokes = Strokes.from_painting(merged)
+    return None if strokes.empty else strokes
+
+
+def enhance_photo(files, name: str | None, recipe_json: str, painting=None, painted_for: str | None = None,
+                  request: gr.Request = None):
     """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
-    settings used)."""
+    settings used, what is kept). ``painting``: the "Fix the cut-out" painter, whose strokes correct the cut-out
+    when they were painted on this photo (``painted_for``)."""
     from productgen import studio
 
     try:
         recipe = read_recipe(recipe_json)
+        strokes = painted_strokes(painting, name, painted_for)
         with unpacked(files, request) as (photos, _):
             photo = pick_photo(photos, name)
             original, icc = studio.read_photo(photo)
         with JOBS.one() as others, SINGLE_PHOTOS.one():
             quick = when_busy(recipe, others)
-            result = studio.process_image(original, quick, icc)
+            result = studio.process_image(original, quick, icc, strokes=strokes)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
@@ -100,6 +124,19 @@ def enhance_photo(files, name: str | None, recipe_json: str, request: gr.Request
                                            for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
     return pair, rows, text, str(out), settings_words(request, result.settings, recipe.auto), kept
+
+
+def paint_on(kept, name: str | None, painted_for: str | None):
+    """After Enhance: the painter gets the photo's "what is kept" view to paint on, unless it already holds strokes
+    for this photo (they stay, and keep correcting it)."""
+    if painted_for is not None and painted_for == name:
+        return gr.skip(), gr.skip()
+    return {"background": kept, "layers": [], "composite": None}, name
+
+
+def clear_painting():
+    """Another photo or upload: the strokes painted on the last one do not apply."""
+    return None, None
 
 
 WHITE_BALANCE_WORDS = {"background": "white balance from the backdrop", "product": "white balance from the product",
@@ -272,8 +309,21 @@ def build_enhance_tab():
             # a JPEG preview: PNG took 0.35 s of each Enhance request to encode (and ten times the bytes)
             w["slider"] = gr.ImageSlider(label=t("Before / after"), type="pil", format="jpeg", interactive=False)
             w["verdict"] = gr.Markdown()
-            w["mask"] = gr.Image(label=t("What is kept (the background is tinted red)"), type="pil", format="jpeg",
-                                 interactive=False, height=320)
+            w["mask"] = gr.Image(label=t("What is kept (the background shows as a chequerboard)"), type="pil",
+                                 format="jpeg", interactive=False, height=320)
+            with gr.Accordion(t("Fix the cut-out"), open=False):
+                gr.Markdown(t("Paint **red** over anything that should go (a strip of bedspread, a hand) and **green** "
+                              "over product that was cut away, then press *Apply my corrections*. A stroke need "
+                              "not cover it all: a region of the same colours that it touches goes with it. The "
+                              "check above is measured again on your corrected cut-out."))
+                w["painting"] = gr.ImageEditor(
+                    label=t("Paint on the photo"), type="numpy", image_mode="RGBA", sources=[], transforms=[],
+                    layers=False, format="png", height=420,
+                    placeholder=t("Press Apply to this photo first: its cut-out appears here to paint on."),
+                    brush=gr.Brush(colors=["#e11d2a", "#16a34a"], default_color="#e11d2a", color_mode="fixed",
+                                   default_size=14))
+                w["touch_button"] = gr.Button(t("Apply my corrections"), variant="primary")
+            w["painted_for"] = gr.State(None)
             w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"), wrap=True, interactive=False,
                                        column_widths=["25%", "17%", "42%", "16%"])  # fits a phone's width
             w["download"] = gr.File(label=t("Download this photo"), interactive=False)
@@ -297,17 +347,27 @@ def wire_enhance(w: dict):
     for widget in controls:  # touching a manual control means: use my settings
         widget.input(lambda: False, None, w["auto"], api_visibility="private")
     w["preset"].input(lambda key: PRESETS[key].fill, w["preset"], w["fill"], api_visibility="private")
-    w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private")
+    w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private").then(
+        clear_painting, None, [w["painting"], w["painted_for"]], api_visibility="private")
     outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"], w["mask"]]
+    photo_inputs = [w["files"], w["photo"], w["recipe"], w["painting"], w["painted_for"]]
+    painter = [w["painting"], w["painted_for"]]
+    w["photo"].change(clear_painting, None, painter, api_visibility="private")
     # one photo (Enhance, Auto) has its own workers; batches and Recognise share one other: under load a
     # merchant's single photo never queues behind someone's batch
     w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
-        enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_name="enhance", concurrency_id="photo",
-        concurrency_limit=PHOTO_WORKERS)
+        enhance_photo, photo_inputs, outputs, api_name="enhance", concurrency_id="photo",
+        concurrency_limit=PHOTO_WORKERS).success(paint_on, [w["mask"], w["photo"], w["painted_for"]], painter,
+                                                 api_visibility="private")
+    w["touch_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
+        enhance_photo, photo_inputs, outputs, api_visibility="private", concurrency_id="photo",
+        concurrency_limit=PHOTO_WORKERS).success(paint_on, [w["mask"], w["photo"], w["painted_for"]], painter,
+                                                 api_visibility="private")
     w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
                            [w["auto"]] + controls + [w["recipe"]], api_name="auto_settings").then(
-        enhance_photo, [w["files"], w["photo"], w["recipe"]], outputs, api_visibility="private",
-        concurrency_id="photo", concurrency_limit=PHOTO_WORKERS)
+        enhance_photo, photo_inputs, outputs, api_visibility="private",
+        concurrency_id="photo", concurrency_limit=PHOTO_WORKERS).success(
+        paint_on, [w["mask"], w["photo"], w["painted_for"]], painter, api_visibility="private")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],
                                     [w["batch_zip"], w["batch_table"], w["batch_status"]],
                                     api_name="enhance_batch", concurrency_id="batch",
