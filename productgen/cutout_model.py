@@ -165,8 +165,9 @@ class Mask:
     # ``surface_kept`` of the mask after the colour cut (the same when the cut changed nothing): not part of the
     # verdict, which judges the network's own answer; self-training reads it (``cutout_data.pseudo_labels``)
     surface_kept_cleaned: float = 0.0
-    # the mask as shown (after the colour cut) at the network's size: what a merchant's touch-up corrects and its
-    # verdict is measured on again (``productgen.touchup``)
+    # the network's answer at its size, as the verdict judged it (before the colour cut): a merchant's touch-up is
+    # applied to it too and the verdict measured again on the result (``productgen.touchup``), so the colour cut
+    # vouches for nothing there either
     small: np.ndarray | None = None
     touched: bool = False  # corrected by the merchant's strokes
 
@@ -482,6 +483,7 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     small = drop_ghosts(small)
     # the verdict judges the network's own answer: the colour cut cleans the picture, it does not vouch for it
     kept = surface_kept(view, small) if (small >= 0.5).any() else 0.0
+    judged = small
     small, cut_share = colour_cut(view, small)
     kept_cleaned = (surface_kept(view, small) if (small >= 0.5).any() else 0.0) if cut_share > 0 else kept
     alpha = guided_upsample(guide, small) if refine else small
@@ -494,7 +496,7 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
         alpha = colour_edge(guide, alpha, small, view) if alpha.shape == guide.shape[:2] else alpha
         alpha = drop_specks(alpha)
     notes = doubts(objects, border, kept, cut_share, bool((small >= 0.5).any()))
-    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, small)
+    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, judged)
 
 
 def doubts(objects: int, border: float, kept: float, cut_share: float, found: bool) -> list[str]:

@@ -100,13 +100,16 @@ def _fit(mask: np.ndarray, shape: tuple[int, int], what: str) -> np.ndarray:
     return cv2.resize(mask.view(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_AREA) > 0
 
 
+def _near(strokes: np.ndarray, reach: int) -> np.ndarray:
+    return cv2.dilate(strokes.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
+
+
 def _touched(changed: np.ndarray, strokes: np.ndarray) -> np.ndarray:
     """The regions of ``changed`` that a stroke touches (within REACH px)."""
     if not changed.any() or not strokes.any():
         return np.zeros_like(changed)
-    near = cv2.dilate(strokes.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * REACH + 1,) * 2))
     count, labels = cv2.connectedComponents(changed.view(np.uint8), connectivity=8)
-    hit = np.unique(labels[(near > 0) & changed])
+    hit = np.unique(labels[_near(strokes, REACH) & changed])
     lookup = np.zeros(count, bool)
     lookup[hit[hit > 0]] = True
     return lookup[labels]
@@ -127,8 +130,7 @@ def _coloured_like(bins: np.ndarray, strokes: np.ndarray, region: np.ndarray) ->
     if not strokes.any() or not region.any():
         return np.zeros(bins.shape, bool)
     reach = max(5, max(bins.shape) // 20)
-    near = cv2.dilate(strokes.view(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
-    far = region & (near == 0)
+    far = region & ~_near(strokes, reach)
     reference = bins[far] if far.sum() >= 50 else bins[region]
     under = np.bincount(bins[strokes], minlength=512).astype(np.float64)
     elsewhere = np.bincount(reference, minlength=512).astype(np.float64)
@@ -165,10 +167,10 @@ def corrections(pixels: np.ndarray, product: np.ndarray, strokes: Strokes) -> tu
 
 
 def touch_up(image, alpha: np.ndarray, small: np.ndarray, strokes: Strokes) -> tuple[np.ndarray, np.ndarray]:
-    """The cut-out with the merchant's ``strokes`` applied: (alpha at the photo's size, the mask at ``small``'s
-    size, the network's). ``alpha`` is the cut-out's soft mask at the photo's size, ``small`` the same mask at the
-    network's size (``Mask.small``). Changed parts follow the photo's edges (guided filter) at full size; the rest
-    of the soft edge is as it was."""
+    """The cut-out with the merchant's ``strokes`` applied: (alpha at the photo's size, ``small`` corrected). ``alpha``
+    is the cut-out's soft mask at the photo's size, as the merchant saw it; ``small`` the network's answer at its
+    size (``Mask.small``), which the verdict reads; the strokes' regions are found on each. Changed parts follow
+    the photo's edges (guided filter) at full size; the rest of the soft edge is as it was."""
     from .cutout_model import EDGE_HIGH, EDGE_LOW, at_size, guided_upsample
 
     pixels = as_pixels(image)
@@ -193,6 +195,11 @@ def touch_up(image, alpha: np.ndarray, small: np.ndarray, strokes: Strokes) -> t
         out = out * (1.0 - lifted(removed))
     if added.any():
         out = np.maximum(out, lifted(added))
+    # the network's answer may keep more than was shown (surface the colour cut took): the strokes' regions are
+    # found on it too, so a stroke on the strip of bedspread left in view also takes the rest of that strip there
+    network = at_size(small.astype(np.float32), (size[1], size[0])) >= 0.5
+    if not np.array_equal(network, product):
+        removed, added = corrections(work, network, strokes)
     small_out = small.astype(np.float32)
     if removed.any():
         small_out = small_out * (1.0 - at_size(removed.astype(np.float32), small.shape))
@@ -202,10 +209,12 @@ def touch_up(image, alpha: np.ndarray, small: np.ndarray, strokes: Strokes) -> t
 
 
 def touched_mask(image, mask, strokes: Strokes, input_side: int = 320):
-    """``mask`` (a ``cutout_model.Mask``) with ``strokes`` applied and its verdict measured again on the result,
-    on the mask as the merchant saw and corrected it: what they painted is sure, everything else keeps the network's
-    own certainty, so doubt the strokes did not touch stays. The colour cut's note goes (the merchant has seen its
-    result). A mask without its network-size map (``Mask.small``, e.g. a flood fill's) gets one at ``input_side``."""
+    """``mask`` (a ``cutout_model.Mask``) with ``strokes`` applied and its verdict measured again, as the network's
+    own answer was: on that answer (``Mask.small``, before the colour cut) with the strokes' changes made. What
+    was painted is sure; everything else keeps the network's certainty and what it kept, so a doubt the strokes
+    did not touch stays, even where the colour cut hid it (floor between two shoes that the cut thinned below the
+    limit still warns until it is painted). The colour cut's own note goes: the merchant has seen its result. A
+    mask without a network-size map (a flood fill's) gets one at ``input_side``."""
     from .cutout_model import at_size, judge, map_pixels
 
     pixels = as_pixels(image)
