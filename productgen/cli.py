@@ -192,7 +192,8 @@ def command_cutout(args) -> None:
             mask = touched_mask(photo, mask, strokes, model.config.input_side)
         target = out / f"{path.stem}.png"
         rgba(photo, mask).save(target, **save_options("PNG", is_ai_generated(photo)))
-        notes = f" ({'; '.join(mask.notes)})" if mask.notes else ""
+        notes = f" ({'; '.join((['corrected by hand'] if mask.touched else []) + mask.notes)})" \
+            if mask.notes or mask.touched else ""
         return f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}"
 
     each_image(args.inputs, args.out, handle, "some files could not be read")

@@ -3,8 +3,8 @@ stay ("keep").
 
 A stroke need not cover everything it means. GrabCut (Rother et al. 2004) starts from the cut-out as it is, with
 the strokes as sure surface and sure product, and learns the colours of both; of what it then changes, only the
-regions a stroke touches are taken (a stroke on a strip of bedspread takes the whole strip, and nothing far from
-any stroke moves). The strokes themselves always count, whatever the colours say. The verdict is then measured
+regions a stroke touches are taken (a stroke on a strip of bedspread takes the whole strip; a region no stroke
+touches does not move). The strokes themselves always count, whatever the colours say. The verdict is then measured
 again on the corrected mask (``cutout_model.judge``): a correction makes no doubt it does not remove go away.
 
 Used by Enhance (``studio.process_image(..., strokes=...)``), the Enhance tab's brush and the ``--remove`` and
@@ -48,11 +48,6 @@ class Strokes:
     @property
     def empty(self) -> bool:
         return not any(mask is not None and mask.any() for mask in (self.remove, self.keep))
-
-    @property
-    def shape(self) -> tuple[int, int] | None:
-        mask = self.remove if self.remove is not None else self.keep
-        return None if mask is None else mask.shape
 
     @classmethod
     def from_painting(cls, layer) -> "Strokes":
