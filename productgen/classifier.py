@@ -219,11 +219,12 @@ def _init_from(model: ProductClassifier, init: ProductClassifier) -> None:
 def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int = 20, batch_size: int = 128,
                      lr: float = 2e-3, seed: int = 0, log=print, init: ProductClassifier | None = None,
                      textures: torch.Tensor | None = None, out_dir: str | Path | None = None,
-                     resume: bool = False, info: dict | None = None) -> ProductClassifier:
+                     resume: bool = False, info: dict | None = None, mixup: float = 0.0) -> ProductClassifier:
     """Train on ``data`` (see :class:`LabelledImages`); ``init`` starts from a trained classifier (the heads
     keep the rows of the names both know). With ``out_dir`` the model folder and a resumable state are
-    written after every epoch, atomically; ``resume`` continues from that state. Returns the model in eval
-    mode."""
+    written after every epoch, atomically; ``resume`` continues from that state. ``mixup`` > 0: half the batches
+    are blends of two photos (weight ~ Beta(mixup, mixup)), each loss the blend of the two photos' losses
+    (Zhang et al. 2018), against learning the training photos by heart. Returns the model in eval mode."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = ProductClassifier(config).to(memory_format=torch.channels_last)
@@ -259,13 +260,25 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
             look = data.phone_look[index] if data.phone_look is not None else None
             alphas = to_unit(data.alphas[index]) if data.alphas is not None else None
             images = _augment(to_unit(batch), generator, alphas, look, textures)
+            blend, partner = 1.0, None
+            if mixup > 0 and torch.rand((), generator=generator) < 0.5:
+                blend = float(torch.distributions.Beta(mixup, mixup).sample())
+                blend = max(blend, 1 - blend)  # the first photo leads (its accuracy is what is counted)
+                partner = torch.randperm(len(index), generator=generator)
+                images = blend * images + (1 - blend) * images[partner]
             category_logits, gender_logits, colour_logits = model(images.contiguous(memory_format=torch.channels_last))
             targets = data.targets[index]
-            loss = set_loss(category_logits, targets)
-            heads = ((gender_logits, data.genders[index], 0.3), (colour_logits, data.colours[index], 0.5))
-            for logits, ids, weight in heads:
-                if (ids >= 0).any():
-                    loss = loss + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
+            loss = 0.0
+            for share, rows in ((blend, slice(None)), (1 - blend, partner)):
+                if rows is None or share == 0:
+                    continue
+                part = set_loss(category_logits, targets[rows])
+                heads = ((gender_logits, data.genders[index][rows], 0.3),
+                         (colour_logits, data.colours[index][rows], 0.5))
+                for logits, ids, weight in heads:
+                    if (ids >= 0).any():
+                        part = part + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
+                loss = loss + share * part
             if not torch.isfinite(loss):
                 raise ValueError(f"training diverged in epoch {epoch + 1} (loss {loss.item()}); lower the learning "
                                  "rate")

@@ -148,9 +148,10 @@ def train_classifier_on_real_photos(args) -> None:
     textures = texture_pool(args.backgrounds, args.realphotos, train_files, size=args.size, seed=args.seed)
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "photos": len(data),
             "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+    info["mixup"] = args.mixup
     model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
                              textures=textures, out_dir=args.out, resume=args.resume, info=info,
-                             log=lambda line: print(line, file=sys.stderr, flush=True))
+                             log=lambda line: print(line, file=sys.stderr, flush=True), mixup=args.mixup)
     info["seconds"] = round(time.monotonic() - started)
     finish_classifier(model, cache, args.unknown_share, info, args.out)
 
@@ -326,6 +327,9 @@ def add_training_commands(commands) -> None:
     classify.add_argument("--unknown-share", type=float, default=0.1,
                           help="with --realphotos: share of held-out known products the unknown threshold may "
                                "call unknown (default 0.1)")
+    classify.add_argument("--mixup", type=float, default=0.0,
+                          help="with --realphotos: blend half the batches two photos at a time, weight ~ "
+                               "Beta(MIXUP, MIXUP), e.g. 0.4 (default 0: off)")
     classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
     classify.add_argument("--resume", action="store_true", help="continue the run in --out from its last epoch")
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
