@@ -74,6 +74,7 @@ class Segmentation:
     confidence: float  # 0..1
     notes: list[str]
     touched: bool = False  # corrected by the merchant's strokes (``productgen.touchup``)
+    doubt: np.ndarray | None = None  # bool, any size with the photo's shape: where kept surface may be (shown)
 
 
 def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
@@ -106,7 +107,8 @@ def segment(image, refine: bool = False, model=None, strokes=None) -> Segmentati
         from .touchup import touched_mask
 
         mask = touched_mask(pixels, mask, strokes)
-    return Segmentation(mask.alpha < 0.5, mask.alpha, method, mask.confidence, list(mask.notes), mask.touched)
+    return Segmentation(mask.alpha < 0.5, mask.alpha, method, mask.confidence, list(mask.notes), mask.touched,
+                        mask.doubt)
 
 
 def over_white(pixels: np.ndarray, alpha: np.ndarray) -> np.ndarray:

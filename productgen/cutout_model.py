@@ -170,6 +170,8 @@ class Mask:
     # vouches for nothing there either
     small: np.ndarray | None = None
     touched: bool = False  # corrected by the merchant's strokes
+    # where the kept surface is (bool, ``small``'s size): the patches that made the surface note, shown to the merchant
+    doubt: np.ndarray | None = None
 
     @property
     def product(self) -> np.ndarray:
@@ -279,10 +281,11 @@ SURFACE_COLOUR_RATIO = 2.5  # a colour this many times more common on the surfac
 UNSURE_BELOW, UNSURE_WEIGHT = 0.9, 4.0
 
 
-def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
-    """The largest patch the mask keeps that looks like the surface rather than the product, as a share of the
-    product's area: the floor between trouser legs, a strip of bedspread above a collar, a hand, a blot of
-    floor beside a sleeve.
+def surface_patches(pixels: np.ndarray, probability: np.ndarray) -> tuple[float, np.ndarray]:
+    """(share, where): the largest patch the mask keeps that looks like the surface rather than the product, as a
+    share of the product's area, and the patches large enough to be a doubt (bool, ``probability``'s size, for the
+    merchant to see): the floor between trouser legs, a strip of bedspread above a collar, a hand, a blot of floor
+    beside a sleeve.
 
     Colours (CIELAB, 8x8x8 bins) are counted on the sure background and on the product's core (the product
     eroded by an eighth of its size); a kept pixel whose colour is SURFACE_COLOUR_RATIO times more
@@ -301,7 +304,7 @@ def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
     side = max(3, int(np.sqrt(area)) // 8)
     core = cv2.erode(product.view(np.uint8), np.ones((side, side), np.uint8)) > 0
     if core.sum() < 50 or background.sum() < 50:
-        return 0.0
+        return 0.0, np.zeros(probability.shape, bool)
     on_background = np.bincount(bins[background], minlength=512) + 1.0
     in_core = np.bincount(bins[core], minlength=512) + 1.0
     ratio = (on_background / on_background.sum()) / (in_core / in_core.sum())
@@ -310,13 +313,21 @@ def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     # a patch counts when it reaches the rim: the floor between trouser legs runs in from the outline (and, if
     # large, into the core, whose colours it then shares), while a print inside a shirt does not
-    reaching = np.unique(labels[product & ~core])
-    sizes = [stats[label, cv2.CC_STAT_AREA] for label in reaching if label > 0] + [0]
+    reaching = [label for label in np.unique(labels[product & ~core]) if label > 0]
     unsure = (surface & (probability < UNSURE_BELOW)).view(np.uint8)
     unsure = cv2.morphologyEx(unsure, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    _, _, unsure_stats, _ = cv2.connectedComponentsWithStats(unsure, connectivity=8)
-    sizes += [UNSURE_WEIGHT * size for size in unsure_stats[1:, cv2.CC_STAT_AREA]]
-    return float(max(sizes) / area)
+    _, unsure_labels, unsure_stats, _ = cv2.connectedComponentsWithStats(unsure, connectivity=8)
+    shares = [stats[label, cv2.CC_STAT_AREA] / area for label in reaching]
+    unsure_shares = UNSURE_WEIGHT * unsure_stats[1:, cv2.CC_STAT_AREA] / area
+    doubtful = np.isin(labels, [label for label, share in zip(reaching, shares) if share >= SURFACE_KEPT_DOUBT])
+    doubtful |= np.isin(unsure_labels, np.flatnonzero(unsure_shares >= SURFACE_KEPT_DOUBT) + 1)
+    return float(max(shares + list(unsure_shares) + [0.0])), doubtful
+
+
+def surface_kept(pixels: np.ndarray, probability: np.ndarray) -> float:
+    """The largest kept patch that looks like the surface, as a share of the product (see
+    :func:`surface_patches`)."""
+    return surface_patches(pixels, probability)[0]
 
 
 def drop_ghosts(probability: np.ndarray) -> np.ndarray:
@@ -482,7 +493,7 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     confidence, objects, border = describe(small)
     small = drop_ghosts(small)
     # the verdict judges the network's own answer: the colour cut cleans the picture, it does not vouch for it
-    kept = surface_kept(view, small) if (small >= 0.5).any() else 0.0
+    kept, doubt = surface_patches(view, small) if (small >= 0.5).any() else (0.0, None)
     judged = small
     small, cut_share = colour_cut(view, small)
     kept_cleaned = (surface_kept(view, small) if (small >= 0.5).any() else 0.0) if cut_share > 0 else kept
@@ -496,7 +507,8 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
         alpha = colour_edge(guide, alpha, small, view) if alpha.shape == guide.shape[:2] else alpha
         alpha = drop_specks(alpha)
     notes = doubts(objects, border, kept, cut_share, bool((small >= 0.5).any()))
-    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, judged)
+    return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, judged,
+                doubt=doubt if doubt is not None and doubt.any() else None)
 
 
 def doubts(objects: int, border: float, kept: float, cut_share: float, found: bool) -> list[str]:
@@ -515,14 +527,15 @@ def doubts(objects: int, border: float, kept: float, cut_share: float, found: bo
     return notes
 
 
-def judge(view: np.ndarray, small: np.ndarray) -> tuple[float, int, float, float, list[str]]:
-    """(confidence, objects, border share, surface kept, notes) of a mask at the network's size (``small``; ``view``
-    is the photo at that size), measured as :func:`cutout` measures the network's answer: used on a mask the
-    merchant corrected."""
+def judge(view: np.ndarray, small: np.ndarray) -> tuple[float, int, float, float, list[str], np.ndarray | None]:
+    """(confidence, objects, border share, surface kept, notes, where the surface is) of a mask at the network's
+    size (``small``; ``view`` is the photo at that size), measured as :func:`cutout` measures the network's
+    answer: used on a mask the merchant corrected."""
     confidence, objects, border = describe(small)
     found = bool((small >= 0.5).any())
-    kept = surface_kept(view, small) if found else 0.0
-    return confidence, objects, border, kept, doubts(objects, border, kept, 0.0, found)
+    kept, doubt = surface_patches(view, small) if found else (0.0, None)
+    doubt = doubt if doubt is not None and doubt.any() else None
+    return confidence, objects, border, kept, doubts(objects, border, kept, 0.0, found), doubt
 
 
 def rgba(image, mask: Mask):

@@ -316,7 +316,7 @@ def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768
     """A preview of ``photo`` in which what the pipeline treats as background shows as a chequerboard over a pale
     grey copy of the photo (what is kept keeps its colours). A red tint hid itself on the red bedspreads of
     merchants' photos; a chequerboard reads as "gone" on any photo, and the red and green of the Enhance tab's
-    brush show on it."""
+    brush show on it. Kept patches that look like the surface (``found.doubt``) are tinted and outlined in yellow."""
     import cv2
     import numpy as np
 
@@ -331,7 +331,14 @@ def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768
     checker = np.where(((rows // square + columns // square) % 2 == 0), 238.0, 198.0)[:, :, None]
     grey = pixels.mean(axis=2, keepdims=True)
     gone = checker * 0.7 + grey * 0.3
-    return Image.fromarray(np.rint(pixels * product + gone * (1 - product)).clip(0, 255).astype(np.uint8))
+    shown = pixels * product + gone * (1 - product)
+    if found.doubt is not None:  # the kept patches that look like the surface: tinted yellow, outlined
+        doubt = cv2.resize(found.doubt.view(np.uint8), small.size, interpolation=cv2.INTER_NEAREST)
+        ring = cv2.morphologyEx(doubt, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+        inside = doubt > 0
+        shown[inside] = shown[inside] * 0.6 + np.array([250.0, 204.0, 21.0]) * 0.4
+        shown[ring] = (250.0, 204.0, 21.0)
+    return Image.fromarray(np.rint(shown).clip(0, 255).astype(np.uint8))
 
 
 def side_by_side(before: Image.Image, after: Image.Image, side: int = 1024) -> tuple[Image.Image, Image.Image]:

@@ -218,7 +218,7 @@ def touched_mask(image, mask, strokes: Strokes, input_side: int = 320):
         small = at_size(mask.alpha.astype(np.float32), map_pixels(pixels, input_side).shape)
     alpha, small = touch_up(pixels, mask.alpha, small, strokes)
     view = at_size(map_pixels(pixels, max(small.shape)), small.shape)
-    confidence, objects, border, kept, notes = judge(view, small)
+    confidence, objects, border, kept, notes, doubt = judge(view, small)
     return replace(mask, alpha=alpha, small=small, confidence=confidence, objects=objects,
                    touches_border=border, notes=notes, surface_kept=kept, cut_by_colour=0.0,
-                   surface_kept_cleaned=kept, touched=True)
+                   surface_kept_cleaned=kept, touched=True, doubt=doubt)

@@ -267,6 +267,32 @@ def test_a_kept_patch_of_the_surface_is_a_doubt_and_a_clean_mask_is_not():
     assert surface_kept(specks, clean) < SURFACE_KEPT_DOUBT
 
 
+def test_the_doubt_is_shown_where_the_kept_surface_is():
+    """The patches behind the surface note are returned, and the "what is kept" view marks them in yellow."""
+    from PIL import Image
+
+    from productgen.background import Segmentation
+    from productgen.cutout_model import SURFACE_NOTE, surface_patches
+    from productgen.studio import mask_overlay
+
+    photo, legs = trousers_on_a_floor(3, (40, 60, 140))
+    kept = legs.astype(np.float32)
+    kept[110:290, 145:175] = 1.0  # the floor between the legs
+    share, where = surface_patches(photo, kept)
+    gap = np.zeros(where.shape, bool)
+    gap[110:290, 145:175] = True
+    assert share >= SURFACE_KEPT_DOUBT and (where & gap).sum() > 0.5 * gap.sum()
+    assert (where & ~gap).sum() < 0.2 * where.sum()
+    assert not surface_patches(photo, legs.astype(np.float32))[1].any()
+    found = Segmentation(kept < 0.5, kept, "model", 0.99, [SURFACE_NOTE], doubt=where)
+    marked = np.asarray(mask_overlay(Image.fromarray(photo), found, side=320)).astype(int)
+    found.doubt = None
+    plain = np.asarray(mask_overlay(Image.fromarray(photo), found, side=320)).astype(int)
+    # towards yellow: red and green up, blue down, in the gap and nowhere on the legs
+    yellower = (marked[..., 0] - plain[..., 0] > 20) & (marked[..., 2] - plain[..., 2] < -20)
+    assert yellower[gap].mean() > 0.5 and yellower[legs.astype(bool) & ~gap].mean() < 0.02
+
+
 def test_a_blot_of_surface_the_network_half_kept_is_a_doubt():
     photo, legs = trousers_on_a_floor(4, (200, 200, 205))  # light trousers, the floor's colours beside them
     blot = legs.astype(np.float32)

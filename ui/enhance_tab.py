@@ -314,8 +314,9 @@ def build_enhance_tab():
             with gr.Accordion(t("Fix the cut-out"), open=False):
                 gr.Markdown(t("Paint **red** over anything that should go (a strip of bedspread, a hand) and **green** "
                               "over product that was cut away, then press *Apply my corrections*. A stroke need "
-                              "not cover it all: a region of the same colours that it touches goes with it. The "
-                              "check above is measured again on your corrected cut-out."))
+                              "not cover it all: a region of the same colours that it touches goes with it. Kept "
+                              "parts outlined in yellow look like the surface: look there first. The check above "
+                              "is measured again on your corrected cut-out."))
                 w["painting"] = gr.ImageEditor(
                     label=t("Paint on the photo"), type="numpy", image_mode="RGBA", sources=[], transforms=[],
                     layers=False, format="png", height=420,
