@@ -95,11 +95,12 @@ def segment(image, refine: bool = False, model=None, strokes=None) -> Segmentati
     pixels = as_pixels(image)
     touching = strokes is not None and not strokes.empty
     flood = find_background(pixels, refine=refine)
-    if clean_backdrop(pixels, flood) and not touching:
+    clean = clean_backdrop(pixels, flood)
+    if clean and not touching:
         return Segmentation(flood, None, "backdrop", 1.0, [])
     from .cutout_model import Mask, cutout
 
-    if clean_backdrop(pixels, flood):
+    if clean:
         mask, method = Mask((~flood).astype(np.float32), 1.0, 1, 0.0), "backdrop"
     else:
         mask, method = cutout(pixels, model), "model"

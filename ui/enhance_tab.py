@@ -356,19 +356,20 @@ def wire_enhance(w: dict):
     w["photo"].change(clear_painting, None, painter, api_visibility="private")
     # one photo (Enhance, Auto) has its own workers; batches and Recognise share one other: under load a
     # merchant's single photo never queues behind someone's batch
-    w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
-        enhance_photo, photo_inputs, outputs, api_name="enhance", concurrency_id="photo",
-        concurrency_limit=PHOTO_WORKERS).success(paint_on, [w["mask"], w["photo"], w["painted_for"]], painter,
-                                                 api_visibility="private")
-    w["touch_button"].click(recipe_from_controls, top + controls, w["recipe"], api_visibility="private").then(
-        enhance_photo, photo_inputs, outputs, api_visibility="private", concurrency_id="photo",
-        concurrency_limit=PHOTO_WORKERS).success(paint_on, [w["mask"], w["photo"], w["painted_for"]], painter,
-                                                 api_visibility="private")
-    w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
-                           [w["auto"]] + controls + [w["recipe"]], api_name="auto_settings").then(
-        enhance_photo, photo_inputs, outputs, api_visibility="private",
-        concurrency_id="photo", concurrency_limit=PHOTO_WORKERS).success(
-        paint_on, [w["mask"], w["photo"], w["painted_for"]], painter, api_visibility="private")
+
+    def enhance_then_paint(event, **api):
+        """Enhance the chosen photo after ``event``, then give the painter its kept view."""
+        event.then(enhance_photo, photo_inputs, outputs, concurrency_id="photo", concurrency_limit=PHOTO_WORKERS,
+                   **api).success(paint_on, [w["mask"], w["photo"], w["painted_for"]], painter,
+                                  api_visibility="private")
+
+    enhance_then_paint(w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"],
+                                                 api_visibility="private"), api_name="enhance")
+    enhance_then_paint(w["touch_button"].click(recipe_from_controls, top + controls, w["recipe"],
+                                               api_visibility="private"), api_visibility="private")
+    enhance_then_paint(w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
+                                              [w["auto"]] + controls + [w["recipe"]], api_name="auto_settings"),
+                       api_visibility="private")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],
                                     [w["batch_zip"], w["batch_table"], w["batch_status"]],
                                     api_name="enhance_batch", concurrency_id="batch",
