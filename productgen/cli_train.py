@@ -215,6 +215,12 @@ def command_train_cutout(args) -> None:
     sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
                                     product_ids=_read_ids(args.exclude_ids))
     sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
+    if args.package_share:
+        from .cutout_packages import carton_prints
+        from .cutout_training import realphoto_split
+
+        sources.package_share = args.package_share
+        sources.prints = carton_prints(args.realphotos, realphoto_split(args.realphotos)[0])
     if args.pseudo_labels_from:
         from .cutout_data import pseudo_labels
         from .cutout_model import load_cutout
@@ -234,7 +240,8 @@ def command_train_cutout(args) -> None:
                      "realphoto_corners": len(sources.corners), "pseudo_labelled_realphotos": len(sources.real),
                      "pseudo_labels_cleaned": bool(args.pseudo_labels_from and args.pseudo_labels_cleaned),
                      "real_share": sources.real_share, "shape_share": sources.shape_share,
-                     "layered_share": sources.layered_share}}
+                     "layered_share": sources.layered_share, "package_share": sources.package_share,
+                     "carton_prints": len(sources.prints)}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -356,6 +363,9 @@ def add_training_commands(commands) -> None:
     cut.add_argument("--shape-share", type=float, default=0.0, help="share of drawn objects among the products")
     cut.add_argument("--layered-share", type=float, default=0.0,
                      help="share of composites whose product lies on a second surface (a bedspread on a bed)")
+    cut.add_argument("--package-share", type=float, default=0.0,
+                     help="share of pictures of a package held up in front of a shop shelf (drawn whole; the "
+                          "middles of the train senders' grocery photos print some packages)")
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--pseudo-labels-cleaned", action="store_true",

@@ -91,6 +91,8 @@ class CompositeSources:
     real_share: float = 0.0
     shape_share: float = 0.0
     layered_share: float = 0.0  # composites on a second surface (a bedspread on a bed)
+    package_share: float = 0.0  # packages held up in front of a shop shelf (``cutout_packages``)
+    prints: list = field(default_factory=list)  # package artwork from real cartons (``carton_prints``)
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
@@ -112,7 +114,7 @@ class CompositeSources:
 
         return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
                      real_share=self.real_share, shape_share=self.shape_share,
-                     layered_share=self.layered_share)
+                     layered_share=self.layered_share, package_share=self.package_share, prints=self.prints)
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,

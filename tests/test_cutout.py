@@ -172,6 +172,36 @@ def test_composites_can_lay_the_product_on_a_second_surface():
         assert not np.array_equal(plain[0], on_bed[0])
 
 
+def test_a_package_held_up_in_a_shop_is_the_product_and_the_hand_and_shelf_are_not(tmp_path):
+    from productgen.cutout_data import Product, composite
+    from productgen.cutout_packages import _hand, carton_prints, held_package, package_print
+
+    rng = np.random.default_rng(0)
+    box = draw_product("box", 2, size=60)
+    products = [Product(np.asarray(box), (np.asarray(box).min(2) < 240).astype(np.float32))]
+    artwork = np.zeros((30, 30, 3), np.uint8)
+    artwork[:, :, 1] = 200  # a green carton front
+    face = package_print(np.random.default_rng(3), 40, 20, products, [artwork] * 4)
+    assert face.shape == (40, 20, 3) and face.dtype == np.float32
+    for seed in range(8):
+        picture, alpha = held_package(np.random.default_rng(seed), 128, products, [artwork], [])
+        assert picture.shape == (128, 128, 3) and picture.dtype == np.uint8 and alpha.shape == (128, 128)
+        assert 0.03 < alpha.mean() < 0.97 and alpha.min() >= 0 and alpha.max() <= 1  # one package, not all
+    package = np.zeros((128, 128), np.float32)
+    package[20:110, 40:90] = 1
+    hand = _hand(rng, 128, package)
+    assert (hand * package).sum() > 50 and (hand * (1 - package)).sum() > 50  # over the pack's edge and beside it
+    picture, alpha = composite(np.random.default_rng(1), products, [], [], 128, package_share=1.0, prints=[artwork])
+    assert picture.shape == (128, 128, 3) and 0 < alpha.max() <= 1
+    # the prints are the middle of grocery photos only
+    (tmp_path / "images" / "grocery").mkdir(parents=True)
+    (tmp_path / "images" / "clothing").mkdir()
+    Image.new("RGB", (100, 120), (10, 200, 30)).save(tmp_path / "images" / "grocery" / "Milk_train001.jpg")
+    Image.new("RGB", (100, 120), (200, 10, 30)).save(tmp_path / "images" / "clothing" / "a.jpg")
+    prints = carton_prints(tmp_path, ["images/grocery/Milk_train001.jpg", "images/clothing/a.jpg"])
+    assert len(prints) == 1 and prints[0][:, :, 1].mean() > 150
+
+
 @pytest.mark.slow
 def test_training_checkpoints_and_resumes_with_its_step_count(tmp_path):
     products, backgrounds = tiny_sources(tmp_path)
