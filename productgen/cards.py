@@ -154,7 +154,8 @@ CUTOUT_SOURCES = """- Products: the catalogue photos above (their backdrop is wh
   contributors (including Tagias.com and the people who sent their photos), CC0 1.0,
   https://github.com/alexeygrigorev/clothing-dataset; *Grocery Store Dataset*: M. Klasson, C. Zhang,
   H. Kjellström, "A Hierarchical Grocery Store Image Dataset with Visual and Semantic Labels", WACV 2019,
-  https://github.com/marcusklasson/GroceryStoreDataset, MIT licence, Copyright (c) 2019 Marcus Klasson."""
+  https://github.com/marcusklasson/GroceryStoreDataset, MIT licence, Copyright (c) 2019 Marcus Klasson.
+  The middles of the train products' grocery photos also print some of the drawn packages (`--package-share`)."""
 
 
 def cutout_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:

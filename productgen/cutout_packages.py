@@ -21,7 +21,6 @@ from .cutout_data import Product, _camera, read_image
 
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX)
 LETTERS = np.array(list("ABCDEFGHIJKLMNOPRSTUVWYZ0123456789%"))
-SKIN_TONES = np.float32([[235, 195, 170], [215, 165, 135], [190, 140, 105], [160, 110, 80], [115, 78, 58]])
 
 
 def carton_prints(folder: str | Path, files: list[str]) -> list[np.ndarray]:
@@ -209,11 +208,9 @@ def held_package(rng: np.random.Generator, side: int, products: list[Product], p
     picture = picture * (1 - alpha[:, :, None]) + pixels * light * alpha[:, :, None]
     if rng.random() < 0.8:
         hand = _hand(rng, side, alpha)
-        tone = SKIN_TONES[rng.integers(len(SKIN_TONES))] * rng.uniform(0.8, 1.15) * rng.uniform(0.94, 1.06, 3)
-        shade = cv2.GaussianBlur(rng.normal(1, 0.06, alpha.shape).astype(np.float32), (0, 0), 4)
-        # fingers and the arm are round: lit in the middle, darker towards their outline
-        inside = cv2.distanceTransform((hand > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
-        shade *= 0.6 + 0.4 * np.sqrt(np.clip(inside / (side * rng.uniform(0.015, 0.03)), 0, 1))
-        picture = picture * (1 - hand[:, :, None]) + tone * shade[:, :, None] * hand[:, :, None]
+        skin = np.array([rng.uniform(150, 235), rng.uniform(100, 180), rng.uniform(80, 150)], np.float32)
+        shade = cv2.GaussianBlur(rng.normal(1, 0.06, alpha.shape).astype(np.float32), (0, 0), 4)[:, :, None]
+        edge = 1 - 0.25 * np.clip(hand - cv2.GaussianBlur(hand, (0, 0), 4), 0, 1)[:, :, None]  # darker outline
+        picture = picture * (1 - hand[:, :, None]) + skin * shade * edge * hand[:, :, None]
         alpha = alpha * (1 - hand)
     return _camera(rng, np.clip(picture, 0, 255)), np.ascontiguousarray(alpha)
