@@ -365,7 +365,7 @@ def add_training_commands(commands) -> None:
                      help="share of composites whose product lies on a second surface (a bedspread on a bed)")
     cut.add_argument("--package-share", type=float, default=0.0,
                      help="share of pictures of a package held up in front of a shop shelf (drawn whole; the "
-                          "middles of the train senders' grocery photos print some packages)")
+                          "middles of the train products' grocery photos print some packages)")
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--pseudo-labels-cleaned", action="store_true",
