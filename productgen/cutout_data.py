@@ -253,6 +253,11 @@ def _shadow(rng: np.random.Generator, picture: np.ndarray, alpha: np.ndarray) ->
     return picture * (1 - shadow[:, :, None])
 
 
+def skin_colour(rng: np.random.Generator) -> np.ndarray:
+    """A random warm skin colour (RGB, float32) for a drawn finger or hand."""
+    return np.array([rng.uniform(150, 235), rng.uniform(100, 180), rng.uniform(80, 150)], np.float32)
+
+
 def _finger(rng: np.random.Generator, picture: np.ndarray, alpha: np.ndarray):
     """A skin-coloured finger or thumb over the product's edge; it is not product."""
     ys, xs = np.nonzero(alpha > 0.5)
@@ -264,7 +269,7 @@ def _finger(rng: np.random.Generator, picture: np.ndarray, alpha: np.ndarray):
     axes = (int(side * rng.uniform(0.03, 0.06)), int(side * rng.uniform(0.1, 0.25)))
     cv2.ellipse(occluder, (int(xs[pick]), int(ys[pick])), axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
     occluder = cv2.GaussianBlur(occluder, (0, 0), 1.0)
-    skin = np.array([rng.uniform(150, 235), rng.uniform(100, 180), rng.uniform(80, 150)], np.float32)
+    skin = skin_colour(rng)
     shade = cv2.GaussianBlur(rng.normal(1, 0.05, alpha.shape).astype(np.float32), (0, 0), 3)[:, :, None]
     picture = picture * (1 - occluder[:, :, None]) + skin * shade * occluder[:, :, None]
     return picture, alpha * (1 - occluder)

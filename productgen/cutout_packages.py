@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .cutout_data import Product, _camera, read_image
+from .cutout_data import Product, _camera, read_image, skin_colour
 
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX)
 LETTERS = np.array(list("ABCDEFGHIJKLMNOPRSTUVWYZ0123456789%"))
@@ -208,7 +208,7 @@ def held_package(rng: np.random.Generator, side: int, products: list[Product], p
     picture = picture * (1 - alpha[:, :, None]) + pixels * light * alpha[:, :, None]
     if rng.random() < 0.8:
         hand = _hand(rng, side, alpha)
-        skin = np.array([rng.uniform(150, 235), rng.uniform(100, 180), rng.uniform(80, 150)], np.float32)
+        skin = skin_colour(rng)
         shade = cv2.GaussianBlur(rng.normal(1, 0.06, alpha.shape).astype(np.float32), (0, 0), 4)[:, :, None]
         edge = 1 - 0.25 * np.clip(hand - cv2.GaussianBlur(hand, (0, 0), 4), 0, 1)[:, :, None]  # darker outline
         picture = picture * (1 - hand[:, :, None]) + skin * shade * edge * hand[:, :, None]
