@@ -6,7 +6,10 @@ The composites are never seen in training: catalogue products of the validation 
 the held-out ``realphotos/`` senders, made with the training recipe (scale, rotation, shadows, a finger, light,
 blur, noise, JPEG) and a fixed seed.
 
-    python bench/cutout_quality.py --data ../shared/data [--count 400] [--side 320]
+With ``--skip-worn`` the validation products are only those a merchant photographs: clothes worn by a model
+(whose flood-fill masks hold the wearer's skin) are left out, as ``train-cutout --skip-worn`` leaves them out.
+
+    python bench/cutout_quality.py --data ../shared/data [--count 400] [--side 320] [--skip-worn]
 """
 from __future__ import annotations
 
@@ -33,14 +36,16 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=320)
     parser.add_argument("--model", default="cutout")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-worn", action="store_true", help="leave out clothes worn by a model")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = Path(args.data)
     val_ids = _read_ids(ROOT / "productgen/splits/products_val_ids.txt")
     sources = CompositeSources.load(data / "products" / "images", data / "backgrounds", data / "realphotos",
-                                    validation=True, product_ids=val_ids)
+                                    validation=True, product_ids=val_ids, skip_worn=args.skip_worn)
     pictures = held_out_composites(sources, args.count, args.side)
-    print(f"{len(pictures)} held-out composites ({args.side} px) of {len(sources.products)} validation products "
+    kind = "validation products not worn by a model" if args.skip_worn else "validation products"
+    print(f"{len(pictures)} held-out composites ({args.side} px) of {len(sources.products)} {kind} "
           f"on {len(sources.surfaces)} held-out surfaces and {len(sources.corners)} held-out real-photo corners")
     model = load_cutout(args.model).fused()
     for name, segment in (("flood fill (before)", lambda p: ~find_background(p)),

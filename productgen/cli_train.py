@@ -213,7 +213,7 @@ def command_train_cutout(args) -> None:
                                  minutes=args.minutes, steps=args.steps,
                                  checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
     sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
-                                    product_ids=_read_ids(args.exclude_ids))
+                                    product_ids=_read_ids(args.exclude_ids), skip_worn=args.skip_worn)
     sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
     if args.package_share:
         from .cutout_packages import carton_prints
@@ -241,7 +241,7 @@ def command_train_cutout(args) -> None:
                      "pseudo_labels_cleaned": bool(args.pseudo_labels_from and args.pseudo_labels_cleaned),
                      "real_share": sources.real_share, "shape_share": sources.shape_share,
                      "layered_share": sources.layered_share, "package_share": sources.package_share,
-                     "carton_prints": len(sources.prints)}}
+                     "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn)}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -361,6 +361,9 @@ def add_training_commands(commands) -> None:
     cut.add_argument("--realphotos", help="real phone photos with labels.csv (their corners become backgrounds)")
     cut.add_argument("--exclude-ids", help="file of catalogue ids to leave out (the validation split)")
     cut.add_argument("--shape-share", type=float, default=0.0, help="share of drawn objects among the products")
+    cut.add_argument("--skip-worn", action="store_true",
+                     help="leave out the catalogue's clothes worn by a model (their masks hold the wearer's skin; "
+                          "needs labels.csv beside --products)")
     cut.add_argument("--layered-share", type=float, default=0.0,
                      help="share of composites whose product lies on a second surface (a bedspread on a bed)")
     cut.add_argument("--package-share", type=float, default=0.0,

@@ -34,10 +34,35 @@ class Product:
     alpha: np.ndarray  # float32 (H, W)
 
 
+WORN_SKIN_SHARE = 0.04  # an apparel photo whose product pixels are more skin than this shows a wearer
+
+
+def skin_share(pixels: np.ndarray, product: np.ndarray) -> float:
+    """Share of the product's pixels (``product``: bool mask) whose colour is a skin tone (YCrCb box)."""
+    ycrcb = cv2.cvtColor(pixels, cv2.COLOR_RGB2YCrCb).astype(np.int16)
+    luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
+    skin = (luma > 60) & (cr >= 138) & (cr <= 173) & (cb >= 77) & (cb <= 127)
+    return float((skin & product).sum() / max(1, product.sum()))
+
+
+def apparel_ids(folder: str | Path) -> set[str]:
+    """Ids of the catalogue's clothing (masterCategory Apparel) from the ``labels.csv`` beside ``folder``."""
+    labels = Path(folder).parent / "labels.csv"
+    if not labels.is_file():
+        raise ValueError(f"leaving out worn products needs the catalogue's labels: no {labels}")
+    with open(labels, newline="") as handle:
+        return {row["id"] for row in csv.DictReader(handle) if row.get("masterCategory") == "Apparel"}
+
+
 def load_products(folder: str | Path, ids: set[str] | None = None, exclude: set[str] | None = None,
-                  limit: int | None = None) -> list[Product]:
-    """Catalogue photos as products with their masks; photos whose mask is implausible are left out."""
+                  limit: int | None = None, skip_worn: bool = False) -> list[Product]:
+    """Catalogue photos as products with their masks; photos whose mask is implausible are left out.
+
+    With ``skip_worn``, so are clothes worn by a model (an apparel photo with skin among its product pixels): on
+    white, the flood fill's mask holds the wearer's face, arms and hands too, which taught the cut-out that skin is
+    product, while a merchant's hand holding the product is not."""
     products = []
+    clothing = apparel_ids(folder) if skip_worn else set()
     for path in sorted(Path(folder).glob("*.jpg")):
         if (ids is not None and path.stem not in ids) or (exclude and path.stem in exclude):
             continue
@@ -46,6 +71,8 @@ def load_products(folder: str | Path, ids: set[str] | None = None, exclude: set[
         share = product.mean()
         border = np.concatenate([product[0], product[-1], product[:, 0], product[:, -1]]).mean()
         if not 0.04 <= share <= 0.95 or border > 0.25:
+            continue
+        if path.stem in clothing and skin_share(pixels, product) > WORN_SKIN_SHARE:
             continue
         # one pixel in from the flood fill's edge: no white halo is pasted with the product
         inner = cv2.erode(product.view(np.uint8), np.ones((3, 3), np.uint8))

@@ -96,10 +96,12 @@ class CompositeSources:
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
-             product_ids: set[str] | None = None, limit: int | None = None) -> "CompositeSources":
-        """Train sources (catalogue minus ``product_ids``) or validation ones (only ``product_ids``)."""
+             product_ids: set[str] | None = None, limit: int | None = None,
+             skip_worn: bool = False) -> "CompositeSources":
+        """Train sources (catalogue minus ``product_ids``) or validation ones (only ``product_ids``); with
+        ``skip_worn``, without the clothes worn by a model (``load_products``)."""
         products = load_products(products_dir, ids=product_ids if validation else None,
-                                 exclude=None if validation else product_ids, limit=limit)
+                                 exclude=None if validation else product_ids, limit=limit, skip_worn=skip_worn)
         surfaces = load_surfaces(backgrounds_dir, validation)
         corners = []
         if realphotos_dir:

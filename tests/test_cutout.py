@@ -172,6 +172,38 @@ def test_composites_can_lay_the_product_on_a_second_surface():
         assert not np.array_equal(plain[0], on_bed[0])
 
 
+def test_clothes_worn_by_a_model_are_left_out_of_the_products_and_brown_shoes_are_not(tmp_path):
+    from productgen.cutout_data import load_products
+
+    images = tmp_path / "products" / "images"
+    images.mkdir(parents=True)
+    skin, brown = (224, 172, 140), (150, 95, 60)  # a face and arms; leather is skin-coloured too
+    worn = Image.new("RGB", (60, 80), "white")
+    worn.paste((30, 60, 160), (15, 25, 45, 60))  # a blue shirt
+    worn.paste(skin, (24, 8, 36, 25))  # the wearer's head and neck
+    worn.paste(skin, (8, 28, 15, 55))  # an arm
+    worn.save(images / "1.jpg")
+    flat = Image.new("RGB", (60, 80), "white")
+    flat.paste((30, 60, 160), (12, 20, 48, 64))  # the same shirt laid flat
+    flat.save(images / "2.jpg")
+    shoe = Image.new("RGB", (60, 80), "white")
+    shoe.paste(brown, (8, 40, 52, 62))
+    shoe.save(images / "3.jpg")
+    with open(tmp_path / "products" / "labels.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "gender", "masterCategory", "subCategory", "articleType", "baseColour"])
+        writer.writerow(["1", "Men", "Apparel", "Topwear", "Shirts", "Blue"])
+        writer.writerow(["2", "Men", "Apparel", "Topwear", "Shirts", "Blue"])
+        writer.writerow(["3", "Men", "Footwear", "Shoes", "Casual Shoes", "Brown"])
+    assert len(load_products(images)) == 3
+    kept = load_products(images, skip_worn=True)
+    assert len(kept) == 2  # the flat shirt and the brown shoe
+    assert all(np.abs(product.pixels.astype(int) - skin).sum(2).min() > 30 for product in kept)
+    (tmp_path / "products" / "labels.csv").unlink()
+    with pytest.raises(ValueError, match="labels"):
+        load_products(images, skip_worn=True)
+
+
 def test_a_package_held_up_in_a_shop_is_the_product_and_the_hand_and_shelf_are_not(tmp_path):
     from productgen.cutout_data import Product, composite
     from productgen.cutout_packages import _hand, carton_prints, held_package, package_print
