@@ -221,6 +221,17 @@ def command_train_cutout(args) -> None:
 
         sources.package_share = args.package_share
         sources.prints = carton_prints(args.realphotos, realphoto_split(args.realphotos)[0])
+    if args.shop_share:
+        from .cutout_model import load_cutout
+        from .cutout_packages import shop_photos
+        from .cutout_training import realphoto_split
+
+        if not args.package_share:
+            raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
+        finder = load_cutout(args.pseudo_labels_from or args.start_from or "cutout").fused()
+        sources.shops = shop_photos(finder, args.realphotos, realphoto_split(args.realphotos)[0])
+        sources.shop_share = args.shop_share
+        print(f"shop photos: {len(sources.shops)}", file=sys.stderr)
     if args.pseudo_labels_from:
         from .cutout_data import pseudo_labels
         from .cutout_model import load_cutout
@@ -241,7 +252,8 @@ def command_train_cutout(args) -> None:
                      "pseudo_labels_cleaned": bool(args.pseudo_labels_from and args.pseudo_labels_cleaned),
                      "real_share": sources.real_share, "shape_share": sources.shape_share,
                      "layered_share": sources.layered_share, "package_share": sources.package_share,
-                     "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn)}}
+                     "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn),
+                     "shop_photos": len(sources.shops), "shop_share": sources.shop_share}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -369,6 +381,10 @@ def add_training_commands(commands) -> None:
     cut.add_argument("--package-share", type=float, default=0.0,
                      help="share of pictures of a package held up in front of a shop shelf (drawn whole; the "
                           "middles of the train products' grocery photos print some packages)")
+    cut.add_argument("--shop-share", type=float, default=0.0,
+                     help="share of the package pictures laid over the carton of a real shop photo (the train "
+                          "products' grocery photos; the carton found by the cut-out model of --pseudo-labels-from, "
+                          "--start-from or the shipped one), so a real shelf and hand are the surface")
     cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
                                                    "only) join the training pictures (self-training)")
     cut.add_argument("--pseudo-labels-cleaned", action="store_true",

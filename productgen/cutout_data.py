@@ -337,17 +337,19 @@ def real_example(rng: np.random.Generator, photo: Product, side: int):
 
 def composite(rng: np.random.Generator, products: list[Product], surfaces, corners, side: int = 256,
               real: list[Product] | None = None, real_share: float = 0.0, shape_share: float = 0.0,
-              layered_share: float = 0.0, package_share: float = 0.0, prints: list[np.ndarray] | None = None):
+              layered_share: float = 0.0, package_share: float = 0.0, prints: list[np.ndarray] | None = None,
+              shops: list | None = None, shop_share: float = 0.0):
     """One training picture: (uint8 RGB (side, side, 3), float32 alpha (side, side)). ``real_share`` of them
     are pseudo-labelled real photos (``real``); ``package_share`` are packages held up in front of a shop shelf
-    (:func:`productgen.cutout_packages.held_package`, printed with ``prints`` too); ``shape_share`` of the
+    (:func:`productgen.cutout_packages.held_package`, printed with ``prints`` too; ``shop_share`` of those on a
+    real shop photo of ``shops``); ``shape_share`` of the
     products are drawn objects; ``layered_share`` of the others lie on a second surface (:func:`_layer`)."""
     if real and rng.random() < real_share:
         return real_example(rng, real[rng.integers(len(real))], side)
     if package_share and rng.random() < package_share:
         from .cutout_packages import held_package
 
-        return held_package(rng, side, products, prints or [], corners)
+        return held_package(rng, side, products, prints or [], corners, shops, shop_share)
 
     def pick():
         return drawn_product(rng) if rng.random() < shape_share else products[rng.integers(len(products))]

@@ -9,10 +9,16 @@ the product; the hand and the shelf are not.
 
 Package fronts are printed with made-up artwork (colour blocks, lettering, sometimes a catalogue product as the
 picture on the pack) or with the middle of a training photo of a real carton (``prints``).
+
+Drawn shelves are tidier than real ones, so some pictures are real shop photos instead (``shop_photos``: the train
+products' grocery photos): the drawn package is laid over the carton held up in the photo, covering it whole, so
+the real shelf, its look-alike cartons and the real hand around the drawn package are the surface, with an exact
+mask.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -35,6 +41,62 @@ def carton_prints(folder: str | Path, files: list[str]) -> list[np.ndarray]:
         top, left = int(h * 0.4) - size // 2, (w - size) // 2  # above the hand, which holds it lower down
         prints.append(np.ascontiguousarray(pixels[top:top + size, left:left + size]))
     return prints
+
+
+class ShopPhoto(NamedTuple):
+    """A real shop photo and where its held-up carton is (bool mask, the photo's size; from a cut-out model)."""
+    pixels: np.ndarray
+    carton: np.ndarray
+
+
+def shop_photos(model, folder: str | Path, files: list[str], side: int = 320) -> list[ShopPhoto]:
+    """The grocery photos among ``files`` with the carton ``model`` finds in each (the largest piece of its
+    mask, widened by 2% of the photo so the carton's rim is inside). Photos where it finds nothing sizeable, or
+    a carton so close that a package over it would leave little shelf, are left out."""
+    from .cutout_model import cutout
+
+    photos = []
+    for name in files:
+        if "grocery/" not in name:
+            continue
+        pixels = read_image(Path(folder) / name, side)
+        found = (cutout(pixels, model, refine=False).alpha >= 0.5).astype(np.uint8)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(found, connectivity=8)
+        if count < 2:
+            continue
+        largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        carton = (labels == largest).astype(np.uint8)
+        if not 0.03 <= carton.mean() <= 0.45:
+            continue
+        grow = max(2, int(0.02 * max(carton.shape)))
+        carton = cv2.dilate(carton, np.ones((2 * grow + 1,) * 2, np.uint8)) > 0
+        photos.append(ShopPhoto(np.ascontiguousarray(pixels), carton))
+    return photos
+
+
+def _over_carton(rng: np.random.Generator, side: int, pixels: np.ndarray, alpha: np.ndarray,
+                 carton: np.ndarray):
+    """``pixels``/``alpha`` (a drawn package) turned a little and scaled to cover ``carton`` (bool, side x side)
+    (all but 2% of it): (pixels, alpha) on the side x side canvas, or None when no size that leaves a third of the
+    shelf in sight covers it."""
+    ys, xs = np.nonzero(carton)
+    h, w = alpha.shape
+    rows, cols = np.nonzero(alpha > 0.5)
+    box_h, box_w = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+    centre = np.array([(cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2])
+    scale = max((xs.max() - xs.min() + 1) / box_w, (ys.max() - ys.min() + 1) / box_h) * rng.uniform(1.0, 1.08)
+    angle = rng.uniform(-10, 10)
+    target = np.array([(xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2]) + rng.normal(0, 0.02 * side, 2)
+    for _ in range(8):
+        matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, scale)
+        matrix[:, 2] += target - centre
+        placed = cv2.warpAffine(alpha, matrix, (side, side), flags=cv2.INTER_LINEAR)
+        if placed.mean() > 0.67:
+            return None
+        if (placed[carton] > 0.5).mean() >= 0.98:
+            return cv2.warpAffine(pixels, matrix, (side, side), flags=cv2.INTER_LINEAR), placed
+        scale *= 1.08
+    return None
 
 
 def _colour(rng: np.random.Generator) -> np.ndarray:
@@ -190,8 +252,23 @@ def _hand(rng: np.random.Generator, side: int, alpha: np.ndarray) -> np.ndarray:
 
 
 def held_package(rng: np.random.Generator, side: int, products: list[Product], prints: list[np.ndarray],
-                 corners: list[np.ndarray]):
-    """One picture of a package held in front of a shop shelf: (uint8 RGB (side, side, 3), float32 alpha)."""
+                 corners: list[np.ndarray], shops: list[ShopPhoto] | None = None, shop_share: float = 0.0):
+    """One picture of a package held in front of a shop shelf: (uint8 RGB (side, side, 3), float32 alpha).
+    ``shop_share`` of them lay the package over the carton of a real shop photo (``shops``)."""
+    if shops and rng.random() < shop_share:
+        shop = shops[rng.integers(len(shops))]
+        picture = cv2.resize(shop.pixels, (side, side), interpolation=cv2.INTER_AREA).astype(np.float32)
+        carton = cv2.resize(shop.carton.view(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST) > 0
+        if rng.random() < 0.5:
+            picture, carton = picture[:, ::-1], carton[:, ::-1]
+        placed = _over_carton(rng, side, *_package(rng, side, products, prints), carton)
+        if placed is not None:
+            pixels, alpha = placed
+            light = rng.uniform(0.75, 1.1) * rng.uniform(0.92, 1.08, 3)
+            picture = picture * (1 - alpha[:, :, None]) + pixels * light * alpha[:, :, None]
+            if rng.random() < 0.4:  # the photo's own hand is around the package; sometimes fingers across it too
+                picture, alpha = _held(rng, side, picture, alpha)
+            return _camera(rng, np.clip(picture, 0, 255)), np.ascontiguousarray(alpha)
     if corners and rng.random() < 0.35:
         corner = corners[rng.integers(len(corners))]
         picture = cv2.resize(corner, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float32)
@@ -207,10 +284,14 @@ def held_package(rng: np.random.Generator, side: int, products: list[Product], p
     light = rng.uniform(0.65, 1.15) * rng.uniform(0.9, 1.1, 3)
     picture = picture * (1 - alpha[:, :, None]) + pixels * light * alpha[:, :, None]
     if rng.random() < 0.8:
-        hand = _hand(rng, side, alpha)
-        skin = skin_colour(rng)
-        shade = cv2.GaussianBlur(rng.normal(1, 0.06, alpha.shape).astype(np.float32), (0, 0), 4)[:, :, None]
-        edge = 1 - 0.25 * np.clip(hand - cv2.GaussianBlur(hand, (0, 0), 4), 0, 1)[:, :, None]  # darker outline
-        picture = picture * (1 - hand[:, :, None]) + skin * shade * edge * hand[:, :, None]
-        alpha = alpha * (1 - hand)
+        picture, alpha = _held(rng, side, picture, alpha)
     return _camera(rng, np.clip(picture, 0, 255)), np.ascontiguousarray(alpha)
+
+
+def _held(rng: np.random.Generator, side: int, picture: np.ndarray, alpha: np.ndarray):
+    """``picture`` with a drawn hand holding the package (:func:`_hand`), and ``alpha`` less the hand."""
+    hand = _hand(rng, side, alpha)
+    skin = skin_colour(rng)
+    shade = cv2.GaussianBlur(rng.normal(1, 0.06, alpha.shape).astype(np.float32), (0, 0), 4)[:, :, None]
+    edge = 1 - 0.25 * np.clip(hand - cv2.GaussianBlur(hand, (0, 0), 4), 0, 1)[:, :, None]  # darker outline
+    return picture * (1 - hand[:, :, None]) + skin * shade * edge * hand[:, :, None], alpha * (1 - hand)

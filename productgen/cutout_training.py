@@ -93,6 +93,8 @@ class CompositeSources:
     layered_share: float = 0.0  # composites on a second surface (a bedspread on a bed)
     package_share: float = 0.0  # packages held up in front of a shop shelf (``cutout_packages``)
     prints: list = field(default_factory=list)  # package artwork from real cartons (``carton_prints``)
+    shops: list = field(default_factory=list)  # real shop photos for the packages (``shop_photos``)
+    shop_share: float = 0.0  # share of the package pictures laid over a real shop photo's carton
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
@@ -116,7 +118,8 @@ class CompositeSources:
 
         return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
                      real_share=self.real_share, shape_share=self.shape_share,
-                     layered_share=self.layered_share, package_share=self.package_share, prints=self.prints)
+                     layered_share=self.layered_share, package_share=self.package_share, prints=self.prints,
+                     shops=self.shops, shop_share=self.shop_share)
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,

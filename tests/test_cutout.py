@@ -234,6 +234,37 @@ def test_a_package_held_up_in_a_shop_is_the_product_and_the_hand_and_shelf_are_n
     assert len(prints) == 1 and prints[0][:, :, 1].mean() > 150
 
 
+def test_a_package_laid_over_a_real_shop_photo_covers_the_photo_s_carton_and_the_rest_is_surface(tmp_path):
+    from productgen.cutout_packages import ShopPhoto, _over_carton, _package, held_package, shop_photos
+
+    # a "shop photo": a green carton held up in the middle of a wooden shelf
+    photo = textured_surface(4, 256)
+    photo[60:200, 96:160] = (30, 170, 60)
+    carton = np.zeros((256, 256), bool)
+    carton[56:204, 92:164] = True
+    placed = 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        over = _over_carton(rng, 256, *_package(rng, 256, [], []), carton)
+        if over is not None:
+            placed += 1
+            pixels, alpha = over
+            assert pixels.shape == (256, 256, 3) and alpha.shape == (256, 256)
+            # the photo's own carton is under the package, and most of the shelf is still in sight
+            assert (alpha[carton] > 0.5).mean() >= 0.98 and alpha.mean() <= 0.67
+        picture, alpha = held_package(rng, 128, [], [], [], [ShopPhoto(photo, carton)], shop_share=1.0)
+        assert picture.shape == (128, 128, 3) and alpha.shape == (128, 128) and 0 <= alpha.min() <= alpha.max() <= 1
+    assert placed >= 6  # the rest fall back to a drawn shelf
+    # shop_photos finds the carton with the shipped cut-out model, grocery photos only
+    (tmp_path / "images" / "grocery").mkdir(parents=True)
+    (tmp_path / "images" / "clothing").mkdir()
+    Image.fromarray(photo).save(tmp_path / "images" / "grocery" / "Milk_train001.png")
+    Image.fromarray(photo).save(tmp_path / "images" / "clothing" / "a.png")
+    found = shop_photos(load_cutout().fused(), tmp_path, ["images/grocery/Milk_train001.png", "images/clothing/a.png"])
+    assert len(found) == 1 and found[0].carton.shape == found[0].pixels.shape[:2]
+    assert found[0].carton[130, 128] and not found[0].carton[10, 10]
+
+
 @pytest.mark.slow
 def test_training_checkpoints_and_resumes_with_its_step_count(tmp_path):
     products, backgrounds = tiny_sources(tmp_path)
