@@ -204,6 +204,8 @@ def command_train_cutout(args) -> None:
     from .data import _read_ids
     from .runbook import set_threads
 
+    if args.shop_share and not args.package_share:
+        raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
     require(args.products, "--products", "a folder of catalogue photos on white")
     require(args.backgrounds, "--backgrounds", "the backgrounds folder of the shared data", ("manifest.csv",))
     require(args.realphotos, "--realphotos", "the realphotos folder of the shared data", ("labels.csv",))
@@ -226,8 +228,6 @@ def command_train_cutout(args) -> None:
         from .cutout_packages import shop_photos
         from .cutout_training import realphoto_split
 
-        if not args.package_share:
-            raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
         finder = load_cutout(args.pseudo_labels_from or args.start_from or "cutout").fused()
         sources.shops = shop_photos(finder, args.realphotos, realphoto_split(args.realphotos)[0])
         sources.shop_share = args.shop_share

@@ -50,3 +50,13 @@ def test_bad_input_is_one_line_naming_what_to_fix_with_exit_code_2(command, tmp_
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "Errno" not in err[0] and "Traceback" not in err[0]
     assert any(word in err[0] for word in ("--", "no such", "unknown", "no model")), err[0]
+
+
+def test_a_shop_share_without_packages_is_refused_before_any_data_is_read(tmp_path, capsys):
+    gone = "/nonexistent-productgen"
+    args = ["train-cutout", "--products", gone, "--backgrounds", gone, "--out", str(tmp_path / "cu"),
+            "--steps", "2", "--shop-share", "0.5"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--package-share" in err and "--shop-share" in err
+    assert not (tmp_path / "cu").exists()
