@@ -80,7 +80,6 @@ def _over_carton(rng: np.random.Generator, side: int, pixels: np.ndarray, alpha:
     (all but 2% of it): (pixels, alpha) on the side x side canvas, or None when no size that leaves a third of the
     shelf in sight covers it."""
     ys, xs = np.nonzero(carton)
-    h, w = alpha.shape
     rows, cols = np.nonzero(alpha > 0.5)
     box_h, box_w = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
     centre = np.array([(cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2])
