@@ -50,9 +50,9 @@ class ShopPhoto(NamedTuple):
 
 
 def shop_photos(model, folder: str | Path, files: list[str], side: int = 320) -> list[ShopPhoto]:
-    """The grocery photos among ``files`` with the carton ``model`` finds in each (the largest piece of its
-    mask, widened by 2% of the photo so the carton's rim is inside). Photos where it finds nothing sizeable, or
-    a carton so close that a package over it would leave little shelf, are left out."""
+    """The grocery photos among ``files`` with the carton ``model`` finds in each (the convex hull of the largest
+    piece of its mask, widened by 2% of the photo so the carton's rim is inside). Photos where it finds nothing
+    sizeable, or a carton so close that a package over it would leave little shelf, are left out."""
     from .cutout_model import cutout
 
     photos = []
@@ -66,6 +66,10 @@ def shop_photos(model, folder: str | Path, files: list[str], side: int = 320) ->
             continue
         largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
         carton = (labels == largest).astype(np.uint8)
+        # the carton's convex hull: where the model lost a part of the carton (a bite out of its side), the
+        # remnant is covered by the package too rather than left in sight and taught as shelf
+        points = cv2.findNonZero(carton)
+        cv2.fillConvexPoly(carton, cv2.convexHull(points), 1)
         if not 0.03 <= carton.mean() <= 0.45:
             continue
         grow = max(2, int(0.02 * max(carton.shape)))
