@@ -50,9 +50,8 @@ class ShopPhoto(NamedTuple):
 
 
 def shop_photos(model, folder: str | Path, files: list[str], side: int = 320) -> list[ShopPhoto]:
-    """The grocery photos among ``files`` with the carton ``model`` finds in each (the convex hull of the largest
-    piece of its mask, widened by 2% of the photo so the carton's rim is inside). Photos where it finds nothing
-    sizeable, or a carton so close that a package over it would leave little shelf, are left out."""
+    """The grocery photos among ``files`` with the carton ``model`` finds in each (:func:`carton_region`);
+    photos where it finds none are left out."""
     from .cutout_model import cutout
 
     photos = []
@@ -60,22 +59,27 @@ def shop_photos(model, folder: str | Path, files: list[str], side: int = 320) ->
         if "grocery/" not in name:
             continue
         pixels = read_image(Path(folder) / name, side)
-        found = (cutout(pixels, model, refine=False).alpha >= 0.5).astype(np.uint8)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(found, connectivity=8)
-        if count < 2:
-            continue
-        largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-        carton = (labels == largest).astype(np.uint8)
-        # the carton's convex hull: where the model lost a part of the carton (a bite out of its side), the
-        # remnant is covered by the package too rather than left in sight and taught as shelf
-        points = cv2.findNonZero(carton)
-        cv2.fillConvexPoly(carton, cv2.convexHull(points), 1)
-        if not 0.03 <= carton.mean() <= 0.45:
-            continue
-        grow = max(2, int(0.02 * max(carton.shape)))
-        carton = cv2.dilate(carton, np.ones((2 * grow + 1,) * 2, np.uint8)) > 0
-        photos.append(ShopPhoto(np.ascontiguousarray(pixels), carton))
+        carton = carton_region(cutout(pixels, model, refine=False).alpha >= 0.5)
+        if carton is not None:
+            photos.append(ShopPhoto(np.ascontiguousarray(pixels), carton))
     return photos
+
+
+def carton_region(found: np.ndarray) -> np.ndarray | None:
+    """Where the held-up carton is, from a cut-out's bool mask ``found``: the convex hull of its largest piece
+    (where the model lost a part of the carton, a bite out of its side, the remnant is covered by the package too
+    rather than left in sight and taught as shelf), widened by 2% of the photo. None when nothing sizeable is
+    found or the carton is so close that a package over it would leave little shelf."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    carton = (labels == largest).astype(np.uint8)
+    cv2.fillConvexPoly(carton, cv2.convexHull(cv2.findNonZero(carton)), 1)
+    if not 0.03 <= carton.mean() <= 0.45:
+        return None
+    grow = max(2, int(0.02 * max(carton.shape)))
+    return cv2.dilate(carton, np.ones((2 * grow + 1,) * 2, np.uint8)) > 0
 
 
 def _over_carton(rng: np.random.Generator, side: int, pixels: np.ndarray, alpha: np.ndarray,

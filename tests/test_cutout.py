@@ -235,7 +235,14 @@ def test_a_package_held_up_in_a_shop_is_the_product_and_the_hand_and_shelf_are_n
 
 
 def test_a_package_laid_over_a_real_shop_photo_covers_the_photo_s_carton_and_the_rest_is_surface(tmp_path):
-    from productgen.cutout_packages import ShopPhoto, _over_carton, _package, held_package, shop_photos
+    from productgen.cutout_packages import (
+        ShopPhoto,
+        _over_carton,
+        _package,
+        carton_region,
+        held_package,
+        shop_photos,
+    )
 
     # a "shop photo": a green carton held up in the middle of a wooden shelf
     photo = textured_surface(4, 256)
@@ -255,6 +262,13 @@ def test_a_package_laid_over_a_real_shop_photo_covers_the_photo_s_carton_and_the
         picture, alpha = held_package(rng, 128, [], [], [], [ShopPhoto(photo, carton)], shop_share=1.0)
         assert picture.shape == (128, 128, 3) and alpha.shape == (128, 128) and 0 <= alpha.min() <= alpha.max() <= 1
     assert placed >= 6  # the rest fall back to a drawn shelf
+    # a carton the model found with a bite out of its side (a part it lost) is covered whole; a stray fleck is not
+    found = carton.copy()
+    found[100:140, 92:130] = False
+    found[5:9, 5:9] = True
+    region = carton_region(found)
+    assert region[120, 110] and not region[7, 7] and region.shape == carton.shape
+    assert carton_region(np.zeros((256, 256), bool)) is None and carton_region(np.ones((256, 256), bool)) is None
     # shop_photos finds the carton with the shipped cut-out model, grocery photos only
     (tmp_path / "images" / "grocery").mkdir(parents=True)
     (tmp_path / "images" / "clothing").mkdir()
