@@ -112,7 +112,6 @@ class LabelledImages:
     alphas: torch.Tensor | None = None  # uint8 (N, 1, S, S)
     phone_look: torch.Tensor | None = None  # bool (N,): add surfaces at the cut-out's edge, casts, blur, noise
     wholes: torch.Tensor | None = None  # uint8 (N, 3, S, S): the uncut photo, shown now and then instead
-    blanks: torch.Tensor | None = None  # bool (N,): a patch is now and then blanked to white (a part the cut-out lost)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -142,34 +141,12 @@ def _affine(images: torch.Tensor, generator: torch.Generator, strength: float) -
     return F.grid_sample(images - 1, grid, align_corners=False, padding_mode="zeros") + 1
 
 
-def _blank(images: torch.Tensor, generator: torch.Generator, chosen: torch.Tensor) -> torch.Tensor:
-    """Where ``chosen``, a third of the time, a random rectangle of 5-25% of the square turns white, as where a
-    cut-out lost part of the product (random erasing, Zhong et al. 2020)."""
-    n, _, height, width = images.shape
-    rand = torch.rand(n, 5, generator=generator)
-    area = 0.05 + 0.2 * rand[:, 0]
-    aspect = torch.exp((rand[:, 1] - 0.5) * 1.4)
-    h = (area * aspect).sqrt().clamp(max=0.9) * height
-    w = (area / aspect).sqrt().clamp(max=0.9) * width
-    top = rand[:, 2] * (height - h)
-    left = rand[:, 3] * (width - w)
-    ys = torch.arange(height).view(1, height, 1)
-    xs = torch.arange(width).view(1, 1, width)
-    box = ((ys >= top.view(n, 1, 1)) & (ys < (top + h).view(n, 1, 1))
-           & (xs >= left.view(n, 1, 1)) & (xs < (left + w).view(n, 1, 1)))
-    box = box & (chosen & (rand[:, 4] < 1 / 3)).view(n, 1, 1)
-    return torch.where(box[:, None], torch.ones_like(images), images)
-
-
 def _augment(images: torch.Tensor, generator: torch.Generator, alphas: torch.Tensor | None = None,
-             phone_look: torch.Tensor | None = None, textures: torch.Tensor | None = None,
-             blanks: torch.Tensor | None = None) -> torch.Tensor:
+             phone_look: torch.Tensor | None = None, textures: torch.Tensor | None = None) -> torch.Tensor:
     """Flip, shift (and with ``phone_look``: zoom, rotate) on white, brightness/contrast; where ``phone_look``
     is set, also a band of a real surface around the product's edge (a cut-out that kept some floor), colour
-    casts, blur and noise; where ``blanks`` is set, now and then a white patch (:func:`_blank`)."""
+    casts, blur and noise."""
     n = len(images)
-    if blanks is not None:
-        images = _blank(images, generator, blanks)
     flip = torch.rand(n, generator=generator) < 0.5
     images = torch.where(flip[:, None, None, None], images.flip(3), images)
     if phone_look is None or textures is None or alphas is None:
@@ -282,8 +259,7 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
                 batch = torch.where(use_whole[:, None, None, None], data.wholes[index], batch)
             look = data.phone_look[index] if data.phone_look is not None else None
             alphas = to_unit(data.alphas[index]) if data.alphas is not None else None
-            blanks = data.blanks[index] if data.blanks is not None else None
-            images = _augment(to_unit(batch), generator, alphas, look, textures, blanks)
+            images = _augment(to_unit(batch), generator, alphas, look, textures)
             blend, partner = 1.0, None
             if mixup > 0 and torch.rand((), generator=generator) < 0.5:
                 blend = float(torch.distributions.Beta(mixup, mixup).sample())

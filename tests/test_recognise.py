@@ -328,32 +328,3 @@ def test_mixup_blends_batches_and_still_learns(monkeypatch):
     known = data.targets[:48].sum(1) > 0
     right = data.targets[:48][known].gather(1, probs[known].argmax(1, keepdim=True))
     assert right.float().mean() > 0.9
-
-
-def test_real_look_gives_real_photos_the_phone_look_and_blanks_a_white_patch_only_where_chosen():
-    """``training_set(real_look=True)``: the real photos (not the catalogue ones) may get a blanked patch and the
-    phone look; ``_blank`` whitens one rectangle of 5-25% of the square, only in the chosen photos."""
-    from productgen.classifier import _blank
-    from productgen.recognise_data import training_set
-
-    examples = [{"source": source, "name": f"{source}{i}", "split": "train", "types": types, "gender": "",
-                 "colour": "", "role": "known" if types else "non-fashion"}
-                for i, (source, types) in enumerate([("catalogue", ("Watches",)), ("real", ("T-shirts",)),
-                                                     ("grocery", ()), ("drawn", ())])]
-    cache = {"images": torch.zeros(4, 3, 8, 8, dtype=torch.uint8), "alphas": torch.zeros(4, 1, 8, 8, dtype=torch.uint8),
-             "wholes": torch.zeros(4, 3, 8, 8, dtype=torch.uint8), "examples": examples}
-    config = ClassifierConfig(categories=["Watches", "T-shirts"], genders=[], colours=[])
-    plain = training_set(cache, config)
-    assert plain.blanks is None and plain.phone_look.tolist() == [True, False, False, True]
-    looked = training_set(cache, config, real_look=True)
-    assert looked.blanks.tolist() == [False, True, True, False]
-    assert looked.phone_look.tolist() == [True, True, True, True]
-
-    images = torch.zeros(300, 3, 40, 40)
-    chosen = torch.arange(300) % 2 == 0
-    out = _blank(images, torch.Generator().manual_seed(0), chosen)
-    white = (out == 1).all(1).float().mean((1, 2))
-    assert (white[~chosen] == 0).all()
-    hit = white[chosen] > 0
-    assert 0.2 < hit.float().mean() < 0.5  # a third of the chosen photos
-    assert ((white[chosen][hit] > 0.03) & (white[chosen][hit] < 0.27)).all()
