@@ -7,7 +7,7 @@ from productgen.classifier import ClassifierConfig, ProductClassifier, load_clas
 from productgen.colours import PALETTE, dominant_colours, name_colour
 from productgen.recognise import describe, recognise, recognise_files, write_csv
 
-from .conftest import REPO, draw_product
+from .conftest import REPO, draw_product, run_python
 
 
 @pytest.mark.parametrize("rgb, name", [((200, 30, 35), "Red"), ((30, 40, 70), "Navy Blue"), ((20, 20, 20), "Black"),
@@ -297,34 +297,42 @@ def test_a_phone_photo_needs_a_surer_answer_than_a_studio_photo_to_pass_unchecke
     assert result.status == "check"
 
 
-def test_mixup_blends_batches_and_still_learns(monkeypatch):
+def test_mixup_blends_batches_and_still_learns():
     """With mixup, batches are blends of two photos (Beta-drawn weights) and the classifier still learns two drawn
-    shapes apart; an outlier (no type) in the blend is fine."""
-    from productgen.classifier import LabelledImages, predict, train_classifier
+    shapes apart; an outlier (no type) in the blend is fine.
 
-    rng = np.random.default_rng(0)
-    images, targets = [], []
-    for i in range(96):
-        canvas = np.full((32, 32, 3), 255, np.uint8)
-        if i % 3 == 0:
-            canvas[8:24, 8:24] = (200, 30, 30)
-        elif i % 3 == 1:
-            yy, xx = np.mgrid[0:32, 0:32]
-            canvas[(yy - 16) ** 2 + (xx - 16) ** 2 < 60] = (30, 30, 200)
-        else:
-            canvas[:] = rng.integers(0, 255, (32, 32, 3))  # an outlier: none of the types
-        images.append(canvas)
-        targets.append([float(i % 3 == 0), float(i % 3 == 1)])
-    data = LabelledImages(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
-                          torch.tensor(targets), torch.full((96,), -100), torch.full((96,), -100))
-    config = ClassifierConfig(categories=["box", "round"], genders=["Men"], colours=["Red"], widths=(4, 8, 8, 8),
-                              image_size=32)
-    draws = []
-    sample = torch.distributions.Beta.sample
-    monkeypatch.setattr(torch.distributions.Beta, "sample", lambda self, *a: draws.append(1) or sample(self, *a))
-    model = train_classifier(data, config, epochs=6, batch_size=16, lr=3e-3, log=lambda line: None, mixup=0.4)
-    assert len(draws) >= 6, "no batch was blended"
-    probs = predict(model, data.images[:48])["category"]
-    known = data.targets[:48].sum(1) > 0
-    right = data.targets[:48][known].gather(1, probs[known].argmax(1, keepdim=True))
-    assert right.float().mean() > 0.9
+    It trains in a fresh interpreter, as ``train-classifier`` does: in this test process, after the app's tests
+    have run their server and background threads, oneDNN's 1x1-convolution weight gradient once spun for ever in
+    its barrier (CI, 2026-12-02), a state no command a user runs is in."""
+    run_python("""
+import numpy as np, torch
+from productgen.classifier import ClassifierConfig, LabelledImages, predict, train_classifier
+
+torch.set_num_threads(2)
+rng = np.random.default_rng(0)
+images, targets = [], []
+for i in range(96):
+    canvas = np.full((32, 32, 3), 255, np.uint8)
+    if i % 3 == 0:
+        canvas[8:24, 8:24] = (200, 30, 30)
+    elif i % 3 == 1:
+        yy, xx = np.mgrid[0:32, 0:32]
+        canvas[(yy - 16) ** 2 + (xx - 16) ** 2 < 60] = (30, 30, 200)
+    else:
+        canvas[:] = rng.integers(0, 255, (32, 32, 3))  # an outlier: none of the types
+    images.append(canvas)
+    targets.append([float(i % 3 == 0), float(i % 3 == 1)])
+data = LabelledImages(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
+                      torch.tensor(targets), torch.full((96,), -100), torch.full((96,), -100))
+config = ClassifierConfig(categories=["box", "round"], genders=["Men"], colours=["Red"], widths=(4, 8, 8, 8),
+                          image_size=32)
+draws = []
+sample = torch.distributions.Beta.sample
+torch.distributions.Beta.sample = lambda self, *a: draws.append(1) or sample(self, *a)
+model = train_classifier(data, config, epochs=6, batch_size=16, lr=3e-3, log=lambda line: None, mixup=0.4)
+assert len(draws) >= 6, "no batch was blended"
+probs = predict(model, data.images[:48])["category"]
+known = data.targets[:48].sum(1) > 0
+right = data.targets[:48][known].gather(1, probs[known].argmax(1, keepdim=True))
+assert right.float().mean() > 0.9, right.float().mean()
+""")
