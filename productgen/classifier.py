@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from . import weights as weights_io
 from .data import ProductImages, spelling_key
-from .runbook import STATE_NAME
+from .runbook import STATE_NAME, training_memory_format
 from .unknown import FeatureStats, calibrate, is_unknown
 
 IMAGE_SIZE = 64
@@ -112,6 +112,7 @@ class LabelledImages:
     alphas: torch.Tensor | None = None  # uint8 (N, 1, S, S)
     phone_look: torch.Tensor | None = None  # bool (N,): add surfaces at the cut-out's edge, casts, blur, noise
     wholes: torch.Tensor | None = None  # uint8 (N, 3, S, S): the uncut photo, shown now and then instead
+    blanks: torch.Tensor | None = None  # bool (N,): a patch is now and then blanked to white (a part the cut-out lost)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -141,12 +142,34 @@ def _affine(images: torch.Tensor, generator: torch.Generator, strength: float) -
     return F.grid_sample(images - 1, grid, align_corners=False, padding_mode="zeros") + 1
 
 
+def _blank(images: torch.Tensor, generator: torch.Generator, chosen: torch.Tensor) -> torch.Tensor:
+    """Where ``chosen``, a third of the time, a random rectangle of 5-25% of the square turns white, as where a
+    cut-out lost part of the product (random erasing, Zhong et al. 2020)."""
+    n, _, height, width = images.shape
+    rand = torch.rand(n, 5, generator=generator)
+    area = 0.05 + 0.2 * rand[:, 0]
+    aspect = torch.exp((rand[:, 1] - 0.5) * 1.4)
+    h = (area * aspect).sqrt().clamp(max=0.9) * height
+    w = (area / aspect).sqrt().clamp(max=0.9) * width
+    top = rand[:, 2] * (height - h)
+    left = rand[:, 3] * (width - w)
+    ys = torch.arange(height).view(1, height, 1)
+    xs = torch.arange(width).view(1, 1, width)
+    box = ((ys >= top.view(n, 1, 1)) & (ys < (top + h).view(n, 1, 1))
+           & (xs >= left.view(n, 1, 1)) & (xs < (left + w).view(n, 1, 1)))
+    box = box & (chosen & (rand[:, 4] < 1 / 3)).view(n, 1, 1)
+    return torch.where(box[:, None], torch.ones_like(images), images)
+
+
 def _augment(images: torch.Tensor, generator: torch.Generator, alphas: torch.Tensor | None = None,
-             phone_look: torch.Tensor | None = None, textures: torch.Tensor | None = None) -> torch.Tensor:
+             phone_look: torch.Tensor | None = None, textures: torch.Tensor | None = None,
+             blanks: torch.Tensor | None = None) -> torch.Tensor:
     """Flip, shift (and with ``phone_look``: zoom, rotate) on white, brightness/contrast; where ``phone_look``
     is set, also a band of a real surface around the product's edge (a cut-out that kept some floor), colour
-    casts, blur and noise."""
+    casts, blur and noise; where ``blanks`` is set, now and then a white patch (:func:`_blank`)."""
     n = len(images)
+    if blanks is not None:
+        images = _blank(images, generator, blanks)
     flip = torch.rand(n, generator=generator) < 0.5
     images = torch.where(flip[:, None, None, None], images.flip(3), images)
     if phone_look is None or textures is None or alphas is None:
@@ -227,7 +250,9 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
     (Zhang et al. 2018), against learning the training photos by heart. Returns the model in eval mode."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = ProductClassifier(config).to(memory_format=torch.channels_last)
+    model = ProductClassifier(config)
+    memory_format = training_memory_format(model)
+    model = model.to(memory_format=memory_format)
     if init is not None:
         _init_from(model, init)
     steps_per_epoch = -(-len(data) // batch_size)
@@ -259,14 +284,15 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
                 batch = torch.where(use_whole[:, None, None, None], data.wholes[index], batch)
             look = data.phone_look[index] if data.phone_look is not None else None
             alphas = to_unit(data.alphas[index]) if data.alphas is not None else None
-            images = _augment(to_unit(batch), generator, alphas, look, textures)
+            blanks = data.blanks[index] if data.blanks is not None else None
+            images = _augment(to_unit(batch), generator, alphas, look, textures, blanks)
             blend, partner = 1.0, None
             if mixup > 0 and torch.rand((), generator=generator) < 0.5:
                 blend = float(torch.distributions.Beta(mixup, mixup).sample())
                 blend = max(blend, 1 - blend)  # the first photo leads (its accuracy is what is counted)
                 partner = torch.randperm(len(index), generator=generator)
                 images = blend * images + (1 - blend) * images[partner]
-            category_logits, gender_logits, colour_logits = model(images.contiguous(memory_format=torch.channels_last))
+            category_logits, gender_logits, colour_logits = model(images.contiguous(memory_format=memory_format))
             targets = data.targets[index]
             loss = 0.0
             for share, rows in ((blend, slice(None)), (1 - blend, partner)):

@@ -143,12 +143,12 @@ def train_classifier_on_real_photos(args) -> None:
         config.genders = sorted({e["gender"] for e in examples if e["gender"]})
         counts = Counter(e["colour"] for e in examples)
         config.colours = sorted(c for c, n in counts.items() if n >= args.min_per_colour and c not in ("", "NA"))
-    data = training_set(cache, config, args.real_repeats)
+    data = training_set(cache, config, args.real_repeats, args.real_look)
     train_files = [e["name"] for e in cache["examples"] if e["source"] == "real" and e["split"] == "train"]
     textures = texture_pool(args.backgrounds, args.realphotos, train_files, size=args.size, seed=args.seed)
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "photos": len(data),
             "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
-    info["mixup"] = args.mixup
+    info["mixup"], info["real_look"] = args.mixup, args.real_look
     model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
                              textures=textures, out_dir=args.out, resume=args.resume, info=info,
                              log=lambda line: print(line, file=sys.stderr, flush=True), mixup=args.mixup)
@@ -349,6 +349,9 @@ def add_training_commands(commands) -> None:
     classify.add_argument("--mixup", type=float, default=0.0,
                           help="with --realphotos: blend half the batches two photos at a time, weight ~ "
                                "Beta(MIXUP, MIXUP), e.g. 0.4 (default 0: off)")
+    classify.add_argument("--real-look", action="store_true",
+                          help="with --realphotos: the real photos too get zoom, rotation, colour casts, blur, "
+                               "noise, a band of surface and now and then a blanked patch (else flip and shift)")
     classify.add_argument("--out", required=True, help="model folder to write (a new one, or see --overwrite)")
     classify.add_argument("--resume", action="store_true", help="continue the run in --out from its last epoch")
     classify.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")

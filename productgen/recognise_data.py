@@ -236,10 +236,12 @@ def subset(cache: dict, keep) -> list[int]:
     return [index for index, example in enumerate(cache["examples"]) if keep(example)]
 
 
-def training_set(cache: dict, config, real_repeats: int = 1):
+def training_set(cache: dict, config, real_repeats: int = 1, real_look: bool = False):
     """The train split of the cache as :class:`~productgen.classifier.LabelledImages`: catalogue photos
     (genders, colours, the phone look), real photos (their uncut version now and then; each ``real_repeats``
-    times per epoch) and outliers."""
+    times per epoch) and outliers. ``real_look``: the real photos too get the phone look's zoom, rotation,
+    casts, blur, noise and surface band, and now and then a blanked patch (they are few, and learnt by heart
+    without it)."""
     from .classifier import LabelledImages
 
     rows = subset(cache, lambda e: e["split"] == "train" and e["role"] != "other"
@@ -252,11 +254,13 @@ def training_set(cache: dict, config, real_repeats: int = 1):
                             for e in examples])
     colours = torch.tensor([config.colours.index(e["colour"]) if e["colour"] in config.colours else -100
                             for e in examples])
-    phone_look = torch.tensor([e["source"] in ("catalogue", "drawn") for e in examples])
     real = torch.tensor([e["source"] in ("real", "grocery") for e in examples])
+    phone_look = torch.tensor([e["source"] in ("catalogue", "drawn") for e in examples])
+    if real_look:
+        phone_look = phone_look | real
     wholes = torch.where(real[:, None, None, None], cache["wholes"][index], cache["images"][index])
     return LabelledImages(cache["images"][index], _targets(examples, config.categories), genders, colours,
-                          cache["alphas"][index], phone_look, wholes)
+                          cache["alphas"][index], phone_look, wholes, blanks=real if real_look else None)
 
 
 def evaluation_sets(cache: dict, types: list[str], split: str = "validation") -> dict[str, dict]:

@@ -7,7 +7,7 @@ from productgen.classifier import ClassifierConfig, ProductClassifier, load_clas
 from productgen.colours import PALETTE, dominant_colours, name_colour
 from productgen.recognise import describe, recognise, recognise_files, write_csv
 
-from .conftest import REPO, draw_product, run_python
+from .conftest import REPO, draw_product
 
 
 @pytest.mark.parametrize("rgb, name", [((200, 30, 35), "Red"), ((30, 40, 70), "Navy Blue"), ((20, 20, 20), "Black"),
@@ -297,42 +297,74 @@ def test_a_phone_photo_needs_a_surer_answer_than_a_studio_photo_to_pass_unchecke
     assert result.status == "check"
 
 
-def test_mixup_blends_batches_and_still_learns():
+def test_mixup_blends_batches_and_still_learns(monkeypatch):
     """With mixup, batches are blends of two photos (Beta-drawn weights) and the classifier still learns two drawn
-    shapes apart; an outlier (no type) in the blend is fine.
+    shapes apart; an outlier (no type) in the blend is fine."""
+    from productgen.classifier import LabelledImages, predict, train_classifier
 
-    It trains in a fresh interpreter, as ``train-classifier`` does: in this test process, after the app's tests
-    have run their server and background threads, oneDNN's 1x1-convolution weight gradient once spun for ever in
-    its barrier (CI, 2026-12-02), a state no command a user runs is in."""
-    run_python("""
-import numpy as np, torch
-from productgen.classifier import ClassifierConfig, LabelledImages, predict, train_classifier
+    rng = np.random.default_rng(0)
+    images, targets = [], []
+    for i in range(96):
+        canvas = np.full((32, 32, 3), 255, np.uint8)
+        if i % 3 == 0:
+            canvas[8:24, 8:24] = (200, 30, 30)
+        elif i % 3 == 1:
+            yy, xx = np.mgrid[0:32, 0:32]
+            canvas[(yy - 16) ** 2 + (xx - 16) ** 2 < 60] = (30, 30, 200)
+        else:
+            canvas[:] = rng.integers(0, 255, (32, 32, 3))  # an outlier: none of the types
+        images.append(canvas)
+        targets.append([float(i % 3 == 0), float(i % 3 == 1)])
+    data = LabelledImages(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
+                          torch.tensor(targets), torch.full((96,), -100), torch.full((96,), -100))
+    config = ClassifierConfig(categories=["box", "round"], genders=["Men"], colours=["Red"], widths=(4, 8, 8, 8),
+                              image_size=32)
+    draws = []
+    sample = torch.distributions.Beta.sample
+    monkeypatch.setattr(torch.distributions.Beta, "sample", lambda self, *a: draws.append(1) or sample(self, *a))
+    model = train_classifier(data, config, epochs=6, batch_size=16, lr=3e-3, log=lambda line: None, mixup=0.4)
+    assert len(draws) >= 6, "no batch was blended"
+    probs = predict(model, data.images[:48])["category"]
+    known = data.targets[:48].sum(1) > 0
+    right = data.targets[:48][known].gather(1, probs[known].argmax(1, keepdim=True))
+    assert right.float().mean() > 0.9
 
-torch.set_num_threads(2)
-rng = np.random.default_rng(0)
-images, targets = [], []
-for i in range(96):
-    canvas = np.full((32, 32, 3), 255, np.uint8)
-    if i % 3 == 0:
-        canvas[8:24, 8:24] = (200, 30, 30)
-    elif i % 3 == 1:
-        yy, xx = np.mgrid[0:32, 0:32]
-        canvas[(yy - 16) ** 2 + (xx - 16) ** 2 < 60] = (30, 30, 200)
-    else:
-        canvas[:] = rng.integers(0, 255, (32, 32, 3))  # an outlier: none of the types
-    images.append(canvas)
-    targets.append([float(i % 3 == 0), float(i % 3 == 1)])
-data = LabelledImages(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(),
-                      torch.tensor(targets), torch.full((96,), -100), torch.full((96,), -100))
-config = ClassifierConfig(categories=["box", "round"], genders=["Men"], colours=["Red"], widths=(4, 8, 8, 8),
-                          image_size=32)
-draws = []
-sample = torch.distributions.Beta.sample
-torch.distributions.Beta.sample = lambda self, *a: draws.append(1) or sample(self, *a)
-model = train_classifier(data, config, epochs=6, batch_size=16, lr=3e-3, log=lambda line: None, mixup=0.4)
-assert len(draws) >= 6, "no batch was blended"
-probs = predict(model, data.images[:48])["category"]
-known = data.targets[:48].sum(1) > 0
-right = data.targets[:48][known].gather(1, probs[known].argmax(1, keepdim=True))
-assert right.float().mean() > 0.9, right.float().mean()
-""")
+
+def test_a_tiny_classifier_trains_in_the_memory_format_onednn_gets_right():
+    """A 1x1 strided convolution with 2-7 input channels (the shortcut of widths 4, 8, ...) trains in the
+    contiguous format: in channels-last, oneDNN's weight gradient corrupts the heap (torch 2.14.1, CPU). The
+    shipped widths keep channels-last. The mixup test above trains such a model in this process."""
+    from productgen.runbook import training_memory_format
+
+    assert training_memory_format(ProductClassifier(ClassifierConfig(widths=(4, 8, 8, 8)))) == torch.contiguous_format
+    assert training_memory_format(ProductClassifier(ClassifierConfig(widths=(8, 8, 16, 16)))) == torch.channels_last
+    assert training_memory_format(ProductClassifier(ClassifierConfig(widths=(48, 96, 192, 384)))) == torch.channels_last
+
+
+def test_real_look_gives_real_photos_the_phone_look_and_blanks_a_white_patch_only_where_chosen():
+    """``training_set(real_look=True)``: the real photos (not the catalogue ones) may get a blanked patch and the
+    phone look; ``_blank`` whitens one rectangle of 5-25% of the square, only in the chosen photos."""
+    from productgen.classifier import _blank
+    from productgen.recognise_data import training_set
+
+    examples = [{"source": source, "name": f"{source}{i}", "split": "train", "types": types, "gender": "",
+                 "colour": "", "role": "known" if types else "non-fashion"}
+                for i, (source, types) in enumerate([("catalogue", ("Watches",)), ("real", ("T-shirts",)),
+                                                     ("grocery", ()), ("drawn", ())])]
+    cache = {"images": torch.zeros(4, 3, 8, 8, dtype=torch.uint8), "alphas": torch.zeros(4, 1, 8, 8, dtype=torch.uint8),
+             "wholes": torch.zeros(4, 3, 8, 8, dtype=torch.uint8), "examples": examples}
+    config = ClassifierConfig(categories=["Watches", "T-shirts"], genders=[], colours=[])
+    plain = training_set(cache, config)
+    assert plain.blanks is None and plain.phone_look.tolist() == [True, False, False, True]
+    looked = training_set(cache, config, real_look=True)
+    assert looked.blanks.tolist() == [False, True, True, False]
+    assert looked.phone_look.tolist() == [True, True, True, True]
+
+    images = torch.zeros(300, 3, 40, 40)
+    chosen = torch.arange(300) % 2 == 0
+    out = _blank(images, torch.Generator().manual_seed(0), chosen)
+    white = (out == 1).all(1).float().mean((1, 2))
+    assert (white[~chosen] == 0).all()
+    hit = white[chosen] > 0
+    assert 0.2 < hit.float().mean() < 0.5  # a third of the chosen photos
+    assert ((white[chosen][hit] > 0.03) & (white[chosen][hit] < 0.27)).all()
