@@ -29,6 +29,8 @@ class ClassifierConfig:
     genders: list[str] = field(default_factory=list)
     colours: list[str] = field(default_factory=list)
     widths: tuple[int, ...] = (32, 64, 128, 256)
+    # more residual blocks (stride 1) after each stage's first; they start as the identity (see ``_deepen``)
+    extra_blocks: tuple[int, ...] = (0, 0, 0, 0)
     image_size: int = IMAGE_SIZE
     # a photo is "unknown" (none of the categories) when its certainty is below ``unknown_below`` (0 = never)
     # or its features lie further than ``unknown_far_above`` from every type's (None = not asked; see
@@ -41,6 +43,7 @@ class ClassifierConfig:
         known = {name for name in cls.__dataclass_fields__}
         values = {key: value for key, value in values.items() if key in known}
         values["widths"] = tuple(values.get("widths", cls.widths))
+        values["extra_blocks"] = tuple(values.get("extra_blocks", (0,) * len(values["widths"])))
         return cls(**values)
 
 
@@ -60,6 +63,13 @@ class ResidualBlock(nn.Module):
         return F.relu(self.norm2(self.conv2(h)) + self.shortcut(x))
 
 
+def _deepen(block: ResidualBlock) -> ResidualBlock:
+    """A block that starts as the identity on its (non-negative) input: its last norm's scale is 0, so a model
+    grown from a trained one (``--init``) starts where that one was."""
+    nn.init.zeros_(block.norm2.weight)
+    return block
+
+
 class ProductClassifier(nn.Module):
     """Images ``(N, 3, 64, 64)`` in [0, 1] -> logits of category, gender and main colour;
     ``features`` -> ``(N, D)``."""
@@ -71,6 +81,11 @@ class ProductClassifier(nn.Module):
         self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
         self.stages = nn.Sequential(ResidualBlock(widths[0], widths[0], 1),
                                     *(ResidualBlock(a, b, 2) for a, b in zip(widths, widths[1:])))
+        # kept apart from ``stages`` so a model without them has the same parameter names (``--init``)
+        self.deeper = nn.ModuleDict({str(stage): nn.Sequential(*(_deepen(ResidualBlock(width, width, 1))
+                                                                 for _ in range(count)))
+                                     for stage, (width, count) in enumerate(zip(widths, config.extra_blocks))
+                                     if count})
         self.category_head = nn.Linear(widths[-1], len(config.categories))
         self.gender_head = nn.Linear(widths[-1], max(1, len(config.genders)))
         self.colour_head = nn.Linear(widths[-1], max(1, len(config.colours)))
@@ -79,8 +94,12 @@ class ProductClassifier(nn.Module):
         self.stats: FeatureStats | None = None  # where each type's features lie, saved beside the weights
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        x = (images - self.mean) / self.std
-        return self.stages(self.stem(x)).mean(dim=(2, 3))
+        x = self.stem((images - self.mean) / self.std)
+        for stage, block in enumerate(self.stages):
+            x = block(x)
+            if str(stage) in self.deeper:
+                x = self.deeper[str(stage)](x)
+        return x.mean(dim=(2, 3))
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         h = self.features(images)

@@ -88,7 +88,7 @@ def command_train_classifier(args) -> None:
     colours = data.extra.get(args.colour_column) if args.colour_column else None
     colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
     config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
-                              colours=colour_names, widths=tuple(args.widths))
+                              colours=colour_names, widths=tuple(args.widths), extra_blocks=tuple(args.extra_blocks))
     init = load_classifier(args.init) if args.init else None
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
             "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
@@ -137,7 +137,7 @@ def train_classifier_on_real_photos(args) -> None:
     init = load_classifier(args.init) if args.init else None
     config = ClassifierConfig(categories=cache["types"], genders=init.config.genders if init else [],
                               colours=init.config.colours if init else [], widths=tuple(args.widths),
-                              image_size=args.size)
+                              extra_blocks=tuple(args.extra_blocks), image_size=args.size)
     if not init:
         examples = [e for e in cache["examples"] if e["source"] == "catalogue" and e["role"] == "known"]
         config.genders = sorted({e["gender"] for e in examples if e["gender"]})
@@ -333,6 +333,9 @@ def add_training_commands(commands) -> None:
     classify.add_argument("--seed", type=int, default=0, help="random seed of the run (same seed, same run)")
     classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
+    classify.add_argument("--extra-blocks", type=int, nargs=4, default=[0, 0, 0, 0],
+                          help="more residual blocks after each of the 4 stages (with --init they start as the "
+                               "identity, so the grown model starts as the one it grows from)")
     classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
     classify.add_argument("--realphotos", help="also train on these real phone photos (realphotos/ layout); "
                           "--data is then the catalogue folder with its labels.csv")

@@ -368,3 +368,28 @@ def test_real_look_gives_real_photos_the_phone_look_and_blanks_a_white_patch_onl
     hit = white[chosen] > 0
     assert 0.2 < hit.float().mean() < 0.5  # a third of the chosen photos
     assert ((white[chosen][hit] > 0.03) & (white[chosen][hit] < 0.27)).all()
+
+
+def test_a_deeper_classifier_grown_from_a_trained_one_starts_as_it_and_saves_its_depth(tmp_path):
+    """``extra_blocks`` adds residual blocks after a stage; grown with ``--init`` they start as the identity, so
+    the grown model answers as the one it grows from; the depth is in config.json and comes back on load."""
+    import dataclasses
+
+    from productgen.classifier import _init_from
+
+    torch.manual_seed(0)
+    trained = ProductClassifier(ClassifierConfig(categories=["a", "b"], widths=(8, 8, 16, 16)))
+    for module in trained.modules():  # as after training: non-trivial norms
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.weight.data.uniform_(0.5, 1.5)
+            module.running_mean.uniform_(-0.2, 0.2)
+    trained.eval()
+    grown = ProductClassifier(dataclasses.replace(trained.config, extra_blocks=(0, 1, 2, 0)))
+    _init_from(grown, trained)
+    grown.eval()
+    assert sum(p.numel() for p in grown.parameters()) > sum(p.numel() for p in trained.parameters())
+    images = torch.rand(3, 3, 32, 32)
+    assert torch.allclose(grown(images)[0], trained(images)[0], atol=1e-5)
+    save_classifier(grown, tmp_path / "deep", {"command": "a test"})
+    again = load_classifier(tmp_path / "deep")
+    assert again.config.extra_blocks == (0, 1, 2, 0) and torch.allclose(again(images)[0], grown(images)[0], atol=1e-3)
