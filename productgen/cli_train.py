@@ -217,6 +217,7 @@ def command_train_cutout(args) -> None:
     sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
                                     product_ids=_read_ids(args.exclude_ids), skip_worn=args.skip_worn)
     sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
+    sources.native_share = args.native_share
     if args.package_share:
         from .cutout_packages import carton_prints
         from .cutout_training import realphoto_split
@@ -253,7 +254,8 @@ def command_train_cutout(args) -> None:
                      "real_share": sources.real_share, "shape_share": sources.shape_share,
                      "layered_share": sources.layered_share, "package_share": sources.package_share,
                      "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn),
-                     "shop_photos": len(sources.shops), "shop_share": sources.shop_share}}
+                     "shop_photos": len(sources.shops), "shop_share": sources.shop_share,
+                     "native_share": sources.native_share}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -384,6 +386,10 @@ def add_training_commands(commands) -> None:
                           "needs labels.csv beside --products)")
     cut.add_argument("--layered-share", type=float, default=0.0,
                      help="share of composites whose product lies on a second surface (a bedspread on a bed)")
+    cut.add_argument("--native-share", type=float, default=0.0,
+                     help="share of composites whose surface is a real photo's corner at its own scale, mirrored "
+                          "into a tile (a rug's or a bedspread's print as sharp as in a phone photo; otherwise a "
+                          "corner is stretched over the whole picture, 3-5x, and blurred)")
     cut.add_argument("--package-share", type=float, default=0.0,
                      help="share of pictures of a package held up in front of a shop shelf (drawn whole; the "
                           "middles of the train products' grocery photos print some packages)")

@@ -187,7 +187,14 @@ def realphoto_corners(folder: str | Path, files: list[str], limit: int | None = 
 
 # -- one composite ------------------------------------------------------------------------------------------
 
-def _surface(rng: np.random.Generator, side: int, surfaces, corners, product_colour) -> np.ndarray:
+def _surface(rng: np.random.Generator, side: int, surfaces, corners, product_colour,
+             native_share: float = 0.0) -> np.ndarray:
+    """A ``side`` square of surface: a ``backgrounds/`` texture, a real photo's corner stretched to the whole
+    picture, or a flat colour; ``native_share`` of them a real photo's corner at its own scale (``_mirrored``:
+    a rug's or a bedspread's print as sharp and as large as around a product in a phone photo)."""
+    if native_share and corners and rng.random() < native_share:
+        picture = _mirrored(rng, corners[rng.integers(len(corners))], side)
+        return np.clip(picture * rng.uniform(0.75, 1.25, 3) * rng.uniform(0.7, 1.2), 0, 255)
     kind = rng.random()
     if kind < 0.45 and surfaces:
         texture = surfaces[rng.integers(len(surfaces))]
@@ -338,12 +345,13 @@ def real_example(rng: np.random.Generator, photo: Product, side: int):
 def composite(rng: np.random.Generator, products: list[Product], surfaces, corners, side: int = 256,
               real: list[Product] | None = None, real_share: float = 0.0, shape_share: float = 0.0,
               layered_share: float = 0.0, package_share: float = 0.0, prints: list[np.ndarray] | None = None,
-              shops: list | None = None, shop_share: float = 0.0):
+              shops: list | None = None, shop_share: float = 0.0, native_share: float = 0.0):
     """One training picture: (uint8 RGB (side, side, 3), float32 alpha (side, side)). ``real_share`` of them
     are pseudo-labelled real photos (``real``); ``package_share`` are packages held up in front of a shop shelf
     (:func:`productgen.cutout_packages.held_package`, printed with ``prints`` too; ``shop_share`` of those on a
     real shop photo of ``shops``); ``shape_share`` of the
-    products are drawn objects; ``layered_share`` of the others lie on a second surface (:func:`_layer`)."""
+    products are drawn objects; ``layered_share`` of the others lie on a second surface (:func:`_layer`);
+    ``native_share`` of the surfaces are real photos' corners at their own scale (:func:`_surface`)."""
     if real and rng.random() < real_share:
         return real_example(rng, real[rng.integers(len(real))], side)
     if package_share and rng.random() < package_share:
@@ -356,7 +364,7 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
 
     first = pick()
     colour = first.pixels[first.alpha > 0.5].mean(0) if (first.alpha > 0.5).any() else np.full(3, 128.0)
-    picture = _surface(rng, side, surfaces, corners, colour)
+    picture = _surface(rng, side, surfaces, corners, colour, native_share)
     if layered_share and rng.random() < layered_share:
         picture = _layer(rng, picture, side, surfaces, corners, colour)
     target = np.zeros((side, side), np.float32)

@@ -95,6 +95,7 @@ class CompositeSources:
     prints: list = field(default_factory=list)  # package artwork from real cartons (``carton_prints``)
     shops: list = field(default_factory=list)  # real shop photos for the packages (``shop_photos``)
     shop_share: float = 0.0  # share of the package pictures laid over a real shop photo's carton
+    native_share: float = 0.0  # surfaces that are a real photo's corner at its own scale (sharp prints)
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
@@ -119,7 +120,7 @@ class CompositeSources:
         return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
                      real_share=self.real_share, shape_share=self.shape_share,
                      layered_share=self.layered_share, package_share=self.package_share, prints=self.prints,
-                     shops=self.shops, shop_share=self.shop_share)
+                     shops=self.shops, shop_share=self.shop_share, native_share=self.native_share)
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,
@@ -198,12 +199,15 @@ def iou(predicted: np.ndarray, truth: np.ndarray) -> float:
     return float((predicted & truth).sum() / union) if union else 1.0
 
 
-def held_out_composites(sources: CompositeSources, count: int, side: int = 320, seed: int = 1234):
-    """A fixed set of validation composites: [(picture, bool mask)]."""
+def held_out_composites(sources: CompositeSources, count: int, side: int = 320, seed: int = 1234,
+                        native_share: float = 0.0):
+    """A fixed set of validation composites: [(picture, bool mask)]; ``native_share`` of them on a real
+    photo's corner at its own scale (``cutout_data._surface``)."""
     from .cutout_data import composite
 
     rng = np.random.default_rng(seed)
-    pictures = [composite(rng, sources.products, sources.surfaces, sources.corners, side) for _ in range(count)]
+    pictures = [composite(rng, sources.products, sources.surfaces, sources.corners, side, native_share=native_share)
+                for _ in range(count)]
     return [(picture, alpha >= 0.5) for picture, alpha in pictures]
 
 

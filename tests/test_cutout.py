@@ -172,6 +172,26 @@ def test_composites_can_lay_the_product_on_a_second_surface():
         assert not np.array_equal(plain[0], on_bed[0])
 
 
+def _mean_run(row: np.ndarray) -> float:
+    """Mean length of the runs of light and dark pixels along ``row``."""
+    light = row > row.mean()
+    return len(light) / (1 + np.count_nonzero(light[1:] != light[:-1]))
+
+
+def test_a_real_corner_can_be_the_surface_at_its_own_scale():
+    """``native_share``: a bedspread's print as large and sharp as around a product in a phone photo, where the
+    other surfaces stretch a corner over the whole picture (2.4x here: 10 px squares)."""
+    from productgen.cutout_data import _surface
+
+    squares = (np.indices((40, 40)) // 4).sum(0) % 2  # 4 px checks, as a corner of a checked bedspread
+    corner = np.repeat((squares * 255).astype(np.uint8)[:, :, None], 3, 2)
+    for seed in range(8):
+        native = _surface(np.random.default_rng(seed), 96, [], [corner], np.full(3, 128.0), native_share=1.0)
+        assert native.shape == (96, 96, 3) and _mean_run(native[48, :, 0]) < 6
+    stretched = [_surface(np.random.default_rng(seed), 96, [], [corner], np.full(3, 128.0)) for seed in range(8)]
+    assert np.median([_mean_run(picture[48, :, 0]) for picture in stretched]) > 8  # stretched 2.4x
+
+
 def test_clothes_worn_by_a_model_are_left_out_of_the_products_and_brown_shoes_are_not(tmp_path):
     from productgen.cutout_data import load_products
 
