@@ -31,6 +31,9 @@ TILE = 256
 MAX_OUTPUT_SIDE = 8192
 METHODS = ("model", "lanczos")
 MODEL_FROM = 1.5  # enlargements up to this are left to Lanczos
+# a light unsharp mask on the model's result (amount, Gaussian sigma in output pixels): on 400 crops of train
+# senders it costs 0.1 dB of PSNR and lifts the detail kept from 38% to 50% (weights/upscale/README.md)
+SHARPEN = (0.2, 1.0)
 
 
 @dataclass
@@ -186,10 +189,23 @@ def passes_for(small: tuple[int, int], size: tuple[int, int]) -> int:
     return passes
 
 
+def sharpened(image: Image.Image, amount: float, sigma: float) -> Image.Image:
+    """An unsharp mask: ``image + amount * (image - blurred)`` (a Gaussian of ``sigma`` px), clipped to 0-255 so
+    white stays white."""
+    import cv2
+
+    if amount <= 0:
+        return image
+    pixels = np.asarray(image, dtype=np.float32)
+    pixels += amount * (pixels - cv2.GaussianBlur(pixels, (0, 0), sigma))
+    return Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
+
+
 def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str = "model",
-                 model: UpscaleNet | None = None) -> list[Image.Image]:
+                 model: UpscaleNet | None = None, sharpen: tuple[float, float] = SHARPEN) -> list[Image.Image]:
     """Each image enlarged to ``size`` (width, height); images of one size go through the network as one
-    batch (16 generated images cost little more than one)."""
+    batch (16 generated images cost little more than one). The model's results get a light unsharp mask
+    (``sharpen``: amount and sigma, or ``(0, 0)`` for the network's own output)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     size = (int(size[0]), int(size[1]))
@@ -210,7 +226,7 @@ def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str =
             pixels = run_tensor(model, pixels)
         for row, index in enumerate(indices):
             result = Image.fromarray(_to_pixels(pixels[row:row + 1]))
-            results[index] = result if result.size == size else lanczos(result, size)
+            results[index] = sharpened(result if result.size == size else lanczos(result, size), *sharpen)
     for image, result in zip(images, results):
         if image.mode in ("RGBA", "LA") and result.mode != "RGBA":
             result.putalpha(lanczos(image.getchannel("A"), size))

@@ -76,6 +76,26 @@ def test_a_drawn_sharp_edge_comes_back_sharper_than_lanczos():
     assert ssim(ours, truth) > ssim(plain, truth)
 
 
+def test_the_unsharp_mask_adds_detail_and_keeps_white_white_and_flat_flat():
+    from productgen.superres import upscale_many
+
+    sharp = drawn_sharp()
+    small = sharp.resize((64, 64), Image.Resampling.BICUBIC)
+    shipped = np.asarray(upscale(small, 4))
+    raw = np.asarray(upscale_many([small], (256, 256), sharpen=(0, 0))[0])
+    truth = np.asarray(sharp)
+    assert detail_kept(shipped, truth) > 1.1 * detail_kept(raw, truth)
+    assert np.abs(shipped.astype(int) - raw).max() > 0 and psnr(shipped, truth) > psnr(raw, truth) - 0.5
+    product = Image.new("RGB", (64, 64), "white")
+    ImageDraw.Draw(product).rectangle((20, 20, 44, 44), fill=(40, 60, 150))  # a product on white
+    large = np.asarray(upscale(product, 4))
+    assert large[:40].min() >= 250 and large[:, :40].min() >= 250  # no dark fringe on the white around it
+    flat = Image.new("RGB", (64, 64), (128, 128, 128))
+    grey = np.asarray(upscale(flat, 4)).astype(int)
+    grey_raw = np.asarray(upscale_many([flat], (256, 256), sharpen=(0, 0))[0]).astype(int)
+    assert np.ptp(grey) <= np.ptp(grey_raw) + 2  # the network's own ripple, hardly sharpened
+
+
 def test_tiles_give_the_one_pass_result():
     model = superres.cached_upscaler()
     images = torch.randint(0, 256, (2, 3, 70, 90), dtype=torch.uint8)
