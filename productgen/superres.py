@@ -189,18 +189,6 @@ def passes_for(small: tuple[int, int], size: tuple[int, int]) -> int:
     return passes
 
 
-def sharpened(image: Image.Image, amount: float, sigma: float) -> Image.Image:
-    """An unsharp mask: ``image + amount * (image - blurred)`` (a Gaussian of ``sigma`` px), clipped to 0-255 so
-    white stays white."""
-    import cv2
-
-    if amount <= 0:
-        return image
-    pixels = np.asarray(image, dtype=np.float32)
-    pixels += amount * (pixels - cv2.GaussianBlur(pixels, (0, 0), sigma))
-    return Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
-
-
 def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str = "model",
                  model: UpscaleNet | None = None, sharpen: tuple[float, float] = SHARPEN) -> list[Image.Image]:
     """Each image enlarged to ``size`` (width, height); images of one size go through the network as one
@@ -211,6 +199,8 @@ def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str =
     size = (int(size[0]), int(size[1]))
     if min(size) < 1 or max(size) > MAX_OUTPUT_SIDE:
         raise ValueError(f"the upscaled image must be 1-{MAX_OUTPUT_SIDE} px a side, asked for {size[0]}x{size[1]}")
+    from .enhance import unsharp_mask  # the project's one unsharp mask (Enhance's sharpening)
+
     results: list[Image.Image | None] = [None] * len(images)
     groups: dict[tuple[int, int], list[int]] = {}
     for index, image in enumerate(images):
@@ -226,7 +216,8 @@ def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str =
             pixels = run_tensor(model, pixels)
         for row, index in enumerate(indices):
             result = Image.fromarray(_to_pixels(pixels[row:row + 1]))
-            results[index] = sharpened(result if result.size == size else lanczos(result, size), *sharpen)
+            result = result if result.size == size else lanczos(result, size)
+            results[index] = unsharp_mask(result, *sharpen) if sharpen[0] > 0 else result
     for image, result in zip(images, results):
         if image.mode in ("RGBA", "LA") and result.mode != "RGBA":
             result.putalpha(lanczos(image.getchannel("A"), size))
