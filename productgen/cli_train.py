@@ -204,6 +204,9 @@ def command_train_cutout(args) -> None:
     from .data import _read_ids
     from .runbook import set_threads
 
+    if args.real_product_share and not args.pseudo_labels_from:
+        raise ValueError("--real-product-share lays the products of pseudo-labelled photos on other surfaces: give "
+                         "--pseudo-labels-from too")
     if args.shop_share and not args.package_share:
         raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
     require(args.products, "--products", "a folder of catalogue photos on white")
@@ -244,6 +247,11 @@ def command_train_cutout(args) -> None:
         sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos, train_files,
                                      cleaned=args.pseudo_labels_cleaned)
         sources.real_share = args.real_share
+        if args.real_product_share:
+            from .cutout_data import cut_product
+
+            sources.real_products = [product for product in map(cut_product, sources.real) if product is not None]
+            sources.real_product_share = args.real_product_share
         print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
     print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
           f"{len(sources.corners)} real-photo corners", file=sys.stderr)
@@ -255,7 +263,8 @@ def command_train_cutout(args) -> None:
                      "layered_share": sources.layered_share, "package_share": sources.package_share,
                      "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn),
                      "shop_photos": len(sources.shops), "shop_share": sources.shop_share,
-                     "native_share": sources.native_share}}
+                     "native_share": sources.native_share, "real_products": len(sources.real_products),
+                     "real_product_share": sources.real_product_share}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -403,6 +412,9 @@ def add_training_commands(commands) -> None:
                      help="also label photos whose only doubt is surface the network kept, when the photo's colours "
                           "removed it (the mask after the colour cut)")
     cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
+    cut.add_argument("--real-product-share", type=float, default=0.0,
+                     help="share of the composites' products cut from the pseudo-labelled real photos (a garment "
+                          "laid flat in room light) instead of the catalogue's (needs --pseudo-labels-from)")
     add_run_options(cut, "continue from the checkpoint in --out", 3.0, "the composites")
     cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
                                            "a fresh optimizer), e.g. to train the shipped model further")

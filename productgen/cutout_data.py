@@ -145,6 +145,22 @@ def pseudo_labels(model, folder: str | Path, files: list[str], min_confidence: f
     return labelled
 
 
+def cut_product(photo: Product, margin: float = 0.05) -> Product | None:
+    """A pseudo-labelled real photo cut down to its product (the box around the mask, ``margin`` of it more on
+    each side), to be laid on other surfaces as the catalogue products are: a garment as phone photos show it
+    (laid flat, creased, in room light), where the catalogue's are pressed, lit in a studio or worn. None when
+    the mask is empty."""
+    ys, xs = np.nonzero(photo.alpha > 0.5)
+    if len(xs) == 0:
+        return None
+    height, width = photo.alpha.shape
+    pad_y, pad_x = int((ys.max() - ys.min()) * margin) + 2, int((xs.max() - xs.min()) * margin) + 2
+    top, bottom = max(0, ys.min() - pad_y), min(height, ys.max() + pad_y + 1)
+    left, right = max(0, xs.min() - pad_x), min(width, xs.max() + pad_x + 1)
+    return Product(np.ascontiguousarray(photo.pixels[top:bottom, left:right]),
+                   np.ascontiguousarray(photo.alpha[top:bottom, left:right], dtype=np.float32))
+
+
 def worth_training_on(mask, min_confidence: float = 0.95, cleaned: bool = False,
                       cleaned_confidence: float = 0.9) -> bool:
     """Whether a real photo's ``mask`` (a ``cutout_model.Mask``) is a self-training label: see
@@ -345,13 +361,15 @@ def real_example(rng: np.random.Generator, photo: Product, side: int):
 def composite(rng: np.random.Generator, products: list[Product], surfaces, corners, side: int = 256,
               real: list[Product] | None = None, real_share: float = 0.0, shape_share: float = 0.0,
               layered_share: float = 0.0, package_share: float = 0.0, prints: list[np.ndarray] | None = None,
-              shops: list | None = None, shop_share: float = 0.0, native_share: float = 0.0):
+              shops: list | None = None, shop_share: float = 0.0, native_share: float = 0.0,
+              real_products: list[Product] | None = None, real_product_share: float = 0.0):
     """One training picture: (uint8 RGB (side, side, 3), float32 alpha (side, side)). ``real_share`` of them
     are pseudo-labelled real photos (``real``); ``package_share`` are packages held up in front of a shop shelf
     (:func:`productgen.cutout_packages.held_package`, printed with ``prints`` too; ``shop_share`` of those on a
     real shop photo of ``shops``); ``shape_share`` of the
     products are drawn objects; ``layered_share`` of the others lie on a second surface (:func:`_layer`);
-    ``native_share`` of the surfaces are real photos' corners at their own scale (:func:`_surface`)."""
+    ``native_share`` of the surfaces are real photos' corners at their own scale (:func:`_surface`);
+    ``real_product_share`` of the products are real photos' products (``real_products``, :func:`cut_product`)."""
     if real and rng.random() < real_share:
         return real_example(rng, real[rng.integers(len(real))], side)
     if package_share and rng.random() < package_share:
@@ -360,6 +378,8 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
         return held_package(rng, side, products, prints or [], corners, shops, shop_share)
 
     def pick():
+        if real_products and rng.random() < real_product_share:
+            return real_products[rng.integers(len(real_products))]
         return drawn_product(rng) if rng.random() < shape_share else products[rng.integers(len(products))]
 
     first = pick()

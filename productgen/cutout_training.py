@@ -96,6 +96,8 @@ class CompositeSources:
     shops: list = field(default_factory=list)  # real shop photos for the packages (``shop_photos``)
     shop_share: float = 0.0  # share of the package pictures laid over a real shop photo's carton
     native_share: float = 0.0  # surfaces that are a real photo's corner at its own scale (sharp prints)
+    real_products: list = field(default_factory=list)  # ``real`` cut down to their products (``cut_product``)
+    real_product_share: float = 0.0  # share of the composites' products taken from ``real_products``
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
@@ -120,7 +122,8 @@ class CompositeSources:
         return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
                      real_share=self.real_share, shape_share=self.shape_share,
                      layered_share=self.layered_share, package_share=self.package_share, prints=self.prints,
-                     shops=self.shops, shop_share=self.shop_share, native_share=self.native_share)
+                     shops=self.shops, shop_share=self.shop_share, native_share=self.native_share,
+                     real_products=self.real_products, real_product_share=self.real_product_share)
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,

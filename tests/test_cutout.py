@@ -192,6 +192,34 @@ def test_a_real_corner_can_be_the_surface_at_its_own_scale():
     assert np.median([_mean_run(picture[48, :, 0]) for picture in stretched]) > 8  # stretched 2.4x
 
 
+def test_a_real_photos_product_is_cut_to_its_mask_and_laid_on_other_surfaces():
+    """``real_product_share``: the product of a pseudo-labelled real photo, cut to the box around its mask, is
+    a composite's product; its pixels land where the composite's alpha says product, and the photo's own
+    surface does not come with it."""
+    from productgen.cutout_data import Product, composite, cut_product
+
+    photo = np.full((120, 160, 3), (200, 30, 30), np.uint8)  # a red bedspread
+    photo[30:90, 50:110] = (20, 160, 40)  # a green shirt
+    alpha = np.zeros((120, 160), np.float32)
+    alpha[30:90, 50:110] = 1.0
+    product = cut_product(Product(photo, alpha))
+    assert product.alpha.shape == product.pixels.shape[:2]
+    assert product.alpha.shape[0] < 70 and product.alpha.shape[1] < 70  # 60 px of product and a small margin
+    assert cut_product(Product(photo, np.zeros_like(alpha))) is None
+    catalogue = Product(np.full((60, 60, 3), (40, 40, 220), np.uint8), np.ones((60, 60), np.float32))
+    grey = np.full((64, 64, 3), 128, np.uint8)
+    greens = 0
+    for seed in range(6):
+        picture, target = composite(np.random.default_rng(seed), [catalogue], [grey], [], 128,
+                                    real_products=[product], real_product_share=1.0)
+        inside = picture[target > 0.9].astype(int)
+        assert len(inside) > 50
+        greens += (inside[:, 1] > inside[:, 2]).mean() > 0.8  # the shirt's green, not the catalogue's blue
+        red = (picture[..., 0].astype(int) - picture[..., 1] > 100) & (picture[..., 0] > 120)
+        assert red[target < 0.1].mean() < 0.01  # none of the photo's red bedspread outside the product
+    assert greens == 6
+
+
 def test_clothes_worn_by_a_model_are_left_out_of_the_products_and_brown_shoes_are_not(tmp_path):
     from productgen.cutout_data import load_products
 
