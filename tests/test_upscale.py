@@ -2,6 +2,7 @@
 import json
 import math
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -190,6 +191,21 @@ def test_grid_loss_finds_a_stamp_painted_into_every_block():
     stamped.requires_grad_(True)
     superres_training.grid_loss(stamped).backward()  # trainable
     assert torch.isfinite(stamped.grad).all()
+
+
+def test_block_phase_strength_finds_a_dot_screen_that_follows_the_content():
+    """A dot at one position of every 4x4 block, dark on the light half and light on the dark half: the stamp's
+    spectral peaks cancel out (``grid_strength`` stays low), the block-phase measure does not."""
+    rng = np.random.default_rng(0)
+    photo = cv2.GaussianBlur(rng.uniform(0, 255, (128, 128, 3)).astype(np.float32), (0, 0), 1)
+    photo[:, :64] = photo[:, :64] * 0.5 + 120  # a light half and a dark half
+    photo[:, 64:] = photo[:, 64:] * 0.5
+    screened = photo.copy()
+    screened[1::4, 1::4, :] += np.where(np.arange(128)[1::4] < 64, -40, 40)[None, :, None]
+    plain, dotted = (np.clip(image, 0, 255).astype(np.uint8) for image in (photo, screened))
+    assert superres_training.block_phase_strength(plain) < 0.15
+    assert superres_training.block_phase_strength(dotted) > 0.4
+    assert superres_training.grid_strength(dotted) < 2  # the spectral measure misses it
 
 
 def test_grid_loss_does_not_join_the_top_edge_to_the_bottom():
