@@ -238,6 +238,8 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "") -> Path:
            "matched to the target's: `superres_training.texture_loss`)" if options.get("texture_weight") else "")
         + (f" + {options['grid_weight']} x grid (a fixed 4 px stamp in the output's spectrum: "
            "`superres_training.grid_loss`)" if options.get("grid_weight") else "")
+        + (f" + {options['phase_weight']} x phase (fine detail that depends on the position in a 4x4 block more "
+           "than in the target: `superres_training.phase_loss`)" if options.get("phase_weight") else "")
         + f"; the weights shipped are an exponential moving average ({options.get('ema')}).",
         f"- Command: `{training.get('command', 'n/a')}`",
         f"- Steps: {run_length(training)} (batch {options.get('batch_size')}, {options.get('side')} px "

@@ -295,6 +295,7 @@ def command_train_upscale(args) -> None:
     options = UpscaleTrainOptions(batch_size=args.batch_size, lr=args.lr, l1_steps=args.l1_steps,
                                   feature_weight=args.feature_weight, adversarial_weight=args.adversarial_weight,
                                   texture_weight=args.texture_weight, grid_weight=args.grid_weight,
+                                  phase_weight=args.phase_weight,
                                   minutes=args.minutes, steps=args.steps,
                                   checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
     train_files, held = realphoto_split(args.realphotos)  # held-out senders are for bench/upscale.py only
@@ -441,6 +442,8 @@ def add_training_commands(commands) -> None:
                                                                        "matched to the target's, with the others)")
     up.add_argument("--grid-weight", type=float, default=0.0, help="weight of the loss on a fixed 4 px stamp in the "
                                                                     "output (a screen-door grid)")
+    up.add_argument("--phase-weight", type=float, default=0.0, help="weight of the loss on fine detail that depends "
+                                                                     "on the position in a 4x4 block (a dot screen)")
     up.add_argument("--init", help="start a new run from this upscaler (e.g. upscale: the shipped one; its "
                                    "--channels and --convs)")
     up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")

@@ -40,6 +40,7 @@ class UpscaleTrainOptions(RunOptions):
     adversarial_weight: float = 0.05
     texture_weight: float = 0.0  # local high-frequency energy matched to the target's (``texture_loss``)
     grid_weight: float = 0.0  # a fixed 4-px stamp in the output (``grid_loss``)
+    phase_weight: float = 0.0  # fine detail that depends on the position in a 4x4 block (``phase_loss``)
     ema: float = 0.999
     log_every: int = 50
 
@@ -47,7 +48,7 @@ class UpscaleTrainOptions(RunOptions):
         super().__post_init__()
         if self.side % 16 or not 32 <= self.side <= PATCH_SIDE:
             raise ValueError(f"side must be a multiple of 16 in 32..{PATCH_SIDE}, got {self.side}")
-        for name in ("feature_weight", "adversarial_weight", "texture_weight", "grid_weight"):
+        for name in ("feature_weight", "adversarial_weight", "texture_weight", "grid_weight", "phase_weight"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise ValueError(f"{name} must be zero or more")
 
@@ -250,6 +251,29 @@ def grid_loss(output: torch.Tensor, allowed: float = 2.5) -> torch.Tensor:
     return F.relu(torch.log(grid_peaks(output, window=True) + 1e-6) - math.log(allowed)).mean()
 
 
+_BLUR_TAPS = torch.exp(-torch.arange(-4.0, 5.0) ** 2 / (2 * 1.5 ** 2))
+_BLUR = (torch.outer(_BLUR_TAPS, _BLUR_TAPS) / _BLUR_TAPS.sum() ** 2).view(1, 1, 9, 9)
+
+
+def block_phase(images: torch.Tensor, period: int = 4) -> torch.Tensor:
+    """(N,): ``block_phase_strength`` in torch: how unevenly the fine detail (|luma - its 1.5 px Gaussian blur|)
+    falls on the ``period`` x ``period`` positions of a block, their spread over their mean."""
+    luma = (images * _LUMA.to(images)).sum(1, keepdim=True)
+    fine = (luma - F.conv2d(F.pad(luma, (4, 4, 4, 4), mode="reflect"), _BLUR.to(images))).abs()[:, 0]
+    count, height, width = fine.shape
+    height, width = height - height % period, width - width % period
+    cells = fine[:, :height, :width].reshape(count, height // period, period, width // period, period).mean((1, 3))
+    cells = cells.flatten(1)
+    return cells.std(1) / (cells.mean(1) + 1e-4)
+
+
+def phase_loss(output: torch.Tensor, target: torch.Tensor, slack: float = 0.03) -> torch.Tensor:
+    """Fine detail that depends on where a pixel sits in the pixel shuffle's 4x4 block more than it does in the
+    target (``block_phase``, ``slack`` allowed): the faint dot screen that follows the content, which the
+    spectral ``grid_loss`` does not see."""
+    return F.relu(block_phase(output) - block_phase(target).detach() - slack).mean()
+
+
 def grid_strength(image: np.ndarray) -> float:
     """The mean of ``grid_peaks`` for one uint8 RGB image (about 2 for a photo; a screen-door grid, 10 and
     more)."""
@@ -325,7 +349,8 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     while not book.spent(step):
         inputs, targets = make_batch(rng, patches, options.batch_size, options.side, config.scale)
         gan = step >= options.l1_steps and (options.adversarial_weight > 0 or options.feature_weight > 0
-                                            or options.texture_weight > 0 or options.grid_weight > 0)
+                                            or options.texture_weight > 0 or options.grid_weight > 0
+                                            or options.phase_weight > 0)
         for group in optimizer.param_groups:  # warm-up; the GAN phase runs at its own, lower rate
             group["lr"] = options.gan_lr if gan else options.lr * min(1.0, (step + 1) / 500)
         output = model(inputs)
@@ -347,6 +372,10 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
                 grid = grid_loss(output)
                 loss = loss + options.grid_weight * grid
                 record["grid"] = grid.item()
+            if options.phase_weight > 0:
+                phase = phase_loss(output, targets)
+                loss = loss + options.phase_weight * phase
+                record["phase"] = phase.item()
             if options.adversarial_weight > 0:
                 for parameter in discriminator.parameters():
                     parameter.requires_grad_(False)
