@@ -287,7 +287,7 @@ def block_phase_strength(image: np.ndarray, period: int = 4) -> float:
     photo and Lanczos sit near 0.05; a dot screen whose dots follow the content (dark on light, light on dark)
     scores 0.4 and more, where ``grid_strength`` misses it: the content spreads the stamp's peaks into bands.
     (Found when a loss asked for 75% of the targets' Laplacian variance: the network drew such a screen, "659%
-    detail", grid 1.7.)"""
+    detail", grid 2.1.)"""
     luma = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY).astype(np.float32)
     fine = np.abs(luma - cv2.GaussianBlur(luma, (0, 0), 1.5))
     height, width = (side - side % period for side in fine.shape)
