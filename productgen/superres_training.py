@@ -194,8 +194,13 @@ class FeatureLoss(nn.Module):
 
 _LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-_TAPS = torch.exp(-torch.arange(-2.0, 3.0) ** 2 / (2 * 0.7 ** 2))
-_SOFTEN = (torch.outer(_TAPS, _TAPS) / _TAPS.sum() ** 2).view(1, 1, 5, 5)
+def _gaussian(sigma: float, radius: int) -> torch.Tensor:
+    """A (1, 1, 2r+1, 2r+1) Gaussian kernel that sums to 1."""
+    taps = torch.exp(-torch.arange(-radius, radius + 1.0) ** 2 / (2 * sigma ** 2))
+    return (torch.outer(taps, taps) / taps.sum() ** 2)[None, None]
+
+
+_SOFTEN = _gaussian(0.7, 2)
 
 
 def texture_energy(images: torch.Tensor, window: int = 8) -> torch.Tensor:
@@ -251,8 +256,7 @@ def grid_loss(output: torch.Tensor, allowed: float = 2.5) -> torch.Tensor:
     return F.relu(torch.log(grid_peaks(output, window=True) + 1e-6) - math.log(allowed)).mean()
 
 
-_BLUR_TAPS = torch.exp(-torch.arange(-4.0, 5.0) ** 2 / (2 * 1.5 ** 2))
-_BLUR = (torch.outer(_BLUR_TAPS, _BLUR_TAPS) / _BLUR_TAPS.sum() ** 2).view(1, 1, 9, 9)
+_BLUR = _gaussian(1.5, 4)
 
 
 def block_phase(images: torch.Tensor, period: int = 4) -> torch.Tensor:
@@ -274,11 +278,15 @@ def phase_loss(output: torch.Tensor, target: torch.Tensor, slack: float = 0.03) 
     return F.relu(block_phase(output) - block_phase(target).detach() - slack).mean()
 
 
+def _one_image(image: np.ndarray) -> torch.Tensor:
+    """A uint8 RGB image as a (1, 3, H, W) tensor in 0..1."""
+    return torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255
+
+
 def grid_strength(image: np.ndarray) -> float:
     """The mean of ``grid_peaks`` for one uint8 RGB image (about 2 for a photo; a screen-door grid, 10 and
     more)."""
-    tensor = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255
-    return float(grid_peaks(tensor).mean())
+    return float(grid_peaks(_one_image(image)).mean())
 
 
 def block_phase_strength(image: np.ndarray) -> float:
@@ -287,8 +295,7 @@ def block_phase_strength(image: np.ndarray) -> float:
     light, light on dark) scores 0.4 and more, where ``grid_strength`` misses it: the content spreads the stamp's
     peaks into bands. (Found when a loss asked for 75% of the targets' Laplacian variance: the network drew such a
     screen, "659% detail", grid 2.1.)"""
-    tensor = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255
-    return float(block_phase(tensor))
+    return float(block_phase(_one_image(image)))
 
 
 # -- the loop -----------------------------------------------------------------------------------------------
