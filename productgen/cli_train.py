@@ -207,6 +207,8 @@ def command_train_cutout(args) -> None:
     if args.real_product_share and not args.pseudo_labels_from:
         raise ValueError("--real-product-share lays the products of pseudo-labelled photos on other surfaces: give "
                          "--pseudo-labels-from too")
+    if args.grow and not args.start_from:
+        raise ValueError("--grow adds blocks to a trained network: give --start-from too")
     if args.shop_share and not args.package_share:
         raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
     require(args.products, "--products", "a folder of catalogue photos on white")
@@ -277,6 +279,9 @@ def command_train_cutout(args) -> None:
 
         start = load_cutout(args.start_from)
         info["started_from"] = training_history(args.start_from)
+        if args.grow:
+            start = start.grown(tuple(args.grow))
+            info["grown_by"] = list(args.grow)
     model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
                          progress, stop_on_ctrl_c(), start)
     print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
@@ -419,6 +424,10 @@ def add_training_commands(commands) -> None:
     add_run_options(cut, "continue from the checkpoint in --out", 3.0, "the composites")
     cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
                                            "a fresh optimizer), e.g. to train the shipped model further")
+    cut.add_argument("--grow", type=int, nargs=4, metavar="N",
+                     help="with --start-from: add N residual blocks to each of the four encoder stages (strides "
+                          "4, 8, 16, 32), each starting almost as the identity, so the larger network starts as the "
+                          "trained one")
     cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
     cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
     cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")

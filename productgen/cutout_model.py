@@ -44,12 +44,16 @@ class CutoutConfig:
     widths: tuple[int, ...] = (16, 32, 56, 112, 192)  # channels at strides 2, 4, 8, 16, 32
     decoder_width: int = 40
     input_side: int = 320  # the longer side the network sees; the shorter keeps the aspect (multiple of 32)
+    extra_blocks: tuple[int, ...] = (0, 0, 0, 0)  # residual blocks added to each encoder stage (strides 4-32)
     version: int = 1
 
     def __post_init__(self):
         self.widths = tuple(int(w) for w in self.widths)
+        self.extra_blocks = tuple(int(n) for n in self.extra_blocks)
         if len(self.widths) != 5 or min(self.widths) < 4:
             raise ValueError(f"widths must be 5 channel counts of at least 4, got {self.widths}")
+        if len(self.extra_blocks) != 4 or not all(0 <= n <= 8 for n in self.extra_blocks):
+            raise ValueError(f"extra_blocks must be 4 counts of 0-8 (one per encoder stage), got {self.extra_blocks}")
         if self.input_side % 32 or not 64 <= self.input_side <= 1024:
             raise ValueError(f"input_side must be a multiple of 32 in 64..1024, got {self.input_side}")
 
@@ -88,7 +92,8 @@ class CutoutNet(nn.Module):
         w = config.widths
         self.stem = conv_bn(3, w[0], 3, 2)
         self.down = nn.ModuleList([
-            nn.Sequential(SeparableBlock(w[i], w[i + 1], stride=2), SeparableBlock(w[i + 1], w[i + 1]))
+            nn.Sequential(SeparableBlock(w[i], w[i + 1], stride=2), SeparableBlock(w[i + 1], w[i + 1]),
+                          *(SeparableBlock(w[i + 1], w[i + 1]) for _ in range(config.extra_blocks[i])))
             for i in range(4)])
         self.context = nn.Sequential(SeparableBlock(w[4], w[4], dilation=2), SeparableBlock(w[4], w[4], dilation=4))
         self.global_gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(w[4], w[4], 1), nn.Sigmoid())
@@ -114,6 +119,21 @@ class CutoutNet(nn.Module):
                 sides.append(self.side_heads[3 - level](x))
         logits = self.head(x)
         return (logits, sides) if side_outputs else logits
+
+    def grown(self, extra_blocks: tuple[int, ...]) -> "CutoutNet":
+        """A deeper copy: ``extra_blocks`` more residual blocks at the end of each encoder stage, each starting
+        almost as the identity (its last batch norm's scale 0.01), so the grown network starts as this one and
+        training gives the new blocks their part."""
+        extra = tuple(a + b for a, b in zip(self.config.extra_blocks, extra_blocks, strict=True))
+        config = CutoutConfig(**{**asdict(self.config), "extra_blocks": extra})
+        grown = CutoutNet(config)
+        missing, unexpected = grown.load_state_dict(self.state_dict(), strict=False)
+        if unexpected or any(not key.startswith("down.") for key in missing):
+            raise ValueError(f"cannot grow this network: {unexpected or missing}")
+        for i, stage in enumerate(grown.down):
+            for block in list(stage)[2 + self.config.extra_blocks[i]:]:
+                nn.init.constant_(block.pointwise[1].weight, 0.01)
+        return grown
 
     def fused(self) -> "CutoutNet":
         """A copy for inference only: each batch norm folded into the convolution before it (the same answer,

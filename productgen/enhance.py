@@ -67,15 +67,25 @@ def adjust_gamma(image: ImageLike, gamma: float) -> ImageLike:
     return _lut(image, (np.arange(256) / 255.0) ** (1 / gamma) * 255)
 
 
-def unsharp_mask(image: ImageLike, amount: float, radius: float = 1.0, threshold: int = 0) -> ImageLike:
+def unsharp_mask(image: ImageLike, amount: float, radius: float = 1.0, threshold: int = 0,
+                 luma: bool = False) -> ImageLike:
     """Sharpen: add ``amount`` (0..5) of the detail above a Gaussian blur of ``radius`` px (0.1..50),
-    only where the detail exceeds ``threshold`` levels (0..255)."""
+    only where the detail exceeds ``threshold`` levels (0..255). With ``luma``, the detail is the brightness's
+    (Rec. 601 luma) and is added to the three channels alike, so the colours' edges are not sharpened: no
+    colour fringes, and less noise than sharpening each channel."""
     amount = _check_range("sharpen amount", amount, 0.0, 5.0)
     radius = _check_range("sharpen radius", radius, 0.1, 50.0)
     threshold = _check_range("sharpen threshold", threshold, 0, 255)
     pixels = as_pixels(image)
     if amount == 0:
         return like(image, pixels)
+    if luma:
+        brightness = cv2.transform(pixels.astype(np.float32), np.array([[0.299, 0.587, 0.114]], np.float32))
+        detail = brightness - cv2.GaussianBlur(brightness, (0, 0), radius)
+        if threshold > 0:
+            detail[np.abs(detail) <= threshold] = 0
+        sharpened = pixels + amount * detail[:, :, None]
+        return like(image, np.clip(np.rint(sharpened), 0, 255).astype(np.uint8))
     blurred = cv2.GaussianBlur(pixels, (0, 0), radius)
     sharpened = cv2.addWeighted(pixels, 1 + amount, blurred, -amount, 0)
     if threshold > 0:  # per channel, as in Pillow: keep the original where the detail is below the threshold

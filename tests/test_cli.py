@@ -52,11 +52,13 @@ def test_bad_input_is_one_line_naming_what_to_fix_with_exit_code_2(command, tmp_
     assert any(word in err[0] for word in ("--", "no such", "unknown", "no model")), err[0]
 
 
-def test_a_shop_share_without_packages_is_refused_before_any_data_is_read(tmp_path, capsys):
+@pytest.mark.parametrize("extra, named", [(["--shop-share", "0.5"], ("--package-share", "--shop-share")),
+                                           (["--grow", "0", "1", "2", "2"], ("--grow", "--start-from"))])
+def test_an_option_missing_its_partner_is_refused_before_any_data_is_read(extra, named, tmp_path, capsys):
     gone = "/nonexistent-productgen"
     args = ["train-cutout", "--products", gone, "--backgrounds", gone, "--out", str(tmp_path / "cu"),
-            "--steps", "2", "--shop-share", "0.5"]
+            "--steps", "2", *extra]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "--package-share" in err and "--shop-share" in err
+    assert all(option in err for option in named), err
     assert not (tmp_path / "cu").exists()

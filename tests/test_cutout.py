@@ -22,6 +22,8 @@ from productgen.cutout_model import (
     drop_specks,
     guided_upsample,
     load_cutout,
+    parameter_count,
+    save_cutout,
     surface_kept,
 )
 from productgen.cutout_training import (
@@ -94,6 +96,29 @@ def test_the_inference_copy_folds_batch_norms_and_answers_the_same():
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the trained model is untouched
     assert set(model.state_dict()) == set(CutoutNet(config).state_dict())  # still saves and trains as before
+
+
+def test_a_grown_network_starts_as_the_trained_one_and_trains_and_saves_deeper(tmp_path):
+    config = CutoutConfig(widths=(8, 8, 16, 16, 32), decoder_width=8, input_side=128)
+    torch.manual_seed(0)
+    model = CutoutNet(config).eval()
+    grown = model.grown((0, 1, 0, 2)).eval()
+    assert grown.config.extra_blocks == (0, 1, 0, 2) and len(grown.down[3]) == 4 and len(grown.down[0]) == 2
+    assert parameter_count(grown) > parameter_count(model)
+    images = torch.rand(2, 3, 128, 96) * 2 - 1
+    with torch.no_grad():
+        before, after = model(images), grown(images)
+    assert (after - before).abs().max() < 0.05 * before.abs().max()  # nearly the same answer
+    for name, tensor in model.state_dict().items():  # every trained weight carried over
+        assert torch.equal(grown.state_dict()[name], tensor), name
+    grown.train()
+    grown(images).mean().backward()  # the new blocks learn: their near-zero scales get a gradient
+    assert grown.down[3][3].pointwise[1].weight.grad.abs().sum() > 0
+    save_cutout(grown, tmp_path / "grown", {})
+    assert load_cutout(tmp_path / "grown").config.extra_blocks == (0, 1, 0, 2)
+    assert grown.grown((1, 0, 0, 0)).config.extra_blocks == (1, 1, 0, 2)
+    with pytest.raises(ValueError, match="extra_blocks"):
+        CutoutConfig(extra_blocks=(1, 2))
 
 
 def test_guided_upsampling_follows_the_photos_edge():

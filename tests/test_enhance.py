@@ -74,6 +74,21 @@ def test_filters_change_in_the_expected_direction():
     assert sharp[:, 19].mean() < 80 and sharp[:, 20].mean() > 160  # overshoot on both sides of the edge
 
 
+def test_sharpening_the_brightness_sharpens_a_grey_edge_as_rgb_does_and_leaves_a_colour_edge_alone():
+    grey = Image.new("RGB", (40, 40), (80, 80, 80))
+    ImageDraw.Draw(grey).rectangle((20, 0, 39, 39), fill=(160, 160, 160))
+    by_luma = np.asarray(enhance.unsharp_mask(grey, 1.0, 1.0, luma=True)).astype(int)
+    by_channel = np.asarray(enhance.unsharp_mask(grey, 1.0, 1.0)).astype(int)
+    assert np.abs(by_luma - by_channel).max() <= 1 and by_luma[:, 19].mean() < 75
+    colour = Image.new("RGB", (40, 40), (200, 60, 60))  # red beside a green of the same brightness
+    ImageDraw.Draw(colour).rectangle((20, 0, 39, 39), fill=(40, 128, 60))
+    pixels = np.asarray(colour).astype(int)
+    assert np.abs(np.asarray(enhance.unsharp_mask(colour, 1.0, 1.0, luma=True)).astype(int) - pixels).max() <= 2
+    assert np.abs(np.asarray(enhance.unsharp_mask(colour, 1.0, 1.0)).astype(int) - pixels).max() > 40
+    assert np.array_equal(np.asarray(enhance.unsharp_mask(grey, 1.0, 1.0, threshold=255, luma=True)),
+                          np.asarray(grey))
+
+
 def test_white_balance_from_background_makes_it_neutral():
     image = Image.new("RGB", (60, 60), (240, 230, 215))  # a warm backdrop
     ImageDraw.Draw(image).ellipse((15, 15, 45, 45), fill=(40, 90, 160))
