@@ -42,11 +42,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--model", default="cutout", help="the cut-out model (a folder, or a name under weights/)")
     parser.add_argument("--photo", help="also time this phone photo enlarged to 2000x2000 (e.g. a realphotos/ "
                         "photo of a product on a patterned bedspread: the colour cut runs on it)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    trained, baseline = load_cutout(), U2NetP().eval()
+    trained, baseline = load_cutout(args.model), U2NetP().eval()
     ours = trained.fused()  # as the app runs it (cutout_model.cached_cutout)
     photos = {side: photo(side) for side in (2000, 500)}
     tensor = torch.rand(1, 3, 320, 320)
