@@ -80,7 +80,7 @@ def unsharp_mask(image: ImageLike, amount: float, radius: float = 1.0, threshold
     if amount == 0:
         return like(image, pixels)
     if luma:
-        brightness = cv2.transform(pixels.astype(np.float32), np.array([[0.299, 0.587, 0.114]], np.float32))
+        brightness = cv2.cvtColor(pixels.astype(np.float32), cv2.COLOR_RGB2GRAY)
         detail = brightness - cv2.GaussianBlur(brightness, (0, 0), radius)
         if threshold > 0:
             detail[np.abs(detail) <= threshold] = 0

@@ -206,7 +206,7 @@ def test_block_phase_strength_finds_a_dot_screen_that_follows_the_content():
     assert superres_training.block_phase_strength(plain) < 0.15
     assert superres_training.block_phase_strength(dotted) > 0.4
     assert superres_training.grid_strength(dotted) < 2  # the spectral measure misses it
-    as_tensor = [torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255) for image in (plain, dotted)]
+    as_tensor = [superres_training._one_image(image) for image in (plain, dotted)]
     assert superres_training.phase_loss(as_tensor[0], as_tensor[0]) == 0
     screen = as_tensor[1].requires_grad_(True)
     loss = superres_training.phase_loss(screen, as_tensor[0])
