@@ -66,7 +66,9 @@ def methods(model):
         "bicubic": lambda small, size: small.resize(size, Image.Resampling.BICUBIC),
         "Lanczos": lambda small, size: small.resize(size, Image.Resampling.LANCZOS),
         "Lanczos + unsharp (old Generate)": old_generate_resize,
-        "ours without the unsharp mask": lambda small, size: upscale_many([small], size, model=model,
+        "network, one pass, no mask": lambda small, size: upscale_many([small], size, model=model, sharpen=(0, 0),
+                                                                       mirror=False)[0],
+        "network + its mirror, no mask": lambda small, size: upscale_many([small], size, model=model,
                                                                           sharpen=(0, 0))[0],
         "ours (x4 model)": lambda small, size: upscale(small, size=size, model=model),
     }

@@ -97,6 +97,21 @@ def test_the_unsharp_mask_adds_detail_and_keeps_white_white_and_flat_flat():
     assert np.ptp(grey) <= np.ptp(grey_raw) + 2  # the network's own ripple, hardly sharpened
 
 
+def test_the_answer_is_averaged_with_the_mirror_images_so_a_mirrored_photo_gets_the_mirrored_answer():
+    model = superres.cached_upscaler()
+    image = torch.from_numpy(np.array(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
+    averaged = run_tensor(model, image, precision="float32")
+    of_mirror = run_tensor(model, image.flip(-1), precision="float32")
+    assert (averaged.int() - of_mirror.flip(-1).int()).abs().max() <= 1  # the same answer, mirrored
+    one_pass = run_tensor(model, image, precision="float32", mirror=False)
+    one_pass_of_mirror = run_tensor(model, image.flip(-1), precision="float32", mirror=False)
+    assert (one_pass.int() - one_pass_of_mirror.flip(-1).int()).abs().max() > 3  # one pass is not symmetric
+    with torch.inference_mode():  # the mean of the network's two answers, clamped and rounded once
+        pixels = image.float() / 255
+        mean = (model(pixels) + model(pixels.flip(-1)).flip(-1)) / 2
+    assert (averaged.float() - (mean.clamp(0, 1) * 255).round()).abs().max() <= 1
+
+
 def test_tiles_give_the_one_pass_result():
     model = superres.cached_upscaler()
     images = torch.randint(0, 256, (2, 3, 70, 90), dtype=torch.uint8)
