@@ -132,7 +132,7 @@ def test_tiles_are_few_and_even_and_cover_the_side_once(length, tile):
 
 def test_bfloat16_where_the_cpu_has_it_stays_within_two_levels_of_float32():
     model = superres.cached_upscaler()
-    images = torch.from_numpy(np.asarray(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
+    images = torch.from_numpy(np.array(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
     exact = run_tensor(model, images, precision="float32")
     if superres.fast_precision() != "bfloat16":
         pytest.skip("this CPU has no native bfloat16: the upscaler runs in float32")
