@@ -187,7 +187,7 @@ def test_training_pairs_and_a_resumable_run(tmp_path):
 
 
 def test_texture_loss_asks_for_the_targets_detail_in_its_places():
-    target = torch.from_numpy(np.asarray(drawn_sharp(64))).permute(2, 0, 1)[None].float() / 255
+    target = torch.from_numpy(np.array(drawn_sharp(64))).permute(2, 0, 1)[None].float() / 255
     smooth = torch.nn.functional.avg_pool2d(target, 5, 1, 2)
     assert superres_training.texture_loss(target, target) < 1e-6
     assert superres_training.texture_loss(smooth, target) > 0.01  # detail averaged away costs
