@@ -273,8 +273,8 @@ class Framed:
 
 # the upscaler's time grows with its input: a product over this is enlarged by Lanczos (shrinking it first so the
 # model could take it cost more than it gave: on held-out real photos at x2.4, shrinking to 0.8 of the side
-# dropped PSNR from 31.6 to 29.3 dB, below Lanczos's 30.9); at this size the model takes 3.6 s on one thread of a
-# 2-core AVX2 CPU (2.3 s on two; about half that where the CPU computes bfloat16)
+# dropped PSNR from 31.6 to 29.3 dB, below Lanczos's 30.9); at this size the model (with its mirror average) takes
+# 3.8 s on one thread of a 2-core AMD EPYC without AVX-512 (2.4 s on two; one pass took 2.0 s and 1.1 s)
 MODEL_MAX_PIXELS = 400_000
 SOFT_BEYOND = {"lanczos": 2.0, "model": 5.0}  # past these a product looks soft (the model: x4, then <= 1.25x resample)
 
