@@ -126,10 +126,22 @@ def act(client, action: str, turn: int, paths: dict, handle_file) -> None:
         client.predict([clean, floor], api_name="/recognise")
 
 
+def connect(client_class, url: str, who: str, errors: list):
+    """A client of the app, or None with the failure counted as an error: a visitor who cannot even load the
+    page is the worst answer (all the users connect at once, right after the app first answers)."""
+    try:
+        return client_class(url, verbose=False, download_files=False)
+    except Exception as error:  # noqa: BLE001 - counted and shown
+        errors.append(f"{who} could not connect: {type(error).__name__}: {error}"[:300])
+        return None
+
+
 def user(url, number, until, paths, think, results, errors, refusals) -> None:
     from gradio_client import Client, handle_file
 
-    client = Client(url, verbose=False, download_files=False)
+    client = connect(Client, url, "user", errors)
+    if client is None:
+        return
     pick = random.Random(number)
     turn = number
     while time.monotonic() < until:
@@ -147,7 +159,9 @@ def user(url, number, until, paths, think, results, errors, refusals) -> None:
 def finetuner(url, until, folder: Path, results, errors, refusals) -> None:
     from gradio_client import Client, handle_file
 
-    client = Client(url, verbose=False, download_files=False)
+    client = connect(Client, url, "finetune", errors)
+    if client is None:
+        return
     mugs = [handle_file(str(folder / f"mug{i}.png")) for i in range(10)]
     run = 0
     while time.monotonic() < until - 60:
