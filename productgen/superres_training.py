@@ -194,6 +194,8 @@ class FeatureLoss(nn.Module):
 
 _LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+
+
 def _gaussian(sigma: float, radius: int) -> torch.Tensor:
     """A (1, 1, 2r+1, 2r+1) Gaussian kernel that sums to 1."""
     taps = torch.exp(-torch.arange(-radius, radius + 1.0) ** 2 / (2 * sigma ** 2))
