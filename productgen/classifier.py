@@ -350,11 +350,13 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
 
 
 @torch.no_grad()
-def predict(model: ProductClassifier, images: torch.Tensor, batch_size: int = 256) -> dict[str, torch.Tensor]:
-    """uint8 images -> ``{"category": probs, "gender": probs, "colour": probs, "features": (N, D)}``."""
+def predict(model: ProductClassifier, images: torch.Tensor, batch_size: int = 256,
+            size: int | None = None) -> dict[str, torch.Tensor]:
+    """uint8 images -> ``{"category": probs, "gender": probs, "colour": probs, "features": (N, D)}``, seen at
+    ``size`` px (default: the size the classifier was trained at; its features are pooled over the image)."""
     model.eval()
     outputs = {"category": [], "gender": [], "colour": [], "features": []}
-    size = model.config.image_size
+    size = size or model.config.image_size
     for start in range(0, len(images), batch_size):
         batch = to_unit(images[start:start + batch_size])
         if batch.shape[-1] != size or batch.shape[-2] != size:  # e.g. 64 px generator samples

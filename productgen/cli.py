@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .data import DataError, load_product_images, make_split, parse_aspect
 from .imageio import ImageError
+from .limits import MAX_GRID, OUTPUT_SIZES
 from .weights import WeightsError
 
 USER_ERRORS = (DataError, ImageError, WeightsError, ValueError, FileNotFoundError)
@@ -42,21 +43,36 @@ def read_data(args, size: int = 64, extra_columns: tuple[str, ...] = ()):
 
 
 def command_generate(args) -> None:
+    from tqdm import tqdm
+
     from .sampling import image_grid, load_generator, save_png
 
     generator = load_generator(args.model)
-    images = generator.sample(args.category, args.n, args.seed, args.variety, args.size, args.upscaler)
+    size = args.size or generator.image_size
+    if args.out and args.n > MAX_GRID:
+        raise ValueError(f"--out puts every image in one grid, at most {MAX_GRID}; for --n {args.n} use --out-dir")
+    batches = generator.iter_samples(args.category, args.n, args.seed, args.variety, size, args.upscaler)
+    bar = tqdm(total=args.n, unit="image", dynamic_ncols=True, disable=None)
     if args.out_dir:
         out = Path(args.out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        for image in images:
-            meta = image.info["productgen"]
-            save_png(image, out / f"{meta['category']}_{args.seed}_{meta['index']:03d}.png".replace(" ", "_"))
-        print(f"wrote {len(images)} images to {out}")
+        width = max(3, len(str(args.n - 1)))
+        for images in batches:  # each batch is written before the next is drawn: memory stays bounded
+            for image in images:
+                meta = image.info["productgen"]
+                save_png(image, out / f"{meta['category']}_{args.seed}_{meta['index']:0{width}d}.png".replace(" ", "_"))
+            bar.update(len(images))
+        bar.close()
+        print(f"wrote {args.n} images of {size} px (drawn at {generator.image_size} px) to {out}")
     else:
+        images = []
+        for batch in batches:
+            images += batch
+            bar.update(len(batch))
+        bar.close()
         grid = image_grid(images, args.columns)
         save_png(grid, args.out, {"model": generator.name, "category": args.category or "all", "seed": args.seed,
-                                  "n": args.n, "variety": args.variety, "size": args.size})
+                                  "n": args.n, "variety": args.variety, "size": size})
         print(f"wrote a grid of {len(images)} images to {args.out}")
 
 
@@ -238,7 +254,8 @@ def add_stroke_arguments(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m productgen", description=__doc__.splitlines()[0])
+    prog = "productgen" if Path(sys.argv[0]).name == "productgen" else "python -m productgen"  # installed, or not
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="generate product images from a model")
@@ -247,9 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--n", type=int, default=16, help="how many images")
     generate.add_argument("--seed", type=int, default=0, help="same seed, same images")
     generate.add_argument("--variety", type=float, default=1.0, help="0 (typical) .. 1 (most varied; the default)")
-    generate.add_argument("--size", type=int, default=64, help="output size: 64, 256, 512 or 1024")
+    generate.add_argument("--size", type=int, choices=OUTPUT_SIZES,
+                          help="output size in px (default: the size the model draws at, 128 for the shipped one)")
     generate.add_argument("--upscaler", choices=["model", "lanczos"], default="model",
-                          help="how 64 px becomes --size: the x4 upscaler (default) or plain Lanczos (faster, softer)")
+                          help="how the drawn image is enlarged to --size: the x4 upscaler (default) or plain Lanczos "
+                               "(faster, softer)")
     generate.add_argument("--columns", type=int, help="grid columns (default: about square)")
     target = generate.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="write one grid PNG here")

@@ -8,23 +8,25 @@ from pathlib import Path
 from .cli import add_data_options, read_data
 from .cli_train import add_run_options, refuse_to_replace, stop_on_ctrl_c
 from .data import load_product_images, parse_aspect
-from .weights import resolve_model_dir
+from .models import IMAGE_SIZES
+from .weights import generator_image_size, resolve_model_dir
 
 
 def command_train(args) -> None:
     from .training import Callbacks, train_gan
 
     refuse_to_replace(args.out, args.resume, args.overwrite)
-    train_gan(read_data(args), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
+    train_gan(read_data(args, args.size), args.out, minutes=args.minutes, kimg=args.kimg, steps=args.steps,
               resume=args.resume, seed=args.seed, threads=args.threads,
               widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
               command="python -m productgen " + " ".join(sys.argv[1:]), class_weight=args.class_weight,
-              category_sampling=args.category_sampling, callbacks=Callbacks(should_stop=stop_on_ctrl_c()))
+              category_sampling=args.category_sampling, callbacks=Callbacks(should_stop=stop_on_ctrl_c()),
+              image_size=args.size, start_from=args.start_from)
 
 
 def command_finetune(args) -> None:
     from .cards import generator_card
-    from .finetune import finetune, quality_report
+    from .finetune import finetune, quality_report, run_note
     from .runbook import set_threads
     from .training import Callbacks, Progress
 
@@ -34,7 +36,8 @@ def command_finetune(args) -> None:
         raise ValueError("give either --labels/--label-column or --category, not both")
     from .background import product_on_white
 
-    data = load_product_images(args.data, args.labels, args.label_column, None, 64, parse_aspect(args.aspect),
+    size = generator_image_size(args.base)  # the photos are learned at the size the base model draws
+    data = load_product_images(args.data, args.labels, args.label_column, None, size, parse_aspect(args.aspect),
                                args.min_per_category, single_category=args.category,
                                prepare=None if args.no_cutout else product_on_white)
     print(f"data: {data.summary()}", file=sys.stderr)
@@ -44,12 +47,41 @@ def command_finetune(args) -> None:
         print(f"step {report.step}: D {report.loss_discriminator:.3f} G {report.loss_generator:.3f} "
               f"augment p {report.augment_probability:.2f}{eta}", file=sys.stderr, flush=True)
 
-    finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
-             callbacks=Callbacks(progress=progress, should_stop=stop_on_ctrl_c()),
-             command="python -m productgen " + " ".join(sys.argv[1:]), data_source=f"the user's photos in {args.data}")
+    stopped = stop_on_ctrl_c()
+    run = finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
+                   callbacks=Callbacks(progress=progress, should_stop=stopped),
+                   command="python -m productgen " + " ".join(sys.argv[1:]),
+                   data_source=f"the user's photos in {args.data}")
     quality = quality_report(args.out, data)
     generator_card(args.out, quality)
     print(quality)
+    note = run_note(run.step, stopped(), hit_limit=False)
+    if note:
+        template, values = note
+        print(template.format(**values).replace("Tick 'Continue this model's training' and start again",
+                                                "Run it again with --resume"), file=sys.stderr)
+
+
+def command_product_data(args) -> None:
+    from tqdm import tqdm
+
+    from .product_only import build, summary
+
+    if not (args.products or args.realphotos):
+        raise ValueError("give --products, --realphotos or both")
+    for option, folder in (("--products", args.products), ("--realphotos", args.realphotos)):
+        if folder and not (Path(folder) / "labels.csv").is_file():
+            raise FileNotFoundError(f"{option}: no labels.csv in {folder}")
+    bar = tqdm(unit="batch", dynamic_ncols=True, disable=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    entries = build(args.products, args.realphotos, args.out, workers=args.workers, progress=progress)
+    bar.close()
+    print(summary(entries))
+    print(f"wrote {sum(e.kept for e in entries)} photos and {Path(args.out) / 'manifest.csv'}")
 
 
 def command_evaluate(args) -> None:
@@ -61,15 +93,19 @@ def command_evaluate(args) -> None:
     from .sampling import load_generator
 
     generator = load_generator(args.model)
-    args.categories = generator.categories
-    real = read_data(args)
+    size = args.size or generator.image_size
+    args.categories = [generator.categories[generator.category_index(name)] for name in args.categories or
+                       generator.categories]
+    real = read_data(args, size)
     classifier = load_classifier(args.classifier)
     sections, reports = [], {}
     for variety in args.variety:
-        report = evaluate_generator(generator, classifier, real.images, real.labels, args.per_category, variety)
+        report = evaluate_generator(generator, classifier, real.images, real.labels, args.per_category, variety,
+                                    real.categories, size)
         reports[str(variety)] = report.to_dict()
-        heading = (f"At variety {variety} ({args.per_category} samples per category against {len(real)} held-out "
-                   "photos, in the product classifier's features):")
+        drawn = "" if size == generator.image_size else f", drawn at {generator.image_size} px and enlarged by Lanczos"
+        heading = (f"At variety {variety}, {size} px{drawn} ({args.per_category} samples per category against "
+                   f"{len(real)} held-out photos, in the product classifier's features at {size} px):")
         sections.append(f"{heading}\n\n```\n{report.table()}\n```")
         print(f"{heading}\n{report.table()}")
     if args.json:
@@ -93,6 +129,10 @@ def add_gan_commands(commands) -> None:
                             "equally often (helps small categories that come out unlike themselves)")
     train.add_argument("--generator-width", type=int, default=48, help="generator width (channels of its last block)")
     train.add_argument("--discriminator-width", type=int, default=32, help="discriminator width (its first block)")
+    train.add_argument("--size", type=int, choices=IMAGE_SIZES, default=64,
+                       help="image size the model draws (default 64; 128 grows a 64 px --start-from model a stage)")
+    train.add_argument("--start-from", help="start a new run from this model's weights (folder or name under "
+                                            "weights/); its categories keep their rows, new ones start at the mean")
     train.set_defaults(run=command_train)
 
     tune = commands.add_parser("finetune", help="fine-tune a model on your own product photos")
@@ -108,11 +148,23 @@ def add_gan_commands(commands) -> None:
                       help="use the photos as they are (default: cut each product out onto white first)")
     tune.set_defaults(run=command_finetune)
 
+    product_data = commands.add_parser(
+        "product-data", help="the generator's product-only photos: catalogue photos without a wearer and real "
+                             "clothes photos cut out onto white, 96x128 on white, split train/val")
+    product_data.add_argument("--products", help="the catalogue folder (labels.csv + images/)")
+    product_data.add_argument("--realphotos", help="the real photos folder (labels.csv, clothing_senders.csv)")
+    product_data.add_argument("--out", required=True, help="folder to write <split>/<category>/*.png and manifest.csv")
+    product_data.add_argument("--workers", type=int, default=2, help="processes cutting out real photos (default 2)")
+    product_data.set_defaults(run=command_product_data)
+
     evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, consistency, spread of a model")
     add_data_options(evaluate)
     evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
     evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
     evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
+    evaluate.add_argument("--size", type=int, choices=IMAGE_SIZES,
+                          help="compare at this size (default: the model's own); a 64 px model's samples are "
+                               "enlarged by Lanczos to 128, and the classifier sees both at this size")
     evaluate.add_argument("--variety", type=float, nargs="+", default=[1.0],
                           help="variety (0 typical .. 1 most varied) to sample at")
     evaluate.add_argument("--json", help="also write the report here")

@@ -6,6 +6,8 @@ from contextlib import contextmanager
 MIN_PHOTOS = 8  # a fine-tune needs at least this many usable photos
 GOOD_PHOTOS = (20, 200)  # and does best with this many
 SPACE_CPU_MINUTES = 5.0  # on a Hugging Face Space without a GPU, a fine-tune stops after this many minutes
+OUTPUT_SIZES = (64, 128, 256, 512, 1024)  # sizes Generate writes (px, square)
+MAX_GRID = 1024  # most images one grid PNG holds (``generate --out``); more go to a folder, one by one
 
 
 def on_cpu_space() -> bool:

@@ -94,24 +94,39 @@ class QualityReport:
 
 
 def generate_for_metrics(generator: ProductGenerator, per_category: int, variety: float, seed: int = 10_000,
-                         batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 samples and their category ids: ``per_category`` of every category."""
-    labels = torch.arange(len(generator.categories)).repeat_interleave(per_category)
+                         batch_size: int = 256, categories: list[str] | None = None,
+                         size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 samples and their category ids (indices into ``categories``, default all the generator's):
+    ``per_category`` of each, drawn at the generator's size and resized (Lanczos) to ``size`` if given."""
+    from .sampling import tensor_to_images, to_size
+
+    names = list(categories or generator.categories)
+    ids = torch.tensor([generator.category_index(name) for name in names])
+    labels = torch.arange(len(names)).repeat_interleave(per_category)
     z_dim = generator.generator.config.z_dim
     noise = torch.stack([noise_for(seed, i, z_dim) for i in range(len(labels))])
-    batches = [generator.sample_tensor(labels[i:i + batch_size], noise[i:i + batch_size], variety)
-               for i in range(0, len(labels), batch_size)]
+    batches = []
+    for i in range(0, len(labels), batch_size):
+        batch = generator.sample_tensor(ids[labels[i:i + batch_size]], noise[i:i + batch_size], variety)
+        if size and size != batch.shape[-1]:
+            resized = to_size(tensor_to_images(batch), size, "lanczos")
+            batch = torch.from_numpy(np.stack([np.asarray(image) for image in resized])).permute(0, 3, 1, 2)
+        batches.append(batch)
     return torch.cat(batches), labels
 
 
 def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, fake_labels: torch.Tensor | None,
-                     real_images: torch.Tensor, real_labels: torch.Tensor, categories: list[str]) -> QualityReport:
+                     real_images: torch.Tensor, real_labels: torch.Tensor, categories: list[str],
+                     feature_size: int | None = None) -> QualityReport:
     """Compare samples (with intended category ids, or None for an unconditional model) to real photos.
 
     ``real_labels`` and ``fake_labels`` index ``categories``; consistency is judged among those categories only.
+    ``feature_size``: the size the classifier sees both at (default its own; its features are pooled over the
+    image, so a larger size lets finer detail count).
     """
     columns = category_columns(classifier, categories)
-    fake, real = predict(classifier, fake_images), predict(classifier, real_images)
+    fake = predict(classifier, fake_images, size=feature_size)
+    real = predict(classifier, real_images, size=feature_size)
     fake_features = fake["features"].numpy().astype(np.float64)
     real_features = real["features"].numpy().astype(np.float64)
     called = fake["category"][:, columns].argmax(1)
@@ -138,10 +153,14 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
 
 
 def evaluate_generator(generator: ProductGenerator, classifier: ProductClassifier, real_images: torch.Tensor,
-                       real_labels: torch.Tensor, per_category: int = 100, variety: float = 1.0) -> QualityReport:
-    """Sample ``per_category`` images of each of the generator's categories and measure them."""
-    fake, labels = generate_for_metrics(generator, per_category, variety)
-    return evaluate_samples(classifier, fake, labels, real_images, real_labels, generator.categories)
+                       real_labels: torch.Tensor, per_category: int = 100, variety: float = 1.0,
+                       categories: list[str] | None = None, size: int | None = None) -> QualityReport:
+    """Sample ``per_category`` images of each of ``categories`` (default: all the generator's; ``real_labels``
+    index them) and measure them against the photos. With ``size``, samples (drawn at the generator's size,
+    resized by Lanczos) and photos are compared at that size, as the classifier sees them there."""
+    names = list(categories or generator.categories)
+    fake, labels = generate_for_metrics(generator, per_category, variety, categories=names, size=size)
+    return evaluate_samples(classifier, fake, labels, real_images, real_labels, names, feature_size=size)
 
 
 @dataclass

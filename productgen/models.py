@@ -22,6 +22,7 @@ from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
 MODEL_VERSION = 1
+IMAGE_SIZES = (64, 128)  # 128: the 64 px networks with one grown stage on top (see ``Generator``)
 
 
 @dataclass
@@ -34,11 +35,12 @@ class GANConfig:
     generator_width: int = 48
     discriminator_width: int = 32
     stddev_group: int = 4
+    top_width: int = 32  # channels of the grown 64 px feature map (128 px models only)
     version: int = MODEL_VERSION
 
     def __post_init__(self):
-        if self.image_size != 64:
-            raise ValueError(f"image_size must be 64 for this architecture, got {self.image_size}")
+        if self.image_size not in IMAGE_SIZES:
+            raise ValueError(f"image_size must be one of {IMAGE_SIZES} for this architecture, got {self.image_size}")
         if not self.categories:
             raise ValueError("categories must name at least one category")
 
@@ -80,9 +82,12 @@ def embed(table: nn.Embedding, labels: torch.Tensor) -> torch.Tensor:
 
 
 class Generator(nn.Module):
-    """Noise ``(N, z_dim)`` + category ids ``(N,)`` -> images ``(N, 3, 64, 64)`` in [-1, 1].
+    """Noise ``(N, z_dim)`` + category ids ``(N,)`` -> images ``(N, 3, S, S)`` in [-1, 1], S = ``image_size``.
 
-    ``labels`` may also be float category weights ``(N, classes)``, to blend categories.
+    ``labels`` may also be float category weights ``(N, classes)``, to blend categories. A 128 px generator is
+    the 64 px one with a stage on top (progressive growing with a skip output, as in StyleGAN2): the 64 px
+    colours are enlarged and a new branch from the 32 px features adds the 128 px detail. That branch's last
+    layer starts at zero, so a grown generator first draws exactly its 64 px parent enlarged.
     """
 
     def __init__(self, config: GANConfig):
@@ -98,6 +103,15 @@ class Generator(nn.Module):
         )
         self.norms = nn.ModuleList(ConditionalBatchNorm(c, classes) for c in channels[1:])
         self.to_rgb = nn.ConvTranspose2d(channels[-1], 3, 4, 2, 1)
+        if config.image_size == 128:
+            top = config.top_width
+            self.top_upsample = nn.ConvTranspose2d(channels[-1], top, 4, 2, 1, bias=False)
+            self.top_norm = ConditionalBatchNorm(top, classes)
+            self.top_conv = nn.Conv2d(top, top, 3, 1, 1, bias=False)
+            self.top_conv_norm = ConditionalBatchNorm(top, classes)
+            self.top_to_rgb = nn.ConvTranspose2d(top, 3, 4, 2, 1)
+            nn.init.zeros_(self.top_to_rgb.weight)
+            nn.init.zeros_(self.top_to_rgb.bias)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         x = torch.cat([z, embed(self.label_embedding, labels)], dim=1)
@@ -105,7 +119,13 @@ class Generator(nn.Module):
         x = F.relu(self.project_norm(x, labels))
         for upsample, norm in zip(self.upsamples, self.norms):
             x = F.relu(norm(upsample(x), labels))
-        return torch.tanh(self.to_rgb(x))
+        colours = self.to_rgb(x)
+        if self.config.image_size == 128:
+            top = F.relu(self.top_norm(self.top_upsample(x), labels))
+            top = F.relu(self.top_conv_norm(self.top_conv(top), labels))
+            colours = F.interpolate(colours, scale_factor=2, mode="bilinear", align_corners=False)
+            colours = colours + self.top_to_rgb(top)
+        return torch.tanh(colours)
 
 
 def minibatch_stddev(x: torch.Tensor, group: int) -> torch.Tensor:
@@ -127,7 +147,11 @@ def minibatch_stddev(x: torch.Tensor, group: int) -> torch.Tensor:
 
 
 class Discriminator(nn.Module):
-    """Images + category ids -> (real/fake score ``(N,)``, category logits ``(N, classes)``)."""
+    """Images + category ids -> (real/fake score ``(N,)``, category logits ``(N, classes)``).
+
+    At 128 px the 64 px blocks see the image halved, and a new branch from the full image adds its view of the
+    fine detail onto the first block's output, weighed by a gain that starts at zero (so a grown
+    discriminator first judges exactly as its 64 px parent did)."""
 
     def __init__(self, config: GANConfig):
         super().__init__()
@@ -141,10 +165,21 @@ class Discriminator(nn.Module):
         self.score = spectral_norm(nn.Linear(channels[-1], 1))
         self.projection = spectral_norm(nn.Embedding(classes, channels[-1]))
         self.classify = nn.Linear(channels[-1], classes)
+        if config.image_size == 128:
+            self.top_blocks = nn.ModuleList([spectral_norm(nn.Conv2d(3, width // 2, 4, 2, 1)),
+                                             spectral_norm(nn.Conv2d(width // 2, width, 4, 2, 1))])
+            self.top_gain = nn.Parameter(torch.zeros(()))
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        x = images
-        for block in self.blocks:
+        if self.config.image_size == 128:
+            detail = images
+            for block in self.top_blocks:
+                detail = F.leaky_relu(block(detail), 0.2)
+            x = F.leaky_relu(self.blocks[0](F.avg_pool2d(images, 2)), 0.2) + self.top_gain * detail
+            rest = self.blocks[1:]
+        else:
+            x, rest = images, self.blocks
+        for block in rest:
             x = F.leaky_relu(block(x), 0.2)
         x = minibatch_stddev(x, self.config.stddev_group)
         x = F.leaky_relu(self.final(x), 0.2)
@@ -158,4 +193,6 @@ class Discriminator(nn.Module):
     @property
     def lower_blocks(self) -> nn.ModuleList:
         """The convolution blocks nearest the pixels (frozen first when fine-tuning)."""
+        if self.config.image_size == 128:
+            return nn.ModuleList([*self.top_blocks, *self.blocks])
         return self.blocks

@@ -8,6 +8,7 @@ re-made from the metadata written into its PNG.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,11 @@ from PIL import Image
 
 from . import weights as weights_io
 from .data import spelling_key
+from .limits import OUTPUT_SIZES
 from .models import MODEL_VERSION, GANConfig, Generator
 from .provenance import png_info, save_options
 
-OUTPUT_SIZES = (64, 256, 512, 1024)
+BATCH = 32  # images drawn (and enlarged) at once: memory stays bounded for any n
 
 
 @torch.no_grad()
@@ -85,9 +87,15 @@ class ProductGenerator:
             raise ValueError(f"unknown category {category!r}; this model knows {', '.join(self.categories)}")
         return keys.index(spelling_key(category))
 
+    @property
+    def image_size(self) -> int:
+        """The size the network draws at (64 or 128 px); larger sizes are enlarged by the upscaler."""
+        return self.generator.config.image_size
+
     @torch.no_grad()
     def sample_tensor(self, labels: list[int] | torch.Tensor, noise: torch.Tensor, variety: float) -> torch.Tensor:
-        """uint8 images (N, 3, 64, 64) for category ids (or category weights) ``labels`` and noise ``(N, z_dim)``."""
+        """uint8 images (N, 3, S, S) at the drawn size S for category ids (or category weights) ``labels`` and
+        noise ``(N, z_dim)``."""
         if not 0.0 <= variety <= 1.0:
             raise ValueError(f"variety must be between 0 and 1, got {variety}")
         z = (noise * variety).to(self.device)
@@ -96,26 +104,31 @@ class ProductGenerator:
 
     def sample(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
                size: int = 64, upscaler: str = "model") -> list[Image.Image]:
-        """``n`` images of ``category`` (all categories in turn when None), ``size`` px square, enlarged from the
-        generator's 64 px by the x4 upscaler (``upscaler="lanczos"``: plain resampling, faster and softer).
+        """``n`` images of ``category`` (all categories in turn when None), ``size`` px square: drawn at the
+        generator's own size and enlarged by the x4 upscaler (``upscaler="lanczos"``: plain resampling, faster
+        and softer) or shrunk. Each image's ``info["productgen"]`` holds the metadata that reproduces it.
+        For many images use :meth:`iter_samples`, which holds one batch at a time."""
+        return [image for batch in self.iter_samples(category, n, seed, variety, size, upscaler) for image in batch]
 
-        Each image's ``info["productgen"]`` holds the metadata that reproduces it.
-        """
+    def iter_samples(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
+                     size: int = 64, upscaler: str = "model", batch_size: int = BATCH) -> Iterator[list[Image.Image]]:
+        """:meth:`sample`'s images, ``batch_size`` at a time: memory stays bounded for any ``n``. The images are
+        those of :meth:`sample` whatever the batch size (a batch of another size may round a level apart)."""
         if n < 1:
             raise ValueError(f"n (how many) must be at least 1, got {n}")
         if size not in OUTPUT_SIZES:
             raise ValueError(f"size must be one of {OUTPUT_SIZES}, got {size}")
-        if category is None:
-            labels = [i % len(self.categories) for i in range(n)]
-        else:
-            labels = [self.category_index(category)] * n
-        noise = torch.stack([noise_for(seed, i, self.generator.config.z_dim) for i in range(n)])
-        batch = self.sample_tensor(labels, noise, variety)
-        images = to_size(tensor_to_images(batch), size, upscaler)
-        for index, (label, image) in enumerate(zip(labels, images)):
-            image.info["productgen"] = {"model": self.name, "category": self.categories[label], "seed": seed,
-                                        "index": index, "variety": variety, "size": size}
-        return images
+        fixed = None if category is None else self.category_index(category)
+        for start in range(0, n, batch_size):
+            indices = range(start, min(n, start + batch_size))
+            labels = [i % len(self.categories) if fixed is None else fixed for i in indices]
+            noise = torch.stack([noise_for(seed, i, self.generator.config.z_dim) for i in indices])
+            images = to_size(tensor_to_images(self.sample_tensor(labels, noise, variety)), size, upscaler)
+            for index, label, image in zip(indices, labels, images):
+                image.info["productgen"] = {"model": self.name, "category": self.categories[label], "seed": seed,
+                                            "index": index, "variety": variety, "size": size,
+                                            "drawn_at": self.image_size}
+            yield images
 
     def interpolate(self, seeds: tuple[int, int], categories: tuple[str, str], frames: int = 16,
                     variety: float = 1.0, size: int = 256, upscaler: str = "model") -> list[Image.Image]:
@@ -134,11 +147,13 @@ class ProductGenerator:
 
 
 def to_size(images: list[Image.Image], size: int, upscaler: str = "model") -> list[Image.Image]:
-    """Generated images at ``size`` px: the upscaler (or Lanczos) from 64 px."""
-    from .superres import upscale_many
+    """Generated images at ``size`` px: enlarged by the upscaler (or Lanczos), or shrunk by Lanczos."""
+    from .superres import lanczos, upscale_many
 
-    if images and size == images[0].width:
+    if not images or size == images[0].width:
         return images
+    if size < images[0].width:
+        return [lanczos(image, (size, size)) for image in images]
     return upscale_many(images, (size, size), upscaler)
 
 

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from . import distributed as parallel
 from . import weights as weights_io
 from .augment import AdaptiveProbability, diff_augment
-from .data import ProductImages
+from .data import ProductImages, spelling_key
 from .models import MODEL_VERSION, Discriminator, GANConfig, Generator
 from .runbook import LOG_NAME, STATE_NAME, RunOptions, TrainingError, check_run_budget, default_device, set_threads
 from .sampling import recalibrate_batchnorm
@@ -240,10 +240,12 @@ class Trainer:
             callbacks.preview(run.step, self.preview_images())
 
     @torch.no_grad()
-    def preview_images(self, per_category: int = 4) -> torch.Tensor:
-        """A fixed-seed grid source: ``per_category`` EMA samples of every category, uint8 (N, 3, 64, 64)."""
+    def preview_images(self, per_category: int | None = None) -> torch.Tensor:
+        """A fixed-seed grid source: ``per_category`` EMA samples of every category (default: 4, or enough for 16
+        images when there are few categories), uint8 (N, 3, S, S)."""
         ema = self.run.generator_ema
         classes = ema.config.num_classes
+        per_category = per_category or max(4, 16 // classes)
         recalibrate_batchnorm(ema, batches=2, device=self.device)
         seed = torch.Generator().manual_seed(1234)
         z = torch.randn(classes * per_category, ema.config.z_dim, generator=seed).to(self.device)
@@ -273,6 +275,46 @@ class Trainer:
         })
         if callbacks and callbacks.checkpoint:
             callbacks.checkpoint(run.step, self.out_dir)
+
+def per_category_keys(module: torch.nn.Module) -> set[str]:
+    """State-dict keys whose first dimension is the category count: embeddings and the category head."""
+    prefixes = [name for name, child in module.named_modules()
+                if isinstance(child, torch.nn.Embedding) or name == "classify"]
+    return {key for key in module.state_dict() if any(key.startswith(prefix + ".") for prefix in prefixes)}
+
+
+def remap_state(module: torch.nn.Module, base_state: dict, rows: list[int | None], base_classes: int) -> dict:
+    """``base_state`` fitted to ``module``: per-category tensors get one row per new category (``rows[i]``
+    of the base, or the mean of the base's rows when None); everything else is copied. A key the base lacks
+    (a grown stage) keeps the module's own starting value."""
+    state, per_category = module.state_dict(), per_category_keys(module)
+    for key, value in state.items():
+        base = base_state.get(key)
+        if base is None:
+            continue
+        if key in per_category and base.dim() and base.shape[0] == base_classes:
+            mean = base.float().mean(0).to(base.dtype)
+            state[key] = torch.stack([base[i] if i is not None else mean for i in rows])
+        elif base.shape == value.shape:
+            state[key] = base
+    return state
+
+
+def transfer(base: TrainingRun, categories: list[str], image_size: int | None = None) -> TrainingRun:
+    """A new run for ``categories`` that starts from ``base``'s weights: categories the base knows keep their
+    rows, new ones start at the mean of the known ones. With ``image_size`` 128 and a 64 px base, the networks
+    grow a stage (``models.Generator``) and first draw and judge as the base did."""
+    old = [spelling_key(name) for name in base.generator.config.categories]
+    rows = [old.index(spelling_key(name)) if spelling_key(name) in old else None for name in categories]
+    size = image_size or base.generator.config.image_size
+    if size < base.generator.config.image_size:
+        raise TrainingError(f"a {base.generator.config.image_size} px model cannot be shrunk to {size} px")
+    config = GANConfig(**{**base.generator.config.to_dict(), "categories": list(categories), "image_size": size})
+    run = TrainingRun.fresh(config)
+    for new_module, base_module in ((run.generator, base.generator), (run.discriminator, base.discriminator),
+                                    (run.generator_ema, base.generator_ema)):
+        new_module.load_state_dict(remap_state(new_module, base_module.state_dict(), rows, len(old)))
+    return run
 
 
 def category_weights(counts: list[int], sampling: str = "sqrt") -> torch.Tensor:
@@ -348,19 +390,28 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
               steps: int | None = None, resume: bool = False, seed: int = 0, threads: int | None = None,
               widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "",
               class_weight: float = 0.5, category_sampling: str = "sqrt", callbacks: Callbacks | None = None,
-              device: torch.device | None = None) -> TrainingRun:
+              device: torch.device | None = None, image_size: int = 64,
+              start_from: str | Path | None = None) -> TrainingRun:
     """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar.
 
     ``class_weight`` weighs the auxiliary category loss for both networks: higher makes each category more
     recognisable, at some cost in variety. ``category_sampling`` is "sqrt" or "uniform" (see
-    :func:`category_weights`)."""
+    :func:`category_weights`). ``start_from`` (a model folder or name under ``weights/``) starts a new run from
+    that model's weights (``transfer``: a 64 px model grows to ``image_size`` 128)."""
     from tqdm import tqdm
 
     set_threads(threads)
     torch.manual_seed(seed)
 
     def fresh():
-        config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1])
+        if start_from is not None:
+            base, _ = load_run(weights_io.resolve_model_dir(start_from))
+            run = transfer(base, data.categories, image_size)
+            run.augment_probability = base.augment_probability
+            return run, {"start_from": str(start_from), "start_from_step": base.step,
+                         "start_from_images_seen": base.images_seen}
+        config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1],
+                           image_size=image_size)
         return TrainingRun.fresh(config), {}
 
     options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes,

@@ -385,6 +385,12 @@ def generator_categories(name_or_path: str | Path) -> list[str]:
     return list(config_json.get("architecture", {}).get("categories", []))
 
 
+def generator_image_size(name_or_path: str | Path) -> int:
+    """The size a generator draws at (64 or 128 px), read from its ``config.json`` without loading weights."""
+    config_json = read_json(resolve_model_dir(name_or_path) / CONFIG_NAME)
+    return int(config_json.get("architecture", {}).get("image_size", 64))
+
+
 DEFAULT_GENERATOR = "default"
 
 

@@ -28,6 +28,7 @@ def bad_inputs(tmp: str) -> dict[str, list[str]]:
         "train-classifier": ["train-classifier", "--data", gone, "--out", f"{tmp}/c"],
         "calibrate-classifier": ["calibrate-classifier", "--data", gone, "--realphotos", gone, "--out", f"{tmp}/cc"],
         "evaluate": ["evaluate", "--model", f"{tmp}/no-model", "--data", gone],
+        "product-data": ["product-data", "--products", gone, "--out", f"{tmp}/pd"],
         "enhance": ["enhance", f"{gone}.jpg", "--out", f"{tmp}/e"],
         "tag": ["tag", f"{gone}.jpg"],
         "train-cutout": ["train-cutout", "--products", gone, "--backgrounds", gone, "--out", f"{tmp}/cu",
@@ -62,3 +63,19 @@ def test_an_option_missing_its_partner_is_refused_before_any_data_is_read(extra,
     err = capsys.readouterr().err
     assert all(option in err for option in named), err
     assert not (tmp_path / "cu").exists()
+
+
+def test_generate_streams_many_images_into_a_folder_and_refuses_a_huge_grid(image_folder, tmp_path, capsys):
+    from productgen.data import load_product_images
+    from productgen.limits import MAX_GRID
+    from productgen.training import train_gan
+
+    model = tmp_path / "model"
+    train_gan(load_product_images(image_folder, size=64, min_per_category=2), model, steps=1, widths=(8, 8))
+    out = tmp_path / "many"
+    assert main(["generate", "--model", str(model), "--category", "box", "--n", "70", "--out-dir", str(out)]) == 0
+    names = sorted(path.name for path in out.glob("*.png"))
+    assert len(names) == 70 and names[0] == "box_0_000.png" and names[-1] == "box_0_069.png"
+    assert "drawn at 64 px" in capsys.readouterr().out
+    assert main(["generate", "--model", str(model), "--n", str(MAX_GRID + 1), "--out", str(tmp_path / "g.png")]) == 2
+    assert "--out-dir" in capsys.readouterr().err and not (tmp_path / "g.png").exists()

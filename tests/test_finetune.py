@@ -7,10 +7,10 @@ import torch
 
 from productgen.classifier import ClassifierConfig, ProductClassifier
 from productgen.data import load_product_images
-from productgen.finetune import FinetuneJob, check_budget, finetune, transfer
+from productgen.finetune import FinetuneJob, check_budget, finetune
 from productgen.runbook import TrainingError
 from productgen.sampling import load_generator
-from productgen.training import Callbacks, Trainer, TrainingRun, TrainOptions, load_run
+from productgen.training import Callbacks, Trainer, TrainingRun, TrainOptions, load_run, transfer
 from productgen.weights import WeightsError, is_owner, owner_hash
 
 from .test_models import tiny_config

@@ -35,3 +35,44 @@ def test_minibatch_stddev_sees_collapse():
 def test_config_round_trip():
     config = tiny_config()
     assert GANConfig.from_dict({**config.to_dict(), "unknown": 1}) == config
+
+
+def test_a_128_px_model_draws_and_judges_128_px_images():
+    config = GANConfig(**{**tiny_config().to_dict(), "image_size": 128, "top_width": 8})
+    generator, discriminator = Generator(config), Discriminator(config)
+    labels = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    images = generator(torch.randn(8, config.z_dim), labels)
+    assert images.shape == (8, 3, 128, 128) and images.abs().max() <= 1
+    score, logits = discriminator(images, labels)
+    assert score.shape == (8,) and logits.shape == (8, 3)
+
+
+def test_other_image_sizes_are_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="image_size must be one of"):
+        GANConfig(image_size=96)
+
+
+def test_a_grown_model_starts_as_its_64_px_parent_enlarged():
+    from torch.nn import functional as F
+
+    from productgen.training import TrainingRun, transfer
+
+    parent = TrainingRun.fresh(tiny_config())
+    grown = transfer(parent, parent.generator.config.categories, image_size=128)
+    z, labels = torch.randn(8, 128), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    with torch.no_grad():
+        for module in (parent.generator, grown.generator, parent.discriminator, grown.discriminator):
+            module.eval()
+        small, large = parent.generator(z, labels), grown.generator(z, labels)
+        assert large.shape[-1] == 128
+        # the new stage adds nothing yet: the 64 px colours enlarged (tanh of the enlarged pre-activations)
+        enlarged = torch.tanh(F.interpolate(torch.atanh(small.clamp(-0.999999, 0.999999)), scale_factor=2,
+                                            mode="bilinear", align_corners=False))
+        assert (large - enlarged).abs().max() < 1e-3
+        # and the grown discriminator first judges the halved image as its parent does
+        assert torch.allclose(grown.discriminator(large, labels)[0],
+                              parent.discriminator(F.avg_pool2d(large, 2), labels)[0], atol=1e-4)
+    # trained stages keep their weights
+    assert torch.equal(grown.generator.project.weight, parent.generator.project.weight)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -162,3 +163,44 @@ def test_cli_resumes_after_kill_9(image_folder, tmp_path):
     resume[resume.index("--steps") + 1] = str(killed_at + 2)
     subprocess.run(resume, cwd=REPO, env=env, check=True, capture_output=True)
     assert load_run(out)[0].step == killed_at + 2
+
+
+def test_a_128_px_model_trains_saves_and_streams_its_images(image_folder, tmp_path):
+    data = load_product_images(image_folder, size=128, min_per_category=2)
+    parent = tiny_run(load_product_images(image_folder, size=64, min_per_category=2))
+    from productgen.training import transfer
+
+    Trainer(transfer(parent, data.categories, 128), data, tmp_path, TrainOptions(steps=1, batch_size=8),
+            torch.device("cpu")).train()
+    generator = load_generator(tmp_path)
+    assert generator.image_size == 128
+    drawn = generator.sample("box", n=5, seed=3, size=128)
+    assert [image.size for image in drawn] == [(128, 128)] * 5
+    assert drawn[0].info["productgen"]["drawn_at"] == 128
+    # streamed in batches of two: the same images (a batch of another size may round a level apart), never
+    # more than a batch at a time
+    batches = list(generator.iter_samples("box", n=5, seed=3, size=128, batch_size=2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    streamed = np.stack([np.asarray(i, np.int16) for batch in batches for i in batch])
+    assert np.abs(streamed - np.stack([np.asarray(i, np.int16) for i in drawn])).max() <= 1
+    assert [i.info["productgen"]["index"] for batch in batches for i in batch] == [0, 1, 2, 3, 4]
+    assert [image.size for image in generator.sample("box", n=2, seed=3, size=64)] == [(64, 64)] * 2
+
+
+def test_a_grown_run_is_refused_a_smaller_size(data):
+    from productgen.training import transfer
+
+    grown = transfer(tiny_run(data), data.categories, 128)
+    with pytest.raises(TrainingError, match="cannot be shrunk"):
+        transfer(grown, data.categories, 64)
+
+
+def test_train_starts_from_a_model_and_grows_it(image_folder, tmp_path):
+    small = tmp_path / "small"
+    train_gan(load_product_images(image_folder, size=64, min_per_category=2), small, steps=1, widths=(8, 8))
+    grown = tmp_path / "grown"
+    run = train_gan(load_product_images(image_folder, size=128, min_per_category=2), grown, steps=2,
+                    image_size=128, start_from=small)
+    assert run.generator.config.image_size == 128 and run.step == 2
+    assert load_generator(grown).image_size == 128
+    assert load_run(grown)[1]["start_from"] == str(small)

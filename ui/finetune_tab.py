@@ -15,14 +15,15 @@ from .server import GIVE_WAY_S, SINGLE_PHOTOS, cached_classifier, current_finetu
 from .words import said, say, t, translated_choices
 
 
-def finetune_photos(files, category: str, workdir: Path, request: gr.Request | None = None):
-    """Uploaded photos (files or ZIP) as training data: ZIP sub-folders name categories, else ``category``."""
+def finetune_photos(files, category: str, workdir: Path, size: int = 64, request: gr.Request | None = None):
+    """Uploaded photos (files or ZIP) as training data at ``size`` px: ZIP sub-folders name categories, else
+    ``category``."""
     from productgen.finetune import photos_as_data
 
     collected = collect_uploads(workspace.upload_paths(files), workdir / "unpacked")
     for name, reason in collected.skipped:
         gr.Warning(said(request, f"{name} skipped: {reason}"))
-    return photos_as_data(collected.files, collected.categories, category, workdir)
+    return photos_as_data(collected.files, collected.categories, category, workdir, size)
 
 
 def ensure_owner_key(stored: str | None):
@@ -49,7 +50,8 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         weights.known_generator(base)
         target = target_folder(name, bool(resume), owner_key)
         # decoded into memory (the files can go), each photo cut out in the background thread
-        data = in_background(finetune_photos, files, category, workdir, request)
+        size = weights.generator_image_size(base)
+        data = in_background(finetune_photos, files, category, workdir, size, request)
         if MIN_PHOTOS <= len(data) < GOOD_PHOTOS[0]:
             gr.Warning(say(request, "Only {count} photos: the new model will be rough. {low}-{high} photos work "
                            "best.", count=len(data), low=GOOD_PHOTOS[0], high=GOOD_PHOTOS[1]))
@@ -76,8 +78,12 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
         raise problem(request, f"Fine-tuning stopped: {job.error}")
     limit = say(request, " It stopped at this app's {minutes}-minute limit.", minutes=f"{job.max_minutes:g}") \
         if job.hit_limit else ""
+    note = job.note()
+    if note:
+        template, values = note
+        note = "\n\n⚠️ " + say(request, template, **{**values, "why": say(request, values["why"])}) + "\n\n"
     status = say(request, "**Model `{name}` is ready in Generate.**", name=target.name) + limit + " " + \
-        say(request, job.plain_quality)
+        (note or "") + say(request, job.plain_quality)
     yield final[0], final[1], status, gr.update(choices=weights.generator_names(), value=target.name), owner_key
 
 

@@ -7,10 +7,14 @@ from pathlib import Path
 import gradio as gr
 
 from productgen import weights
+from productgen.limits import OUTPUT_SIZES
 
 from .common import UPSCALER_NAMES, USER_ERRORS, as_user_error, fraction, problem, upscaler_choices, whole, work_folder
 from .server import GENERATE_BUSY_NOTE, JOBS, busy
 from .words import say, t, translated_choices
+
+CONCEPT_NOTE = ("**AI concept images of products that do not exist**: for mock-ups, ideas and ads, not as photos of "
+                "a product you sell. Each file is marked as AI-generated.")
 
 
 def categories_of(model: str) -> list[str]:
@@ -48,8 +52,8 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
     try:
         count, seed = whole(count, "How many", 1, 64), whole(seed, "Seed", 0, 2**31 - 1)
         variety, size = fraction(variety, "Variety"), whole(size, "Output size", 64, 1024)
-        if size not in (64, 256, 512, 1024):
-            raise ValueError(f"Output size: choose 64, 256, 512 or 1024 (got {size}).")
+        if size not in OUTPUT_SIZES:
+            raise ValueError(f"Output size: choose {', '.join(map(str, OUTPUT_SIZES))} (got {size}).")
         if upscaler not in UPSCALER_NAMES:
             raise ValueError("Enlarge with: choose the upscaler model or Lanczos.")
         generator = sampling.cached_generator(weights.known_generator(model))
@@ -60,12 +64,12 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
         raise as_user_error(error, request) from error
     paths, archive = sampling.save_samples(images, work_folder("generate-", request), f"{category}_seed{seed}")
     captions = [f"{category} · seed {seed} · #{i + 1}" for i in range(len(paths))]
-    how = "" if size == 64 else say(request, ", enlarged by our upscaler model" if chosen == "model"
-                                    else ", enlarged by Lanczos")
+    how = "" if size <= generator.image_size else say(request, ", enlarged by our upscaler model"
+                                                      if chosen == "model" else ", enlarged by Lanczos")
     status = say(request, "{count} × {category}, seed {seed}, variety {variety}, {size} px{how} (AI-generated, "
                  "marked in each PNG)", count=len(paths), category=category, seed=seed, variety=f"{variety:.2f}",
                  size=size, how=how)
-    if size != 64 and chosen != upscaler:
+    if size > generator.image_size and chosen != upscaler:
         status += " " + say(request, GENERATE_BUSY_NOTE)
     return list(zip([str(p) for p in paths], captions)), str(archive), status
 
@@ -101,6 +105,7 @@ def send_to_enhance(path, request: gr.Request = None):
 def build_generate_tab():
     models = weights.generator_names()
     first = weights.DEFAULT_GENERATOR if weights.DEFAULT_GENERATOR in models else (models[0] if models else None)
+    gr.Markdown(t(CONCEPT_NOTE))
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             with gr.Row(equal_height=True):
@@ -118,8 +123,8 @@ def build_generate_tab():
                                         "new ones."))
             variety = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=t("Variety (low: typical, high: varied)"),
                                 info=t("Low: safe, typical products. High: more unusual ones (and more misses)."))
-            size = gr.Radio(["64", "256", "512", "1024"], value="512", label=t("Output size (px, square)"))
-            upscaler = gr.Radio(upscaler_choices(), value="model", label=t("Enlarge from 64 px with"),
+            size = gr.Radio([str(s) for s in OUTPUT_SIZES], value="512", label=t("Output size (px, square)"))
+            upscaler = gr.Radio(upscaler_choices(), value="model", label=t("Enlarge with"),
                                 info=t("The model draws fine detail; Lanczos is quicker but soft at 512 px and up."))
             go = gr.Button(t("Generate"), variant="primary")
             new_seed = gr.Button(t("New seed"))
