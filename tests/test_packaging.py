@@ -96,3 +96,15 @@ def test_the_core_library_never_imports_gradio():
                "names = [m.name for m in pkgutil.iter_modules(productgen.__path__) if m.name != '__main__']; "
                "[importlib.import_module('productgen.' + name) for name in names]; "
                "assert len(names) > 20 and 'gradio' not in sys.modules, 'a core module imported gradio'")
+
+
+def test_the_installable_package_needs_what_requirements_txt_installs():
+    """``pip install -e .`` and the README's ``pip install -r requirements.txt`` install the same runtime, and the
+    installed ``productgen`` command is the CLI's ``main``."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    declared = {line.split("#")[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()}
+    assert set(project["project"]["dependencies"]) == declared - {""}
+    assert project["project"]["scripts"]["productgen"] == "productgen.cli:main"
+    assert project["build-system"]["build-backend"] == "setuptools.build_meta"
