@@ -607,6 +607,8 @@ def test_card_counts_the_model_a_run_started_from(tmp_path):
     text = cutout_card(tmp_path, "IoU 0.9", notes="Two runs.").read_text()
     assert "100 in the last run (1.00 h), started from `cutout` (50 steps, 0.50 h): 150 steps, 1.50 h in all" in text
     assert "IoU 0.9" in text and "## Notes\n\nTwo runs." in text
+    assert text.startswith("---\nlicense: mit\nlibrary_name: productgen\n")
+    assert "pipeline_tag: image-segmentation" in text
     del training["started_from"]
     write_json(tmp_path / "config.json", {"kind": "cutout", "architecture": {}, "training": training})
     assert "- Steps: 100; time: 1.00 h (batch 16" in cutout_card(tmp_path, "").read_text()

@@ -73,6 +73,33 @@ def test_batch_csv_keeps_order_and_reports_bad_files(tmp_path):
 
 
 @pytest.mark.slow
+def test_classifier_card_is_a_hub_card_with_one_table_of_held_out_numbers_and_baselines(tmp_path):
+    import json
+
+    from productgen.cards import classifier_card
+
+    held_out = {"real": {"photos": 400, "top1": 0.7, "top3": 0.85, "unknown": 0.145},
+                "grocery": {"photos": 152, "unknown": 0.882}}
+    (tmp_path / "config.json").write_text(json.dumps({"kind": "classifier", "architecture": {
+        "categories": ["T-shirts", "Shirts"], "image_size": 96}, "training": {
+        "command": "python -m productgen train-classifier --data d", "held_out": held_out}}))
+    text = classifier_card(tmp_path, "- Measured with `bench/recognise.py`.",
+                           [("↳ baseline: the classifier before", "400", "16.5%", "", "")],
+                           limitations="- Shirts pass for T-shirts.", notes="Trained in two runs.").read_text()
+    assert text.startswith("---\nlicense: mit\nlibrary_name: productgen\n")
+    assert "pipeline_tag: image-classification" in text
+    evaluation = text.split("\n## Evaluation\n", 1)[1].split("\n## ", 1)[0]
+    assert evaluation.count("\n|---") == 1  # one table: the held-out numbers, then the baselines given
+    assert "| real (from training) | 400 | 70.0% | 85.0% | 14.5% |" in evaluation
+    assert "| grocery (from training) | 152 |  |  | 88.2% |" in evaluation
+    assert "| ↳ baseline: the classifier before | 400 | 16.5% |  |  |" in evaluation
+    assert "Measured with `bench/recognise.py`" in evaluation
+    # a rewrite (as `calibrate-classifier` does) keeps the limitations and notes, and the numbers come from config
+    again = classifier_card(tmp_path).read_text()
+    assert "## Limitations\n\n- Shirts pass for T-shirts." in again and "## Notes\n\nTrained in two runs." in again
+    assert "16.5%" not in again and again.count("## Notes") == 1
+
+
 def test_shipped_classifier_loads_and_has_the_16_types():
     model = load_classifier(REPO / "weights" / "classifier")
     wanted = ["T-shirts", "Shirts", "Casual Shoes", "Tops", "Kurtas", "Sports Shoes", "Watches", "Handbags", "Heels",

@@ -69,6 +69,91 @@ def test_shipped_cards_say_where_data_came_from_and_how_good_the_model_is():
     assert "class-consistency" in (REPO / "weights" / "default" / "README.md").read_text()
 
 
+def hub_metadata(text: str) -> dict:
+    """The YAML front matter of a card as the Hub reads it (``huggingface_hub.ModelCard``, offline)."""
+    from huggingface_hub import ModelCard
+
+    assert text.startswith("---\n"), "a Hub card starts with its YAML front matter"
+    return ModelCard(text).data.to_dict()
+
+
+def assert_sections_in_order(text: str) -> None:
+    from productgen.cards import SECTIONS
+
+    places = [text.find(f"\n## {heading}\n") for heading in SECTIONS if f"\n## {heading}\n" in text]
+    assert len(places) >= len(SECTIONS) - 1 and places == sorted(places), places  # Notes are optional
+
+
+def test_every_card_writer_starts_its_card_with_a_hub_header(tmp_path):
+    from productgen.cards import classifier_card, cutout_card, generator_card, hub_header, upscale_card
+
+    configs = {
+        "generator": {"architecture": {"categories": ["Watches"], "image_size": 64}, "training": {"step": 7}},
+        "classifier": {"architecture": {"categories": ["Watches"]}, "training": {
+            "held_out": {"catalogue": {"photos": 3, "top1": 1.0, "top3": 1.0, "unknown": 0.0}}}},
+        "cutout": {"architecture": {}, "training": {"step": 5, "options": {"batch_size": 16, "side": 256}}},
+        "upscaler": {"architecture": {"scale": 4}, "training": {"step": 5, "options": {"batch_size": 16}}},
+    }
+    writers = {"generator": lambda folder: generator_card(folder, "FID 20"),
+               "classifier": lambda folder: classifier_card(folder),
+               "cutout": lambda folder: cutout_card(folder, "IoU 0.9"),
+               "upscaler": lambda folder: upscale_card(folder, "PSNR 27")}
+    tasks = {"generator": None, "classifier": "image-classification", "cutout": "image-segmentation",
+             "upscaler": "image-to-image"}
+    for kind, write in writers.items():
+        folder = tmp_path / kind
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"kind": kind, **configs[kind]}))
+        text = write(folder).read_text()
+        assert text.startswith(hub_header(kind) + "\n# "), kind  # one code path: every card starts with it
+        meta = hub_metadata(text)
+        assert meta["license"] == "mit" and meta["library_name"] == "productgen", meta
+        assert {"productgen", "pytorch", "safetensors"} <= set(meta["tags"]) and meta.get("pipeline_tag") == tasks[kind]
+        assert "datasets" not in meta  # the data is not on the Hub: credited in the body
+        assert_sections_in_order(text)
+        assert "```python\nfrom productgen" in text and "python -m productgen " in text  # how to use it
+    assert "datasets:\n- someone/clothing" in hub_header("cutout", datasets=["someone/clothing"])
+    with pytest.raises(ValueError, match="Hub dataset ids"):
+        hub_header("cutout", datasets=["Fashion Product Images (Small)"])
+    with pytest.raises(ValueError, match="kind"):
+        hub_header("diffusion")
+
+
+@pytest.mark.parametrize("name", ["classifier", "cutout", "upscale", pytest.param("default", marks=pytest.mark.xfail(
+    strict=False, reason="generator card is rewritten with the 128 px model"))])
+def test_shipped_cards_are_hub_cards(name):
+    text = (REPO / "weights" / name / "README.md").read_text()
+    meta = hub_metadata(text)
+    assert meta["license"] == "mit" and meta["library_name"] == "productgen" and "productgen" in meta["tags"]
+    assert_sections_in_order(text)
+    assert "not shipped" not in text and len(text.encode()) < 16_000  # the history of other runs lives in git
+
+
+def test_shipped_cards_are_exactly_what_their_writers_write(tmp_path):
+    """Regenerating a shipped card from its config and its evaluation gives the same bytes: its kept sections
+    (limitations, notes) hold nothing a rewrite would drop or bring back."""
+    import shutil
+
+    from productgen.cards import classifier_card, cutout_card, existing_section, upscale_card
+
+    for name in ("classifier", "cutout", "upscale"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for file in ("config.json", "README.md"):
+            shutil.copy(REPO / "weights" / name / file, folder / file)
+        shipped = (folder / "README.md").read_text()
+        evaluation = existing_section(folder / "README.md", "Evaluation")
+        if name == "classifier":  # its table: the config's held-out rows, then the rows given, then the text given
+            generated = len(json.loads((folder / "config.json").read_text())["training"]["held_out"])
+            lines = evaluation.split("\n\n")
+            table = next(part for part in lines if part.startswith("| "))
+            rows = [tuple(line[2:-2].split(" | ")) for line in table.splitlines()[2 + generated:]]
+            classifier_card(folder, "\n\n".join(lines[lines.index(table) + 1:]), rows)
+        else:
+            (cutout_card if name == "cutout" else upscale_card)(folder, evaluation)
+        assert (folder / "README.md").read_text() == shipped, name
+
+
 def test_shipped_cutout_model_loads_and_its_card_credits_its_data():
     from productgen.cutout_model import load_cutout
 

@@ -279,6 +279,7 @@ def test_card_of_a_fine_tune_counts_the_model_it_started_from(tmp_path):
     text = upscale_card(tmp_path, "PSNR 27").read_text()
     assert "700 in the last run (0.50 h), started from `upscale` (12,000 steps, 2.00 h): 12,700 steps" in text
     assert "from the model it started from (trained with L1 alone first)" in text and "0.4 x grid" in text
+    assert text.startswith("---\nlicense: mit\nlibrary_name: productgen\n") and "pipeline_tag: image-to-image" in text
 
 
 def test_a_fine_tune_records_all_the_training_of_the_model_it_started_from(tmp_path):
