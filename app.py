@@ -10,7 +10,7 @@ import os
 
 import gradio as gr
 
-from productgen import workspace
+from productgen.io import workspace
 from ui.common import end_session
 from ui.enhance_tab import BATCH_HEADERS, REPORT_HEADERS, build_enhance_tab, wire_enhance
 from ui.finetune_tab import build_finetune_tab, ensure_owner_key, wire_finetune
@@ -68,7 +68,8 @@ def warm_up() -> None:
     """Import torch and the sampler in the background, so the first Generate does not wait for them."""
     import threading
 
-    threading.Thread(target=lambda: (__import__("productgen.sampling"), one_thread_per_request()), daemon=True).start()
+    warm = lambda: (__import__("productgen.gan.sampling"), one_thread_per_request())  # noqa: E731
+    threading.Thread(target=warm, daemon=True).start()
 
 
 def one_thread_per_request() -> None:

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from cutout_sheet import COLOURS, TILE, tile  # noqa: E402
 
-from productgen.cutout_model import load_cutout  # noqa: E402
-from productgen.imageio import open_image  # noqa: E402
-from productgen.studio import Recipe, mask_overlay, process_image  # noqa: E402
+from productgen.cutout.network import load_cutout  # noqa: E402
+from productgen.enhance.studio import Recipe, mask_overlay, process_image  # noqa: E402
+from productgen.io.images import open_image  # noqa: E402
 
 PER_PAGE, COLUMNS = 12, 2
 

@@ -24,10 +24,11 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from productgen.background import find_background  # noqa: E402
-from productgen.cutout_model import cutout, load_cutout  # noqa: E402
-from productgen.cutout_training import CompositeSources, held_out_composites, score_masks  # noqa: E402
-from productgen.data import _read_ids  # noqa: E402
+from productgen.cutout.network import load_cutout  # noqa: E402
+from productgen.cutout.pipeline import cutout  # noqa: E402
+from productgen.cutout.segment import find_background  # noqa: E402
+from productgen.cutout.training import CompositeSources, held_out_composites, score_masks  # noqa: E402
+from productgen.io.datasets import _read_ids  # noqa: E402
 
 
 def main() -> None:

@@ -19,9 +19,9 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from productgen.cutout_model import load_cutout  # noqa: E402
-from productgen.imageio import open_image  # noqa: E402
-from productgen.studio import Recipe, mask_overlay, process_image  # noqa: E402
+from productgen.cutout.network import load_cutout  # noqa: E402
+from productgen.enhance.studio import Recipe, mask_overlay, process_image  # noqa: E402
+from productgen.io.images import open_image  # noqa: E402
 
 TILE = 180
 COLOURS = {"pass": (20, 140, 60), "warn": (200, 130, 0), "fail": (200, 30, 30)}

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from u2netp import U2NetP  # noqa: E402
 
-from productgen.cutout_model import cutout, load_cutout, parameter_count  # noqa: E402
+from productgen.cutout.network import load_cutout, parameter_count  # noqa: E402
+from productgen.cutout.pipeline import cutout  # noqa: E402
 
 
 def photo(side: int) -> np.ndarray:

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
-from productgen.imageio import ImageError, open_image  # noqa: E402
-from productgen.studio import Recipe, process_image  # noqa: E402
+from productgen.enhance.studio import Recipe, process_image  # noqa: E402
+from productgen.io.images import ImageError, open_image  # noqa: E402
 
 RULES = ("white background", "fill")
 

@@ -20,10 +20,10 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from productgen.classifier import load_classifier, predict  # noqa: E402
-from productgen.data import load_product_images  # noqa: E402
-from productgen.metrics import frechet_distance, generate_for_metrics, kernel_distance  # noqa: E402
-from productgen.sampling import image_grid, load_generator, tensor_to_images  # noqa: E402
+from productgen.gan.metrics import frechet_distance, generate_for_metrics, kernel_distance  # noqa: E402
+from productgen.gan.sampling import image_grid, load_generator, tensor_to_images  # noqa: E402
+from productgen.io.datasets import load_product_images  # noqa: E402
+from productgen.recognise.network import load_classifier, predict  # noqa: E402
 
 SPLIT = ROOT / "productgen" / "splits" / "products_val_ids.txt"
 

@@ -21,10 +21,10 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from productgen.classifier import load_classifier  # noqa: E402
-from productgen.data import load_product_images  # noqa: E402
-from productgen.metrics import evaluate_generator, evaluate_samples  # noqa: E402
-from productgen.sampling import load_generator  # noqa: E402
+from productgen.gan.metrics import evaluate_generator, evaluate_samples  # noqa: E402
+from productgen.gan.sampling import load_generator  # noqa: E402
+from productgen.io.datasets import load_product_images  # noqa: E402
+from productgen.recognise.network import load_classifier  # noqa: E402
 
 SPLIT = ROOT / "productgen" / "splits" / "products_val_ids.txt"
 

@@ -19,9 +19,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import dcgan  # noqa: E402
 
-from productgen.data import ProductImages  # noqa: E402
-from productgen.models import GANConfig, Generator  # noqa: E402
-from productgen.training import Trainer, TrainingRun, TrainOptions  # noqa: E402
+from productgen.gan.networks import GANConfig, Generator  # noqa: E402
+from productgen.gan.runs import TrainingRun  # noqa: E402
+from productgen.gan.training import Trainer, TrainOptions  # noqa: E402
+from productgen.io.datasets import ProductImages  # noqa: E402
 
 
 def best_of(function, repeats: int) -> float:

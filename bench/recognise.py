@@ -29,11 +29,11 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from productgen.classifier import load_classifier  # noqa: E402
-from productgen.cutout_data import load_surfaces  # noqa: E402
-from productgen.imageio import open_image  # noqa: E402
-from productgen.recognise import recognise_batch  # noqa: E402
-from productgen.recognise_data import catalogue_rows, real_types, realphoto_rows  # noqa: E402
+from productgen.cutout.data import load_surfaces  # noqa: E402
+from productgen.io.images import open_image  # noqa: E402
+from productgen.recognise.data import catalogue_rows, real_types, realphoto_rows  # noqa: E402
+from productgen.recognise.network import load_classifier  # noqa: E402
+from productgen.recognise.pipeline import recognise_batch  # noqa: E402
 
 TOP16 = ["T-shirts", "Shirts", "Casual Shoes", "Tops", "Kurtas", "Sports Shoes", "Watches", "Handbags", "Heels",
          "Sunglasses", "Wallets", "Sweaters", "Flip-flops", "Sweatshirts", "Sandals", "Belts"]

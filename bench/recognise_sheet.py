@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from cutout_sheet import TILE, tile  # noqa: E402  (bench/ is on the path: this script's folder)
 
-from productgen.classifier import load_classifier  # noqa: E402
-from productgen.imageio import open_image  # noqa: E402
-from productgen.recognise import recognise_batch  # noqa: E402
-from productgen.recognise_data import realphoto_rows  # noqa: E402
+from productgen.io.images import open_image  # noqa: E402
+from productgen.recognise.data import realphoto_rows  # noqa: E402
+from productgen.recognise.network import load_classifier  # noqa: E402
+from productgen.recognise.pipeline import recognise_batch  # noqa: E402
 
 TEXT = 300
 

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from productgen.classifier import load_classifier, predict  # noqa: E402
-from productgen.recognise import UNSURE_BELOW_PHONE  # noqa: E402
-from productgen.recognise_data import evaluation_sets, load_cache  # noqa: E402
+from productgen.recognise.data import evaluation_sets, load_cache  # noqa: E402
+from productgen.recognise.network import load_classifier, predict  # noqa: E402
+from productgen.recognise.pipeline import UNSURE_BELOW_PHONE  # noqa: E402
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 

@@ -27,9 +27,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from productgen.cutout_training import realphoto_split  # noqa: E402
-from productgen.superres import load_upscaler, parameter_count, upscale, upscale_many  # noqa: E402
-from productgen.superres_training import (  # noqa: E402
+from productgen.cutout.training import realphoto_split  # noqa: E402
+from productgen.upscale.training import (  # noqa: E402
     block_phase_strength,
     detail_kept,
     detailed_crop,
@@ -37,6 +36,7 @@ from productgen.superres_training import (  # noqa: E402
     psnr,
     ssim,
 )
+from productgen.upscale.upscaler import load_upscaler, parameter_count, upscale, upscale_many  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -130,7 +130,7 @@ def label(image: Image.Image, text: str) -> Image.Image:
 
 
 def generated_sheet(model, out: Path) -> None:
-    from productgen.sampling import load_generator
+    from productgen.gan.sampling import load_generator
 
     generator = load_generator("default")
     picks = [("Watches", 3), ("Casual Shoes", 5), ("Handbags", 2), ("Tshirts", 4)]

@@ -5,7 +5,7 @@ the 417 apparel photos the first filter (skin alone) kept.
     python bench/worn_detector.py --shared ../shared/data
 
 A worn photo that slips through teaches the generator to draw people; a product-only photo that is flagged
-is only one photo fewer. The filter is ``product_only.is_worn``.
+is only one photo fewer. The filter is ``gan.product_data.is_worn``.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from productgen.product_only import catalogue_pixels, is_worn  # noqa: E402
+from productgen.gan.product_data import catalogue_pixels, is_worn  # noqa: E402
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ def client(tmp_path_factory):
 def test_import_and_build_load_no_model():
     run_python("import app, sys; from ui import server; demo = app.build_app(); "
                "assert 'torch' not in sys.modules, 'building the UI imported torch'; "
-               "from productgen import sampling; "
+               "from productgen.gan import sampling; "
                "assert not sampling._loaded and not server._classifier, 'a model was loaded'")
 
 
@@ -96,7 +96,7 @@ def test_enhance_speaks_chinese_to_a_chinese_browser(client, tmp_path):
 def test_app_generate_send_to_enhance_and_batch_zip_keep_the_label(client, tmp_path):
     from gradio_client import handle_file
 
-    from productgen.provenance import DIGITAL_SOURCE_TYPE, is_ai_generated
+    from productgen.io.provenance import DIGITAL_SOURCE_TYPE, is_ai_generated
 
     label = DIGITAL_SOURCE_TYPE.encode()
 
@@ -405,7 +405,7 @@ def test_finetune_budget_must_be_finite_and_within_the_limit(client, tmp_path, b
 
 
 def test_a_second_finetune_is_told_one_is_running(tmp_path):
-    from productgen.finetune import FinetuneJob
+    from productgen.gan.finetune import FinetuneJob
 
     assert FinetuneJob._lock.acquire(blocking=False)  # as if a run were in progress
     try:

@@ -10,10 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from productgen import weights
-from productgen.archives import MAX_NAME_CHARS, ArchiveError, collect_uploads
-from productgen.imageio import open_image
-from productgen.studio import MAX_CANVAS, Recipe, process_image
+from productgen.enhance.studio import MAX_CANVAS, Recipe, process_image
+from productgen.io.archives import MAX_NAME_CHARS, ArchiveError, collect_uploads
+from productgen.io.images import open_image
+from productgen.store import loading, weights
 
 from .conftest import REPO, draw_product
 
@@ -36,7 +36,7 @@ def test_zip_of_many_small_zero_entries_is_refused_before_anything_is_written(tm
 
 
 def test_the_unpacked_budget_counts_every_zip_of_one_upload(tmp_path, monkeypatch):
-    from productgen import archives
+    from productgen.io import archives
 
     monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 30_000)
     photos = []
@@ -50,7 +50,7 @@ def test_the_unpacked_budget_counts_every_zip_of_one_upload(tmp_path, monkeypatc
 
 
 def test_an_upload_deleted_while_its_request_queued_is_a_clear_message_without_the_server_path(tmp_path):
-    from productgen import workspace
+    from productgen.io import workspace
 
     kept = tmp_path / "kept.png"
     draw_product("round", 0).save(kept)
@@ -95,8 +95,8 @@ def test_only_a_listed_generator_is_used_never_a_path_or_another_kind_of_model(n
 def test_a_model_of_a_newer_format_is_refused_by_name_not_misread(tmp_path):
     import shutil
 
-    from productgen.cutout_model import load_cutout
-    from productgen.sampling import load_generator
+    from productgen.cutout.network import load_cutout
+    from productgen.gan.sampling import load_generator
 
     for name, load in (("cutout", load_cutout), ("default", load_generator)):
         copy = tmp_path / name
@@ -207,7 +207,7 @@ def test_push_without_a_network_is_one_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(HfApi, "create_repo", offline)
     with pytest.raises(weights.WeightsError, match="could not upload.*check your connection"):
-        weights.push_to_hub(REPO / "weights" / "classifier", "someone/model", token="hf_test")
+        loading.push_to_hub(REPO / "weights" / "classifier", "someone/model", token="hf_test")
 
 
 def test_state_files_hold_only_tensors_and_numbers(tmp_path):

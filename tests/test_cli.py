@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from productgen.cli import build_parser, main
+from productgen.cli.main import build_parser, main
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -66,9 +66,9 @@ def test_an_option_missing_its_partner_is_refused_before_any_data_is_read(extra,
 
 
 def test_generate_streams_many_images_into_a_folder_and_refuses_a_huge_grid(image_folder, tmp_path, capsys):
-    from productgen.data import load_product_images
+    from productgen.gan.training import train_gan
+    from productgen.io.datasets import load_product_images
     from productgen.limits import MAX_GRID
-    from productgen.training import train_gan
 
     model = tmp_path / "model"
     train_gan(load_product_images(image_folder, size=64, min_per_category=2), model, steps=1, widths=(8, 8))

@@ -10,23 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from productgen.cutout_model import (
-    SURFACE_KEPT_DOUBT,
-    CutoutConfig,
-    CutoutNet,
-    colour_cut,
-    colour_edge,
-    cutout,
-    describe,
-    drop_ghosts,
-    drop_specks,
-    guided_upsample,
-    load_cutout,
-    parameter_count,
-    save_cutout,
-    surface_kept,
-)
-from productgen.cutout_training import (
+from productgen.cutout.colour_fix import colour_cut, colour_edge, drop_specks
+from productgen.cutout.network import CutoutConfig, CutoutNet, load_cutout, parameter_count, save_cutout
+from productgen.cutout.pipeline import SURFACE_KEPT_DOUBT, cutout, describe, drop_ghosts, guided_upsample, surface_kept
+from productgen.cutout.training import (
     CompositeSources,
     CutoutTrainOptions,
     boundary_f,
@@ -34,7 +21,7 @@ from productgen.cutout_training import (
     realphoto_split,
     train_cutout,
 )
-from productgen.studio import Recipe, process_image
+from productgen.enhance.studio import Recipe, process_image
 
 from .conftest import REPO, draw_product
 
@@ -181,7 +168,7 @@ def tiny_sources(tmp_path):
 
 
 def test_composites_can_lay_the_product_on_a_second_surface():
-    from productgen.cutout_data import _layer, composite
+    from productgen.cutout.composites import _layer, composite
 
     rng = np.random.default_rng(0)
     floor = textured_surface(0, 96).astype(np.float32)
@@ -206,7 +193,7 @@ def _mean_run(row: np.ndarray) -> float:
 def test_a_real_corner_can_be_the_surface_at_its_own_scale():
     """``native_share``: a bedspread's print as large and sharp as around a product in a phone photo, where the
     other surfaces stretch a corner over the whole picture (2.4x here: 10 px squares)."""
-    from productgen.cutout_data import _surface
+    from productgen.cutout.composites import _surface
 
     squares = (np.indices((40, 40)) // 4).sum(0) % 2  # 4 px checks, as a corner of a checked bedspread
     corner = np.repeat((squares * 255).astype(np.uint8)[:, :, None], 3, 2)
@@ -221,7 +208,8 @@ def test_a_real_photos_product_is_cut_to_its_mask_and_laid_on_other_surfaces():
     """``real_product_share``: the product of a pseudo-labelled real photo, cut to the box around its mask, is
     a composite's product; its pixels land where the composite's alpha says product, and the photo's own
     surface does not come with it."""
-    from productgen.cutout_data import Product, composite, cut_product
+    from productgen.cutout.composites import composite
+    from productgen.cutout.data import Product, cut_product
 
     photo = np.full((120, 160, 3), (200, 30, 30), np.uint8)  # a red bedspread
     photo[30:90, 50:110] = (20, 160, 40)  # a green shirt
@@ -246,7 +234,7 @@ def test_a_real_photos_product_is_cut_to_its_mask_and_laid_on_other_surfaces():
 
 
 def test_clothes_worn_by_a_model_are_left_out_of_the_products_and_brown_shoes_are_not(tmp_path):
-    from productgen.cutout_data import load_products
+    from productgen.cutout.data import load_products
 
     images = tmp_path / "products" / "images"
     images.mkdir(parents=True)
@@ -278,8 +266,9 @@ def test_clothes_worn_by_a_model_are_left_out_of_the_products_and_brown_shoes_ar
 
 
 def test_a_package_held_up_in_a_shop_is_the_product_and_the_hand_and_shelf_are_not(tmp_path):
-    from productgen.cutout_data import Product, composite
-    from productgen.cutout_packages import _hand, carton_prints, held_package, package_print
+    from productgen.cutout.composites import composite
+    from productgen.cutout.data import Product
+    from productgen.cutout.packages import _hand, carton_prints, held_package, package_print
 
     rng = np.random.default_rng(0)
     box = draw_product("box", 2, size=60)
@@ -308,7 +297,7 @@ def test_a_package_held_up_in_a_shop_is_the_product_and_the_hand_and_shelf_are_n
 
 
 def test_a_package_laid_over_a_real_shop_photo_covers_the_photo_s_carton_and_the_rest_is_surface(tmp_path):
-    from productgen.cutout_packages import (
+    from productgen.cutout.packages import (
         ShopPhoto,
         _over_carton,
         _package,
@@ -451,9 +440,9 @@ def test_the_doubt_is_shown_where_the_kept_surface_is():
     """The patches behind the surface note are returned, and the "what is kept" view marks them in yellow."""
     from PIL import Image
 
-    from productgen.background import Segmentation
-    from productgen.cutout_model import SURFACE_NOTE, surface_patches
-    from productgen.studio import mask_overlay
+    from productgen.cutout.pipeline import SURFACE_NOTE, surface_patches
+    from productgen.cutout.segment import Segmentation
+    from productgen.enhance.studio import mask_overlay
 
     photo, legs = trousers_on_a_floor(3, (40, 60, 140))
     kept = legs.astype(np.float32)
@@ -598,8 +587,8 @@ def test_cli_writes_one_rgba_png_per_photo_at_its_size(tmp_path):
 
 
 def test_card_counts_the_model_a_run_started_from(tmp_path):
-    from productgen.cards import cutout_card
-    from productgen.weights import write_json
+    from productgen.cutout.card import cutout_card
+    from productgen.store.weights import write_json
 
     training = {"step": 100, "seconds": 3600, "options": {"batch_size": 16, "side": 256},
                 "started_from": {"model": "cutout", "step": 50, "seconds": 1800}}
@@ -615,7 +604,7 @@ def test_card_counts_the_model_a_run_started_from(tmp_path):
 
 
 def test_self_training_labels_only_masks_the_verdict_would_pass(tmp_path):
-    from productgen.cutout_data import pseudo_labels
+    from productgen.cutout.data import pseudo_labels
 
     clean, _ = product_on_texture(2, 320)
     cut_off = np.roll(clean, 150, axis=1)  # the product runs off the photo's edge
@@ -626,8 +615,8 @@ def test_self_training_labels_only_masks_the_verdict_would_pass(tmp_path):
 
 
 def test_self_training_takes_a_mask_the_colours_cleaned_only_when_asked_and_only_if_clean():
-    from productgen.cutout_data import worth_training_on
-    from productgen.cutout_model import COLOUR_NOTE, SURFACE_NOTE, Mask
+    from productgen.cutout.data import worth_training_on
+    from productgen.cutout.pipeline import COLOUR_NOTE, SURFACE_NOTE, Mask
 
     alpha = np.zeros((100, 100), np.float32)
     alpha[20:80, 30:70] = 1

@@ -2,7 +2,7 @@ import csv
 
 import pytest
 
-from productgen.data import DataError, load_product_images, make_split, parse_aspect
+from productgen.io.datasets import DataError, load_product_images, make_split, parse_aspect
 
 from .conftest import draw_product
 

@@ -4,18 +4,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from productgen import enhance
-from productgen.background import (
+from productgen.cutout.segment import find_background, product_box
+from productgen.enhance import filters as enhance
+from productgen.enhance.framing import (
     add_contact_shadow,
     count_not_white,
     cutout,
-    find_background,
     frame_product,
     paint_white,
-    product_box,
     whiten_fringe,
 )
-from productgen.studio import Recipe, process_image
+from productgen.enhance.studio import Recipe, process_image
 
 from .conftest import draw_product
 

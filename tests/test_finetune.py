@@ -5,13 +5,14 @@ import time
 import pytest
 import torch
 
-from productgen.classifier import ClassifierConfig, ProductClassifier
-from productgen.data import load_product_images
-from productgen.finetune import FinetuneJob, check_budget, finetune
-from productgen.runbook import TrainingError
-from productgen.sampling import load_generator
-from productgen.training import Callbacks, Trainer, TrainingRun, TrainOptions, load_run, transfer
-from productgen.weights import WeightsError, is_owner, owner_hash
+from productgen.gan.finetune import FinetuneJob, check_budget, finetune
+from productgen.gan.runs import TrainingRun, load_run, transfer
+from productgen.gan.sampling import load_generator
+from productgen.gan.training import Callbacks, Trainer, TrainOptions
+from productgen.io.datasets import load_product_images
+from productgen.recognise.network import ClassifierConfig, ProductClassifier
+from productgen.store.weights import WeightsError, is_owner, owner_hash
+from productgen.train.runbook import TrainingError
 
 from .test_models import tiny_config
 
@@ -110,7 +111,7 @@ def test_job_runs_in_background_one_at_a_time_and_reports(base, mugs, tmp_path):
 def test_quality_report_flags_copies(base, mugs, tmp_path):
     import numpy as np
 
-    from productgen.metrics import memorisation
+    from productgen.gan.metrics import memorisation
 
     photos = np.random.default_rng(0).normal(size=(30, 16))
     assert memorisation(photos[:10] + 1e-4, photos).flagged

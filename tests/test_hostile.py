@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from productgen.archives import ArchiveError, Collected, collect_uploads, extract_zip
-from productgen.imageio import ImageError, open_image
-from productgen.studio import Recipe, process_image
-from productgen.weights import WeightsError, load_tensors
+from productgen.enhance.studio import Recipe, process_image
+from productgen.io.archives import ArchiveError, Collected, collect_uploads, extract_zip
+from productgen.io.images import ImageError, open_image
+from productgen.store.weights import WeightsError, load_tensors
 
 from .conftest import draw_product
 

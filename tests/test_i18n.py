@@ -5,7 +5,7 @@ import re
 import pytest
 
 from productgen import i18n
-from productgen.recognise import listing_zh
+from productgen.recognise.pipeline import listing_zh
 
 PLACEHOLDER = re.compile(r"\{(\w+)[^}]*\}")
 
@@ -57,7 +57,7 @@ def test_chinese_listing_text_runs_colour_gender_and_type_together():
 
 
 def test_a_recognition_gives_its_listing_in_either_language(tmp_path):
-    from productgen.recognise import recognise_batch
+    from productgen.recognise.pipeline import recognise_batch
 
     from .conftest import draw_product
 

@@ -2,15 +2,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from productgen.background import find_background
-from productgen.marketplaces import PRESETS, check_compliance, get_preset, verdict
-from productgen.studio import Recipe, process_files, process_image, write_report
+from productgen.cutout.segment import find_background
+from productgen.enhance.marketplaces import PRESETS, check_compliance, get_preset, verdict
+from productgen.enhance.studio import Recipe, process_files, process_image, write_report
 
 from .conftest import draw_product
 
 
 def test_every_rule_has_a_source_and_a_known_check():
-    from productgen.marketplaces import CHECKS
+    from productgen.enhance.marketplaces import CHECKS
 
     for preset in PRESETS.values():
         assert preset.rules

@@ -1,8 +1,8 @@
 import numpy as np
 import torch
 
-from productgen.classifier import load_classifier
-from productgen.metrics import evaluate_samples
+from productgen.gan.metrics import evaluate_samples
+from productgen.recognise.network import load_classifier
 
 from .conftest import draw_product
 

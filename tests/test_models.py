@@ -1,6 +1,6 @@
 import torch
 
-from productgen.models import Discriminator, GANConfig, Generator, minibatch_stddev
+from productgen.gan.networks import Discriminator, GANConfig, Generator, minibatch_stddev
 
 
 def tiny_config(classes: int = 3) -> GANConfig:
@@ -57,7 +57,7 @@ def test_other_image_sizes_are_refused():
 def test_a_grown_model_starts_as_its_64_px_parent_enlarged():
     from torch.nn import functional as F
 
-    from productgen.training import TrainingRun, transfer
+    from productgen.gan.runs import TrainingRun, transfer
 
     parent = TrainingRun.fresh(tiny_config())
     grown = transfer(parent, parent.generator.config.categories, image_size=128)

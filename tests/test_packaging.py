@@ -38,7 +38,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_new_models_never_go_into_the_shipped_weights_folder(monkeypatch, tmp_path):
-    from productgen import weights
+    from productgen.store import weights
 
     monkeypatch.delenv("PRODUCTGEN_MODELS", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -93,8 +93,9 @@ def test_the_readme_python_section_runs_as_written(tmp_path):
 def test_the_core_library_never_imports_gradio():
     """productgen/ is usable without Gradio: only app.py and ui/ import it."""
     run_python("import importlib, pkgutil, sys, productgen; "
-               "names = [m.name for m in pkgutil.iter_modules(productgen.__path__) if m.name != '__main__']; "
-               "[importlib.import_module('productgen.' + name) for name in names]; "
+               "names = [m.name for m in pkgutil.walk_packages(productgen.__path__, 'productgen.') "
+               "if m.name != 'productgen.__main__']; "
+               "[importlib.import_module(name) for name in names]; "
                "assert len(names) > 20 and 'gradio' not in sys.modules, 'a core module imported gradio'")
 
 
@@ -106,5 +107,5 @@ def test_the_installable_package_needs_what_requirements_txt_installs():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     declared = {line.split("#")[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()}
     assert set(project["project"]["dependencies"]) == declared - {""}
-    assert project["project"]["scripts"]["productgen"] == "productgen.cli:main"
+    assert project["project"]["scripts"]["productgen"] == "productgen.cli.main:main"
     assert project["build-system"]["build-backend"] == "setuptools.build_meta"

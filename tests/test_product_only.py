@@ -2,8 +2,8 @@
 import numpy as np
 from PIL import Image, ImageDraw
 
-from productgen.finetune import SHORT_RUN, SHORT_RUN_STEPS, run_note
-from productgen.product_only import SHAPE, is_worn, on_white_3x4
+from productgen.gan.finetune import SHORT_RUN, SHORT_RUN_STEPS, run_note
+from productgen.gan.product_data import SHAPE, is_worn, on_white_3x4
 
 SKIN = (224, 172, 140)
 

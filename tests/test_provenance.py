@@ -2,10 +2,10 @@
 import subprocess
 import sys
 
-from productgen.imageio import open_image
-from productgen.provenance import DIGITAL_SOURCE_TYPE, is_ai_generated, read_label, save_options
-from productgen.sampling import save_animation, save_png
-from productgen.studio import Recipe, process_image, save_result
+from productgen.enhance.studio import Recipe, process_image, save_result
+from productgen.gan.sampling import save_animation, save_png
+from productgen.io.images import open_image
+from productgen.io.provenance import DIGITAL_SOURCE_TYPE, is_ai_generated, read_label, save_options
 
 from .conftest import REPO, draw_product
 

@@ -3,9 +3,9 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from productgen.classifier import ClassifierConfig, ProductClassifier, load_classifier, save_classifier
-from productgen.colours import PALETTE, dominant_colours, name_colour
-from productgen.recognise import describe, recognise, recognise_files, write_csv
+from productgen.recognise.colours import PALETTE, dominant_colours, name_colour
+from productgen.recognise.network import ClassifierConfig, ProductClassifier, load_classifier, save_classifier
+from productgen.recognise.pipeline import describe, recognise, recognise_files, write_csv
 
 from .conftest import REPO, draw_product
 
@@ -76,7 +76,7 @@ def test_batch_csv_keeps_order_and_reports_bad_files(tmp_path):
 def test_classifier_card_is_a_hub_card_with_one_table_of_held_out_numbers_and_baselines(tmp_path):
     import json
 
-    from productgen.cards import classifier_card
+    from productgen.recognise.card import classifier_card
 
     held_out = {"real": {"photos": 400, "top1": 0.7, "top3": 0.85, "unknown": 0.145},
                 "grocery": {"photos": 152, "unknown": 0.882}}
@@ -160,8 +160,8 @@ def drawn_mug(size=400, colour=(240, 200, 40)) -> Image.Image:
 
 
 def test_the_colour_head_names_the_colour_only_on_a_studio_photo():
-    from productgen.colours import ColourTag
-    from productgen.recognise import _compose
+    from productgen.recognise.colours import ColourTag
+    from productgen.recognise.pipeline import _compose
 
     shoes = [ColourTag("Black", "#1c1c1c", 0.7), ColourTag("Brown", "#453b2e", 0.3)]  # black shoes, brown shadows
     top = [("Casual Shoes", 0.9), ("Flats", 0.05), ("Heels", 0.02)]
@@ -211,7 +211,7 @@ def test_unknown_titles_fall_back_to_colours_and_a_merchant_can_correct_it(tmp_p
 
 
 def test_set_loss_accepts_any_allowed_type_and_spreads_outliers():
-    from productgen.classifier import set_loss
+    from productgen.recognise.training import set_loss
 
     targets = torch.tensor([[1.0, 1.0, 0.0, 0.0]])
     on_first = torch.tensor([[8.0, 0.0, 0.0, 0.0]])
@@ -224,7 +224,7 @@ def test_set_loss_accepts_any_allowed_type_and_spreads_outliers():
 
 
 def test_certainty_is_high_on_one_type_and_zero_on_an_even_spread():
-    from productgen.unknown import certainty
+    from productgen.recognise.unknown import certainty
 
     probs = torch.tensor([[1.0, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0, 0]])
     values = certainty(probs)
@@ -234,8 +234,8 @@ def test_certainty_is_high_on_one_type_and_zero_on_an_even_spread():
 
 def fake_sources(root):
     """products/, realphotos/ and backgrounds/ in the shared data's layout, with drawn photos."""
-    from productgen.cutout_data import held_out
-    from productgen.recognise_data import CALIBRATION_SHARE
+    from productgen.cutout.data import held_out
+    from productgen.recognise.data import CALIBRATION_SHARE
 
     products = root / "products"
     (products / "images").mkdir(parents=True)
@@ -313,7 +313,7 @@ def test_train_classifier_on_real_photos_sets_an_unknown_threshold_and_resumes(t
 
 
 def test_a_phone_photo_needs_a_surer_answer_than_a_studio_photo_to_pass_unchecked(tmp_path):
-    from productgen.recognise import UNSURE_BELOW, UNSURE_BELOW_PHONE
+    from productgen.recognise.pipeline import UNSURE_BELOW, UNSURE_BELOW_PHONE
 
     result = recognise(Image.new("RGB", (60, 60), "white"), tiny_classifier(tmp_path))
     result.unknown, result.categories = False, [("Belts", 0.5), ("Watches", 0.3), ("Heels", 0.2)]
@@ -327,7 +327,8 @@ def test_a_phone_photo_needs_a_surer_answer_than_a_studio_photo_to_pass_unchecke
 def test_mixup_blends_batches_and_still_learns(monkeypatch):
     """With mixup, batches are blends of two photos (Beta-drawn weights) and the classifier still learns two drawn
     shapes apart; an outlier (no type) in the blend is fine."""
-    from productgen.classifier import LabelledImages, predict, train_classifier
+    from productgen.recognise.network import predict
+    from productgen.recognise.training import LabelledImages, train_classifier
 
     rng = np.random.default_rng(0)
     images, targets = [], []
@@ -361,7 +362,7 @@ def test_a_tiny_classifier_trains_in_the_memory_format_onednn_gets_right():
     """A 1x1 strided convolution with 2-7 input channels (the shortcut of widths 4, 8, ...) trains in the
     contiguous format: in channels-last, oneDNN's weight gradient corrupts the heap (torch 2.14.1, CPU). The
     shipped widths keep channels-last. The mixup test above trains such a model in this process."""
-    from productgen.runbook import training_memory_format
+    from productgen.train.runbook import training_memory_format
 
     assert training_memory_format(ProductClassifier(ClassifierConfig(widths=(4, 8, 8, 8)))) == torch.contiguous_format
     assert training_memory_format(ProductClassifier(ClassifierConfig(widths=(8, 8, 16, 16)))) == torch.channels_last
@@ -371,8 +372,8 @@ def test_a_tiny_classifier_trains_in_the_memory_format_onednn_gets_right():
 def test_real_look_gives_real_photos_the_phone_look_and_blanks_a_white_patch_only_where_chosen():
     """``training_set(real_look=True)``: the real photos (not the catalogue ones) may get a blanked patch and the
     phone look; ``_blank`` whitens one rectangle of 5-25% of the square, only in the chosen photos."""
-    from productgen.classifier import _blank
-    from productgen.recognise_data import training_set
+    from productgen.recognise.data import training_set
+    from productgen.recognise.training import _blank
 
     examples = [{"source": source, "name": f"{source}{i}", "split": "train", "types": types, "gender": "",
                  "colour": "", "role": "known" if types else "non-fashion"}
@@ -402,7 +403,7 @@ def test_a_deeper_classifier_grown_from_a_trained_one_starts_as_it_and_saves_its
     the grown model answers as the one it grows from; the depth is in config.json and comes back on load."""
     import dataclasses
 
-    from productgen.classifier import _init_from
+    from productgen.recognise.training import _init_from
 
     torch.manual_seed(0)
     trained = ProductClassifier(ClassifierConfig(categories=["a", "b"], widths=(8, 8, 16, 16)))

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from productgen.runbook import RunBook, RunOptions, check_run_budget
-from productgen.training import TrainOptions
+from productgen.gan.training import TrainOptions
+from productgen.train.runbook import RunBook, RunOptions, check_run_budget
 
 
 @pytest.mark.parametrize("budget, message", [

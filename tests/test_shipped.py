@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from productgen.sampling import load_generator, read_provenance, save_png
+from productgen.gan.sampling import load_generator, read_provenance, save_png
 
 from .conftest import REPO
 
@@ -39,7 +39,7 @@ def test_an_image_is_reproduced_from_its_metadata(tmp_path):
 
 
 def test_rewriting_a_card_keeps_its_notes_and_replaces_the_quality(tmp_path):
-    from productgen.cards import generator_card
+    from productgen.gan.card import generator_card
 
     (tmp_path / "config.json").write_text(json.dumps({"architecture": {"categories": ["Watches"]},
                                                       "training": {"step": 7, "command": "python -m productgen"}}))
@@ -52,7 +52,8 @@ def test_rewriting_a_card_keeps_its_notes_and_replaces_the_quality(tmp_path):
 
 
 def test_a_fine_tuned_model_s_card_never_claims_the_catalogue(tmp_path):
-    from productgen.cards import CATALOGUE_SOURCE, generator_card
+    from productgen.gan.card import generator_card
+    from productgen.store.cards import CATALOGUE_SOURCE
 
     training = {"step": 7, "finetune": True, "data_source": "the user's photos in shop/",
                 "options": {"weights_dtype": "float32"}}
@@ -78,14 +79,18 @@ def hub_metadata(text: str) -> dict:
 
 
 def assert_sections_in_order(text: str) -> None:
-    from productgen.cards import SECTIONS
+    from productgen.store.cards import SECTIONS
 
     places = [text.find(f"\n## {heading}\n") for heading in SECTIONS if f"\n## {heading}\n" in text]
     assert len(places) >= len(SECTIONS) - 1 and places == sorted(places), places  # Notes are optional
 
 
 def test_every_card_writer_starts_its_card_with_a_hub_header(tmp_path):
-    from productgen.cards import classifier_card, cutout_card, generator_card, hub_header, upscale_card
+    from productgen.cutout.card import cutout_card
+    from productgen.gan.card import generator_card
+    from productgen.recognise.card import classifier_card
+    from productgen.store.cards import hub_header
+    from productgen.upscale.card import upscale_card
 
     configs = {
         "generator": {"architecture": {"categories": ["Watches"], "image_size": 64}, "training": {"step": 7}},
@@ -134,7 +139,10 @@ def test_shipped_cards_are_exactly_what_their_writers_write(tmp_path):
     (limitations, notes) hold nothing a rewrite would drop or bring back."""
     import shutil
 
-    from productgen.cards import classifier_card, cutout_card, existing_section, upscale_card
+    from productgen.cutout.card import cutout_card
+    from productgen.recognise.card import classifier_card
+    from productgen.store.cards import existing_section
+    from productgen.upscale.card import upscale_card
 
     for name in ("classifier", "cutout", "upscale"):
         folder = tmp_path / name
@@ -155,7 +163,7 @@ def test_shipped_cards_are_exactly_what_their_writers_write(tmp_path):
 
 
 def test_shipped_cutout_model_loads_and_its_card_credits_its_data():
-    from productgen.cutout_model import load_cutout
+    from productgen.cutout.network import load_cutout
 
     model = load_cutout()
     assert model.config.input_side == 320 and not model.training
@@ -169,7 +177,7 @@ def test_the_shipped_classifier_knows_where_its_types_lie():
     """Its feature statistics load with it, and both "unknown" thresholds were set when it was calibrated."""
     import torch
 
-    from productgen.classifier import load_classifier
+    from productgen.recognise.network import load_classifier
 
     model = load_classifier()
     stats_file = REPO / "weights" / "classifier" / "feature_stats.safetensors"

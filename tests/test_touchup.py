@@ -1,4 +1,4 @@
-"""The merchant's corrections to a cut-out (``productgen.touchup``): strokes, the regions they take, the verdict
+"""The merchant's corrections to a cut-out (``productgen.cutout.touchup``): strokes, the regions they take, the verdict
 measured again, the Enhance pipeline and the CLI."""
 import subprocess
 import sys
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from productgen.cutout_model import SURFACE_NOTE, Mask, at_size, map_pixels
-from productgen.touchup import Strokes, touch_up, touched_mask
+from productgen.cutout.colour_fix import at_size
+from productgen.cutout.pipeline import SURFACE_NOTE, Mask, map_pixels
+from productgen.cutout.touchup import Strokes, touch_up, touched_mask
 
 from .conftest import REPO
 from .test_cutout import product_on_texture
@@ -40,7 +41,7 @@ def photo_with_mats(seed: int = 3, size: int = 400):
 
 
 def kept_too_much(pixels, truth, *rugs) -> Mask:
-    """The cut-out that kept the rugs, as ``cutout_model.cutout`` would describe it (a sure network)."""
+    """The cut-out that kept the rugs, as ``cutout.pipeline.cutout`` would describe it (a sure network)."""
     wrong = truth.copy()
     for rug in rugs:
         wrong |= rug
@@ -150,7 +151,7 @@ def test_strokes_of_another_shape_are_refused():
 
 def test_enhance_reports_a_corrected_cut_out(tmp_path):
     """The Enhance pipeline takes the strokes; the report says the cut-out was corrected by hand."""
-    from productgen.studio import Recipe, process_image
+    from productgen.enhance.studio import Recipe, process_image
 
     pixels, truth, _, _ = photo_with_mats()
     remove = np.zeros(truth.shape, bool)

@@ -8,19 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from productgen.data import load_product_images
-from productgen.runbook import TrainingError
-from productgen.sampling import load_generator
-from productgen.training import (
-    Callbacks,
-    Trainer,
-    TrainingRun,
-    TrainOptions,
-    category_weights,
-    load_run,
-    train_gan,
-)
-from productgen.weights import WeightsError
+from productgen.gan.runs import TrainingRun, load_run
+from productgen.gan.sampling import load_generator
+from productgen.gan.training import Callbacks, Trainer, TrainOptions, category_weights, train_gan
+from productgen.io.datasets import load_product_images
+from productgen.store.weights import WeightsError
+from productgen.train.runbook import TrainingError
 
 from .conftest import REPO
 from .test_models import tiny_config
@@ -66,7 +59,7 @@ def test_callbacks_fire_and_stop_ends_the_run(data, tmp_path):
     options = TrainOptions(steps=100, batch_size=8, log_every=1, preview_every=2)
     run = Trainer(tiny_run(data), data, tmp_path, options, torch.device("cpu")).train(callbacks)
     assert run.step == 3 and [p.step for p in seen] == [1, 2, 3]
-    assert previews[0] == (2 * 4, 3, 64, 64)
+    assert previews[0] == (2 * 8, 3, 64, 64)  # two categories: 8 each, so a preview holds at least 16 images
     assert checkpoints == [3]
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "train_state.pt").is_file()
     import json
@@ -133,7 +126,7 @@ def test_generator_round_trip_and_seeds(data, tmp_path):
     assert first[0].tobytes() == generator.sample("box", n=1, seed=5)[0].tobytes()
     assert first[0].tobytes() != generator.sample("box", n=1, seed=6)[0].tobytes()
     # saving the loaded model again and loading it gives identical images
-    from productgen.training import save_gan
+    from productgen.gan.runs import save_gan
     run, _ = load_run(tmp_path)
     run.generator_ema.load_state_dict(generator.generator.state_dict())
     save_gan(tmp_path / "copy", run, torch.float16, {})
@@ -168,7 +161,7 @@ def test_cli_resumes_after_kill_9(image_folder, tmp_path):
 def test_a_128_px_model_trains_saves_and_streams_its_images(image_folder, tmp_path):
     data = load_product_images(image_folder, size=128, min_per_category=2)
     parent = tiny_run(load_product_images(image_folder, size=64, min_per_category=2))
-    from productgen.training import transfer
+    from productgen.gan.runs import transfer
 
     Trainer(transfer(parent, data.categories, 128), data, tmp_path, TrainOptions(steps=1, batch_size=8),
             torch.device("cpu")).train()
@@ -188,7 +181,7 @@ def test_a_128_px_model_trains_saves_and_streams_its_images(image_folder, tmp_pa
 
 
 def test_a_grown_run_is_refused_a_smaller_size(data):
-    from productgen.training import transfer
+    from productgen.gan.runs import transfer
 
     grown = transfer(tiny_run(data), data.categories, 128)
     with pytest.raises(TrainingError, match="cannot be shrunk"):

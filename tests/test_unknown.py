@@ -1,7 +1,7 @@
 """Saying "none of my types": certainty and the relative distance to the known types' features."""
 import torch
 
-from productgen.unknown import FeatureStats, calibrate, certainty, is_unknown
+from productgen.recognise.unknown import FeatureStats, calibrate, certainty, is_unknown
 
 
 def clusters(seed: int = 0, per_type: int = 200, dims: int = 8):

@@ -8,10 +8,12 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from productgen import superres, superres_training
-from productgen.cli import main
-from productgen.superres import UpscaleConfig, UpscaleNet, load_upscaler, run_tensor, upscale
-from productgen.superres_training import UpscaleTrainOptions, degrade, detail_kept, make_batch, psnr, ssim
+from productgen.cli.main import main
+from productgen.upscale import training as superres_training
+from productgen.upscale import upscaler as superres
+from productgen.upscale.patches import degrade, make_batch
+from productgen.upscale.training import UpscaleTrainOptions, detail_kept, psnr, ssim
+from productgen.upscale.upscaler import UpscaleConfig, UpscaleNet, load_upscaler, run_tensor, upscale
 
 from .conftest import REPO
 
@@ -78,7 +80,7 @@ def test_a_drawn_sharp_edge_comes_back_sharper_than_lanczos():
 
 
 def test_the_unsharp_mask_adds_detail_and_keeps_white_white_and_flat_flat():
-    from productgen.superres import upscale_many
+    from productgen.upscale.upscaler import upscale_many
 
     sharp = drawn_sharp()
     small = sharp.resize((64, 64), Image.Resampling.BICUBIC)
@@ -250,7 +252,7 @@ def test_a_run_can_start_from_a_trained_upscaler_with_the_texture_loss(tmp_path)
         UpscaleTrainOptions(steps=1, texture_weight=-1)
 
 def test_enhance_says_the_model_enlarged_a_small_product():
-    from productgen.studio import Recipe, process_image
+    from productgen.enhance.studio import Recipe, process_image
 
     photo = Image.new("RGB", (160, 160), (255, 255, 255))
     ImageDraw.Draw(photo).rectangle((40, 30, 120, 130), fill=(40, 70, 140))
@@ -268,8 +270,8 @@ def test_enhance_says_the_model_enlarged_a_small_product():
 
 
 def test_card_of_a_fine_tune_counts_the_model_it_started_from(tmp_path):
-    from productgen.cards import upscale_card
-    from productgen.weights import write_json
+    from productgen.store.weights import write_json
+    from productgen.upscale.card import upscale_card
 
     options = {"batch_size": 16, "side": 128, "l1_steps": 0, "feature_weight": 1.0, "adversarial_weight": 0.1,
                "grid_weight": 0.4, "ema": 0.999}
@@ -283,7 +285,7 @@ def test_card_of_a_fine_tune_counts_the_model_it_started_from(tmp_path):
 
 
 def test_a_fine_tune_records_all_the_training_of_the_model_it_started_from(tmp_path):
-    from productgen.weights import save_model, training_history
+    from productgen.store.weights import save_model, training_history
 
     # the model started from was itself a fine-tune: its own start counts too
     state = UpscaleNet(UpscaleConfig(channels=8, convs=2)).state_dict()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from productgen import workspace
+from productgen.io import workspace
 
 from .words import said, t
 
@@ -21,7 +21,7 @@ def session_of(request: gr.Request | None) -> str | None:
 
 def work_folder(prefix: str, request: gr.Request | None = None) -> Path:
     """A fresh folder for one request's files, in the visitor's session folder (deleted when the tab closes,
-    and by age: ``productgen.workspace``)."""
+    and by age: ``productgen.io.workspace``)."""
     return workspace.request_folder(prefix, session_of(request))
 
 

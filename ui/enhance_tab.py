@@ -7,10 +7,10 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from productgen.archives import write_zip
-from productgen.enhance import WHITE_BALANCE_SOURCES, EnhanceSettings
-from productgen.marketplaces import PRESETS
-from productgen.studio import Recipe
+from productgen.enhance.filters import WHITE_BALANCE_SOURCES, EnhanceSettings
+from productgen.enhance.marketplaces import PRESETS
+from productgen.enhance.studio import Recipe
+from productgen.io.archives import write_zip
 
 from .common import USER_ERRORS, as_user_error, problem, unpacked, upscaler_choices, work_folder
 from .server import BUSY_NOTE, GIVE_WAY_S, JOBS, PHOTO_WORKERS, SINGLE_PHOTOS, busy, in_background
@@ -73,10 +73,10 @@ BATCH_HEADERS = ["file", "output", "verdict", "notes"]
 
 
 def painted_strokes(painting, name: str | None, painted_for: str | None):
-    """The merchant's strokes in the "Fix the cut-out" painter (``touchup.Strokes``), or None when nothing is
+    """The merchant's strokes in the "Fix the cut-out" painter (``cutout.touchup.Strokes``), or None when nothing is
     painted or the painting belongs to another photo than ``name``. Through the API (no photo recorded) a
     painting with the photo's shape applies to the photo named."""
-    from productgen.touchup import Strokes
+    from productgen.cutout.touchup import Strokes
 
     if not painting or not isinstance(painting, dict) or (painted_for is not None and painted_for != name):
         return None
@@ -97,7 +97,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
     """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
     settings used, what is kept). ``painting``: the "Fix the cut-out" painter, whose strokes correct the cut-out
     when they were painted on this photo (``painted_for``)."""
-    from productgen import studio
+    from productgen.enhance import studio
 
     try:
         recipe = read_recipe(recipe_json)
@@ -172,8 +172,8 @@ def settings_words(request: gr.Request | None, settings: EnhanceSettings, auto: 
 
 def auto_controls(files, name: str | None, recipe_json: str, request: gr.Request = None):
     """Settings that Auto picks for the chosen photo, as slider values, plus the recipe with auto on."""
-    from productgen import studio
-    from productgen.background import segment
+    from productgen.cutout.segment import segment
+    from productgen.enhance import studio
 
     try:
         recipe = read_recipe(recipe_json)
@@ -190,7 +190,7 @@ def auto_controls(files, name: str | None, recipe_json: str, request: gr.Request
 def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=gr.Progress()):
     """Every uploaded photo through the recipe; streams (ZIP of results + report.csv, report rows, status).
     A generator, so the work stops when the visitor goes away or presses Stop."""
-    from productgen import studio
+    from productgen.enhance import studio
 
     try:
         recipe = read_recipe(recipe_json)

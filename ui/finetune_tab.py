@@ -6,9 +6,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from productgen import weights, workspace
-from productgen.archives import collect_uploads
+from productgen.io import workspace
+from productgen.io.archives import collect_uploads
 from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES, on_cpu_space
+from productgen.store import weights
 
 from .common import USER_ERRORS, as_user_error, problem, work_folder
 from .server import GIVE_WAY_S, SINGLE_PHOTOS, cached_classifier, current_finetune, in_background
@@ -18,7 +19,7 @@ from .words import said, say, t, translated_choices
 def finetune_photos(files, category: str, workdir: Path, size: int = 64, request: gr.Request | None = None):
     """Uploaded photos (files or ZIP) as training data at ``size`` px: ZIP sub-folders name categories, else
     ``category``."""
-    from productgen.finetune import photos_as_data
+    from productgen.gan.finetune import photos_as_data
 
     collected = collect_uploads(workspace.upload_paths(files), workdir / "unpacked")
     for name, reason in collected.skipped:
@@ -41,7 +42,7 @@ def start_finetune(files, category, base, budget_kind, budget, name, resume, own
 
     import pandas as pd
 
-    from productgen.finetune import FinetuneJob, check_budget, target_folder, wall_clock_limit
+    from productgen.gan.finetune import FinetuneJob, check_budget, target_folder, wall_clock_limit
 
     owner_key, _ = ensure_owner_key(owner_key)
     workdir = work_folder("finetune-", request)

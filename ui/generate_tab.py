@@ -6,8 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from productgen import weights
 from productgen.limits import OUTPUT_SIZES
+from productgen.store import weights
 
 from .common import UPSCALER_NAMES, USER_ERRORS, as_user_error, fraction, problem, upscaler_choices, whole, work_folder
 from .server import GENERATE_BUSY_NOTE, JOBS, busy
@@ -47,7 +47,7 @@ def on_model_change(model: str):
 def generate(model: str, category: str, count: float, seed: float, variety: float, size: str,
              upscaler: str = "model", request: gr.Request = None):
     """Generate ``count`` images; returns (gallery items, ZIP path, status text)."""
-    from productgen import sampling
+    from productgen.gan import sampling
 
     try:
         count, seed = whole(count, "How many", 1, 64), whole(seed, "Seed", 0, 2**31 - 1)
@@ -77,7 +77,7 @@ def generate(model: str, category: str, count: float, seed: float, variety: floa
 def interpolate(model: str, category_a: str, category_b: str, seed_a: float, seed_b: float, frames: float,
                 variety: float, request: gr.Request = None):
     """An animated GIF morphing from (seed A, category A) to (seed B, category B)."""
-    from productgen import sampling
+    from productgen.gan import sampling
 
     try:
         seeds = whole(seed_a, "From seed", 0, 2**31 - 1), whole(seed_b, "To seed", 0, 2**31 - 1)

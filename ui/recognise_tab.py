@@ -52,7 +52,7 @@ def first_result_view(result, request: gr.Request | None = None):
 def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
     """Recognise uploaded photos: the first photo's cut-out, verdict, top 3, swatches, title, alt text and
     tags; the table and CSV of all; the results (state) and the files whose category can be corrected."""
-    from productgen.recognise import recognise_files, write_csv
+    from productgen.recognise.pipeline import recognise_files, write_csv
 
     try:
         with unpacked(files, request) as (photos, skipped), JOBS.one():
@@ -81,7 +81,7 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
 def correct_category(results, file, category, request: gr.Request = None):
     """The merchant's category for one photo: its title, alt text and tags follow; the table and CSV are
     written again."""
-    from productgen.recognise import write_csv
+    from productgen.recognise.pipeline import write_csv
 
     if not results:
         raise problem(request, "Recognise some photos first.")
@@ -96,7 +96,7 @@ def correct_category(results, file, category, request: gr.Request = None):
 
 
 def build_recognise_tab():
-    from productgen.weights import read_json, resolve_model_dir
+    from productgen.store.weights import read_json, resolve_model_dir
 
     w = {}
     with gr.Row():

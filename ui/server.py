@@ -48,7 +48,7 @@ _classifier = {}
 
 
 def cached_classifier():
-    from productgen.classifier import load_classifier
+    from productgen.recognise.network import load_classifier
 
     if "model" not in _classifier:
         _classifier["model"] = load_classifier()

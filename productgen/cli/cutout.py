@@ -1,0 +1,149 @@
+"""The CLI's ``train-cutout``: train the product cut-out model on composites."""
+from __future__ import annotations
+
+import sys
+
+from productgen.cli.options import (
+    add_run_options,
+    refuse_to_replace,
+    require,
+    stop_on_ctrl_c,
+)
+
+
+def command_train_cutout(args) -> None:
+    from productgen.cutout.network import CutoutConfig, parameter_count
+    from productgen.cutout.training import CompositeSources, CutoutTrainOptions, train_cutout
+    from productgen.io.datasets import _read_ids
+    from productgen.train.runbook import set_threads
+
+    if args.real_product_share and not args.pseudo_labels_from:
+        raise ValueError("--real-product-share lays the products of pseudo-labelled photos on other surfaces: give "
+                         "--pseudo-labels-from too")
+    if args.grow and not args.start_from:
+        raise ValueError("--grow adds blocks to a trained network: give --start-from too")
+    if args.shop_share and not args.package_share:
+        raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
+    require(args.products, "--products", "a folder of catalogue photos on white")
+    require(args.backgrounds, "--backgrounds", "the backgrounds folder of the shared data", ("manifest.csv",))
+    require(args.realphotos, "--realphotos", "the realphotos folder of the shared data", ("labels.csv",))
+    set_threads(args.threads)
+    refuse_to_replace(args.out, args.resume, args.overwrite)
+    options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, lr_end=args.lr_end,
+                                 minutes=args.minutes, steps=args.steps,
+                                 checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
+    sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
+                                    product_ids=_read_ids(args.exclude_ids), skip_worn=args.skip_worn)
+    sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
+    sources.native_share = args.native_share
+    if args.package_share:
+        from productgen.cutout.packages import carton_prints
+        from productgen.cutout.training import realphoto_split
+
+        sources.package_share = args.package_share
+        sources.prints = carton_prints(args.realphotos, realphoto_split(args.realphotos)[0])
+    if args.shop_share:
+        from productgen.cutout.network import load_cutout
+        from productgen.cutout.packages import shop_photos
+        from productgen.cutout.training import realphoto_split
+
+        finder = load_cutout(args.pseudo_labels_from or args.start_from or "cutout").fused()
+        sources.shops = shop_photos(finder, args.realphotos, realphoto_split(args.realphotos)[0])
+        sources.shop_share = args.shop_share
+        print(f"shop photos: {len(sources.shops)}", file=sys.stderr)
+    if args.pseudo_labels_from:
+        from productgen.cutout.data import pseudo_labels
+        from productgen.cutout.network import load_cutout
+        from productgen.cutout.training import realphoto_split
+
+        if not args.realphotos:
+            raise ValueError("--pseudo-labels-from needs --realphotos (the photos to label)")
+        train_files, _ = realphoto_split(args.realphotos)  # the held-out senders are never labelled
+        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos, train_files,
+                                     cleaned=args.pseudo_labels_cleaned)
+        sources.real_share = args.real_share
+        if args.real_product_share:
+            from productgen.cutout.data import cut_product
+
+            sources.real_products = [product for product in map(cut_product, sources.real) if product is not None]
+            sources.real_product_share = args.real_product_share
+        print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
+    print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
+          f"{len(sources.corners)} real-photo corners", file=sys.stderr)
+    info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
+            "data": {"products": len(sources.products), "surfaces": len(sources.surfaces),
+                     "realphoto_corners": len(sources.corners), "pseudo_labelled_realphotos": len(sources.real),
+                     "pseudo_labels_cleaned": bool(args.pseudo_labels_from and args.pseudo_labels_cleaned),
+                     "real_share": sources.real_share, "shape_share": sources.shape_share,
+                     "layered_share": sources.layered_share, "package_share": sources.package_share,
+                     "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn),
+                     "shop_photos": len(sources.shops), "shop_share": sources.shop_share,
+                     "native_share": sources.native_share, "real_products": len(sources.real_products),
+                     "real_product_share": sources.real_product_share}}
+
+    def progress(record):
+        print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
+              flush=True)
+
+    start = None
+    if args.start_from:
+        from productgen.cutout.network import load_cutout
+        from productgen.store.weights import training_history
+
+        start = load_cutout(args.start_from)
+        info["started_from"] = training_history(args.start_from)
+        if args.grow:
+            start = start.grown(tuple(args.grow))
+            info["grown_by"] = list(args.grow)
+    model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
+                         progress, stop_on_ctrl_c(), start)
+    print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
+
+
+def add_cutout_commands(commands) -> None:
+    """train-cutout."""
+    cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")
+    cut.add_argument("--products", required=True, help="catalogue photos on white (their masks come free)")
+    cut.add_argument("--backgrounds", required=True, help="surface photos with manifest.csv (split by group)")
+    cut.add_argument("--realphotos", help="real phone photos with labels.csv (their corners become backgrounds)")
+    cut.add_argument("--exclude-ids", help="file of catalogue ids to leave out (the validation split)")
+    cut.add_argument("--shape-share", type=float, default=0.0, help="share of drawn objects among the products")
+    cut.add_argument("--skip-worn", action="store_true",
+                     help="leave out the catalogue's clothes worn by a model (their masks hold the wearer's skin; "
+                          "needs labels.csv beside --products)")
+    cut.add_argument("--layered-share", type=float, default=0.0,
+                     help="share of composites whose product lies on a second surface (a bedspread on a bed)")
+    cut.add_argument("--native-share", type=float, default=0.0,
+                     help="share of composites whose surface is a real photo's corner at its own scale, mirrored "
+                          "into a tile (a rug's or a bedspread's print as sharp as in a phone photo; otherwise a "
+                          "corner is stretched over the whole picture, 3-5x, and blurred)")
+    cut.add_argument("--package-share", type=float, default=0.0,
+                     help="share of pictures of a package held up in front of a shop shelf (drawn whole; the "
+                          "middles of the train products' grocery photos print some packages)")
+    cut.add_argument("--shop-share", type=float, default=0.0,
+                     help="share of the package pictures laid over the carton of a real shop photo (the train "
+                          "products' grocery photos; the carton found by the cut-out model of --pseudo-labels-from, "
+                          "--start-from or the shipped one), so a real shelf and hand are the surface")
+    cut.add_argument("--pseudo-labels-from", help="a cut-out model whose sure masks of --realphotos (train senders "
+                                                   "only) join the training pictures (self-training)")
+    cut.add_argument("--pseudo-labels-cleaned", action="store_true",
+                     help="also label photos whose only doubt is surface the network kept, when the photo's colours "
+                          "removed it (the mask after the colour cut)")
+    cut.add_argument("--real-share", type=float, default=0.25, help="share of pseudo-labelled real photos")
+    cut.add_argument("--real-product-share", type=float, default=0.0,
+                     help="share of the composites' products cut from the pseudo-labelled real photos (a garment "
+                          "laid flat in room light) instead of the catalogue's (needs --pseudo-labels-from)")
+    add_run_options(cut, "continue from the checkpoint in --out", 3.0, "the composites")
+    cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
+                                           "a fresh optimizer), e.g. to train the shipped model further")
+    cut.add_argument("--grow", type=int, nargs=4, metavar="N",
+                     help="with --start-from: add N residual blocks to each of the four encoder stages (strides "
+                          "4, 8, 16, 32), each starting almost as the identity, so the larger network starts as the "
+                          "trained one")
+    cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
+    cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
+    cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")
+    cut.add_argument("--lr", type=float, default=2e-3, help="learning rate (after a 200-step warm-up)")
+    cut.add_argument("--lr-end", type=float, help="let the rate fall (cosine) from --lr to this over this run's "
+                                                  "budget (default: constant)")
+    cut.set_defaults(run=command_train_cutout)

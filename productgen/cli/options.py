@@ -1,0 +1,91 @@
+"""What the CLI's commands share: the data options, the run options of every training command, and the rule
+that a run writes a model folder only ``--resume`` continues and only ``--overwrite`` replaces (with a backup)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from productgen.io.datasets import load_product_images, parse_aspect
+
+
+def add_data_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--data", required=required,
+                        help="folder of images (sub-folder per category, or with --labels)")
+    parser.add_argument("--labels", help="CSV with a file/id column and a label column")
+    parser.add_argument("--label-column", default="category", help="label column of --labels (default: category)")
+    parser.add_argument("--categories", nargs="+", help="category names to use, or one number: the N most common")
+    parser.add_argument("--aspect", help="reshape photos to this width:height before padding, e.g. 3:4")
+    parser.add_argument("--exclude-ids", help="file of ids to leave out (e.g. the validation split)")
+    parser.add_argument("--only-ids", help="file of ids to use, nothing else")
+    parser.add_argument("--min-per-category", type=int, default=10, help="fewest images a category may have")
+
+
+def read_data(args, size: int = 64, extra_columns: tuple[str, ...] = ()):
+    categories = args.categories
+    if categories and len(categories) == 1 and categories[0].isdigit():
+        categories = int(categories[0])
+    data = load_product_images(args.data, args.labels, args.label_column, categories, size,
+                               parse_aspect(args.aspect), args.min_per_category, args.only_ids, args.exclude_ids,
+                               extra_columns)
+    print(f"data: {data.summary()}", file=sys.stderr)
+    return data
+
+
+def require(path: str | Path | None, flag: str, what: str, inside: tuple[str, ...] = ()) -> None:
+    """One line naming the flag when an input the command needs is missing (not a bare Errno)."""
+    if path is None:
+        return
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{flag} {path} does not exist; pass {what}")
+    for name in inside:
+        if not (Path(path) / name).is_file():
+            raise FileNotFoundError(f"{flag} {path} has no {name}; pass {what}")
+
+
+def stop_on_ctrl_c():
+    """First Ctrl-C: finish the current step and write a checkpoint; a second one stops at once."""
+    import signal
+
+    requested = []
+
+    def handler(signum, frame):
+        if requested:
+            raise KeyboardInterrupt
+        requested.append(True)
+        print("\nstopping after this step (Ctrl-C again to stop at once)...", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, handler)
+    return lambda: bool(requested)
+
+
+def refuse_to_replace(out: str | Path, resume: bool, overwrite: bool = False) -> None:
+    """A new run never goes into a folder that holds a model, unless ``--overwrite`` (which keeps a backup)."""
+    from productgen.store.weights import prepare_new_run
+
+    try:
+        backup = prepare_new_run(out, resume, overwrite)
+    except ValueError as error:
+        raise ValueError(f"{out} already holds a model; pass --resume to continue it, choose another --out, or "
+                         "--overwrite to replace it (the old one is kept as a backup)") from error
+    if backup:
+        print(f"kept the old model as {backup}", file=sys.stderr)
+
+
+def add_run_options(parser: argparse.ArgumentParser, resume_help: str, checkpoint_minutes: float | None = None,
+                    seed_help: str | None = None):
+    """--out, a --minutes/--steps budget, --resume, --overwrite and --threads; --checkpoint-minutes and --seed
+    for runs that take them. Returns the budget group (for more budgets)."""
+    parser.add_argument("--out", required=True, help="model folder to write")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--minutes", type=float, help="wall-clock budget for this run")
+    budget.add_argument("--steps", type=int, help="train until this step in all")
+    parser.add_argument("--resume", action="store_true", help=resume_help)
+    parser.add_argument("--overwrite", action="store_true", help="replace a model in --out (kept as a backup)")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    if checkpoint_minutes is not None:
+        parser.add_argument("--checkpoint-minutes", type=float, default=checkpoint_minutes,
+                            help=f"how often to write a checkpoint (default {checkpoint_minutes:g})")
+    if seed_help:
+        parser.add_argument("--seed", type=int, default=0, help=f"random seed of {seed_help} (same seed, same run)")
+    return budget

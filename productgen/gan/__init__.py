@@ -1,0 +1,1 @@
+"""The class-conditional GAN: its networks, training, sampling, fine-tuning, metrics and data."""

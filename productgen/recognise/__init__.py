@@ -1,0 +1,1 @@
+"""Recognition: the product classifier, the unknown-type test, colour names, listing text."""

@@ -1,0 +1,1 @@
+"""The training scaffold shared by every model: run options, checkpoints, budgets, devices."""

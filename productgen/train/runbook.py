@@ -1,0 +1,122 @@
+"""What every training run shares (the GAN, the classifier, the cut-out model, the upscaler): its budget and
+bookkeeping (:class:`RunBook`: time, logging, checkpoints), the file names of its state and log, the error that
+stops it, and where and on how many threads it runs."""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from productgen.store import weights as weights_io
+
+STATE_NAME = "train_state.pt"
+LOG_NAME = "train_log.jsonl"
+
+
+class TrainingError(ValueError):
+    """Training cannot go on (diverged, bad options); the last good checkpoint is kept."""
+
+
+def check_run_budget(**budget: float | None) -> None:
+    """A training run's budget, e.g. ``minutes=..., steps=...``: at least one given, each a positive, finite
+    number."""
+    if all(value is None for value in budget.values()):
+        raise ValueError("give a budget: " + " or ".join(budget))
+    for name, value in budget.items():
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value}")
+
+
+@dataclass
+class RunOptions:
+    """What every training run has: a budget (wall-clock minutes for this run, or the step to stop at, in all),
+    how often it checkpoints and logs, and its seed. The trainers' options extend it."""
+    minutes: float | None = None
+    steps: int | None = None
+    checkpoint_minutes: float = 3.0
+    log_every: int = 20
+    seed: int = 0
+
+    def __post_init__(self):
+        check_run_budget(minutes=self.minutes, steps=self.steps)
+
+
+def budget_spent(seconds: float, step: int, minutes: float | None, steps: int | None, should_stop=None) -> bool:
+    """Whether a run with this budget stops now (after ``seconds`` in this process, at ``step`` in all)."""
+    return bool((minutes and seconds >= minutes * 60) or (steps and step >= steps) or (should_stop and should_stop()))
+
+
+class RunBook:
+    """A training loop's bookkeeping: the run's time (``seconds`` of earlier runs plus this one), whether its
+    budget is spent, a log line every ``log_every`` steps (also given to ``progress``), a checkpoint every
+    ``checkpoint_minutes`` and a last one at the end. ``checkpoint()`` writes the model and its state."""
+
+    def __init__(self, out_dir: str | Path, options: RunOptions, step: int, seconds: float,
+                 checkpoint: Callable[[], None], progress=None, should_stop=None):
+        self.out_dir, self.options, self.first_step, self.earlier = Path(out_dir), options, step, seconds
+        self.checkpoint, self.progress, self.should_stop = checkpoint, progress, should_stop
+        self.started = self.last_checkpoint = time.monotonic()
+
+    def elapsed(self) -> float:
+        """Seconds in this process."""
+        return time.monotonic() - self.started
+
+    def seconds(self) -> float:
+        """Seconds of the whole run, earlier processes included."""
+        return self.earlier + self.elapsed()
+
+    def spent(self, step: int) -> bool:
+        return budget_spent(self.elapsed(), step, self.options.minutes, self.options.steps, self.should_stop)
+
+    def share_done(self, step: int) -> float:
+        """How far (0..1) this process is through its budget: by the clock or by the steps, whichever is ahead."""
+        minutes, total = self.options.minutes, self.options.steps
+        return max(self.elapsed() / (minutes * 60) if minutes else 0.0,
+                   (step - self.first_step) / max(1, total - self.first_step) if total else 0.0)
+
+    def after_step(self, step: int, record: dict) -> None:
+        if step % self.options.log_every == 0:
+            record = {**record, "seconds": round(self.seconds())}
+            weights_io.append_jsonl(self.out_dir / LOG_NAME, record)
+            if self.progress:
+                self.progress(record)
+        if time.monotonic() - self.last_checkpoint >= self.options.checkpoint_minutes * 60:
+            self.checkpoint()
+            self.last_checkpoint = time.monotonic()
+
+    def finish(self, step: int) -> None:
+        """The last checkpoint (or a first one for a run that took no step and has none yet)."""
+        if step > self.first_step or not (self.out_dir / weights_io.CONFIG_NAME).is_file():
+            self.checkpoint()
+
+
+def default_device() -> torch.device:
+    if torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def training_memory_format(model: torch.nn.Module) -> torch.memory_format:
+    """The memory format to train ``model`` in: channels-last (faster convolutions on CPU and tensor-core GPUs),
+    except where the model has a 1x1 convolution with a stride and 2-7 input channels. With torch 2.14.1 on the
+    CPU, oneDNN's weight gradient of that convolution in channels-last writes outside its buffers: the heap is
+    corrupted, and with two threads its barrier can spin for ever (``Conv2d(4, 8, 1, 2)``, measured 2026-12-02;
+    1, 8 and more channels, and the 3x3 and 4x4 convolutions, are fine). Only tiny test-sized models have one."""
+    for module in model.modules():
+        if (isinstance(module, torch.nn.Conv2d) and module.kernel_size == (1, 1) and module.stride != (1, 1)
+                and 1 < module.in_channels < 8):
+            return torch.contiguous_format
+    return torch.channels_last
+
+
+def set_threads(threads: int | None) -> None:
+    torch.set_num_threads(threads or os.cpu_count() or 1)

@@ -1,0 +1,1 @@
+"""The x4 upscaler: network, tiled pipeline and training."""
