@@ -54,3 +54,10 @@ def image_folder(tmp_path: Path) -> Path:
         for i in range(6):
             draw_product(kind, i).save(tmp_path / kind / f"{kind}_{i}.png")
     return tmp_path
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fast tier is ``pytest -m "not slow"``: tests that launch the app or a browser are slow too."""
+    for item in items:
+        if item.get_closest_marker("app") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

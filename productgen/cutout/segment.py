@@ -1,4 +1,5 @@
-"""Finding a photo's background, making it pure white, cutting the product out, and framing it.
+"""Finding the product in a photo: the flood fill of a clean, even backdrop where it can be trusted, else the
+cut-out model (``pipeline``), with the merchant's strokes; and the product cropped onto white.
 
 The background is the region of near-border colour that is connected to the
 image border. Connectivity is what keeps a white shirt on an off-white backdrop

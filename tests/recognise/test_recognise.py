@@ -7,7 +7,7 @@ from productgen.recognise.colours import PALETTE, dominant_colours, name_colour
 from productgen.recognise.network import ClassifierConfig, ProductClassifier, load_classifier, save_classifier
 from productgen.recognise.pipeline import describe, recognise, recognise_files, write_csv
 
-from .conftest import REPO, draw_product
+from ..conftest import REPO, draw_product
 
 
 @pytest.mark.parametrize("rgb, name", [((200, 30, 35), "Red"), ((30, 40, 70), "Navy Blue"), ((20, 20, 20), "Black"),

@@ -7,7 +7,7 @@ from productgen.gan.sampling import save_animation, save_png
 from productgen.io.images import open_image
 from productgen.io.provenance import DIGITAL_SOURCE_TYPE, is_ai_generated, read_label, save_options
 
-from .conftest import REPO, draw_product
+from ..conftest import REPO, draw_product
 
 LABEL = DIGITAL_SOURCE_TYPE.encode()
 

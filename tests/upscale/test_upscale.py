@@ -15,7 +15,7 @@ from productgen.upscale.patches import degrade, make_batch
 from productgen.upscale.training import UpscaleTrainOptions, detail_kept, psnr, ssim
 from productgen.upscale.upscaler import UpscaleConfig, UpscaleNet, load_upscaler, run_tensor, upscale
 
-from .conftest import REPO
+from ..conftest import REPO
 
 SHIPPED = REPO / "weights" / "upscale"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, draw_product
+from ..conftest import REPO, draw_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -160,7 +160,7 @@ def test_fix_the_cut_out_with_a_red_stroke(page, tmp_path):
     import numpy as np
     from PIL import Image
 
-    from .test_touchup import photo_with_mats
+    from ..cutout.test_touchup import photo_with_mats
 
     pixels, truth, _, rug = photo_with_mats()
     Image.fromarray(pixels).save(tmp_path / "rugs.png")

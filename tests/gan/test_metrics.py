@@ -4,7 +4,7 @@ import torch
 from productgen.gan.metrics import evaluate_samples
 from productgen.recognise.network import load_classifier
 
-from .conftest import draw_product
+from ..conftest import draw_product
 
 
 def _drawn(n: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,7 +12,7 @@ from productgen.cutout.colour_fix import at_size
 from productgen.cutout.pipeline import SURFACE_NOTE, Mask, map_pixels
 from productgen.cutout.touchup import Strokes, touch_up, touched_mask
 
-from .conftest import REPO
+from ..conftest import REPO
 from .test_cutout import product_on_texture
 
 

@@ -16,7 +16,7 @@ from productgen.enhance.framing import (
 )
 from productgen.enhance.studio import Recipe, process_image
 
-from .conftest import draw_product
+from ..conftest import draw_product
 
 FILTERS = [
     (enhance.adjust_brightness, 1.0), (enhance.adjust_contrast, 1.0), (enhance.adjust_saturation, 1.0),

@@ -4,7 +4,7 @@ import pytest
 
 from productgen.io.datasets import DataError, load_product_images, make_split, parse_aspect
 
-from .conftest import draw_product
+from ..conftest import draw_product
 
 
 def test_subfolders_give_categories_and_white_padding(image_folder):

@@ -23,7 +23,7 @@ from productgen.cutout.training import (
 )
 from productgen.enhance.studio import Recipe, process_image
 
-from .conftest import REPO, draw_product
+from ..conftest import REPO, draw_product
 
 
 def textured_surface(seed: int, size: int) -> np.ndarray:

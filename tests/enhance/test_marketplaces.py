@@ -6,7 +6,7 @@ from productgen.cutout.segment import find_background
 from productgen.enhance.marketplaces import PRESETS, check_compliance, get_preset, verdict
 from productgen.enhance.studio import Recipe, process_files, process_image, write_report
 
-from .conftest import draw_product
+from ..conftest import draw_product
 
 
 def test_every_rule_has_a_source_and_a_known_check():

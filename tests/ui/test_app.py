@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from .conftest import REPO, draw_product, run_python
+from ..conftest import REPO, draw_product, run_python
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 
@@ -53,7 +53,7 @@ def test_generate_at_512_px_uses_the_upscaler_or_lanczos(client):
     assert "upscaler model" in status and "Lanczos" in plain
     ours, lanczos = (np.asarray(Image.open(gallery[0]["image"]).convert("L"), float) for gallery in (sharp, soft))
     assert ours.shape == lanczos.shape == (512, 512)
-    assert np.abs(ours - lanczos).mean() > 0.5  # the model drew it (its sharpness: tests/test_upscale.py)
+    assert np.abs(ours - lanczos).mean() > 0.5  # the model drew it (its sharpness: tests/upscale/test_upscale.py)
     with pytest.raises(Exception, match="not in the list of choices"):
         client.predict("default", "Watches", 4, 9, 0.8, "512", "bicubic", api_name="/generate")
 
@@ -154,7 +154,7 @@ def test_enhance_auto_and_report(client, tmp_path):
 def test_enhance_a_photo_on_a_surface_uses_the_cut_out_and_shows_it(client, tmp_path):
     from gradio_client import handle_file
 
-    from .test_cutout import product_on_texture
+    from ..cutout.test_cutout import product_on_texture
 
     path = tmp_path / "on-the-floor.jpg"
     Image.fromarray(product_on_texture(7, 600)[0]).save(path, quality=90)
@@ -173,7 +173,7 @@ def test_enhance_takes_the_merchants_strokes_on_the_cut_out(client, tmp_path):
     the report says the cut-out was corrected by hand and measures it again."""
     from gradio_client import handle_file
 
-    from .test_touchup import photo_with_mats
+    from ..cutout.test_touchup import photo_with_mats
 
     pixels, truth, rug, _ = photo_with_mats()
     Image.fromarray(pixels).save(tmp_path / "rug.png")

@@ -15,7 +15,7 @@ from productgen.io.datasets import load_product_images
 from productgen.store.weights import WeightsError
 from productgen.train.runbook import TrainingError
 
-from .conftest import REPO
+from ..conftest import REPO
 from .test_models import tiny_config
 
 

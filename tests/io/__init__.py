@@ -1,0 +1,1 @@
+"""Tests of image files, provenance and labelled folders."""

@@ -1,0 +1,1 @@
+"""Tests of the app (through gradio_client and in a browser)."""
