@@ -49,7 +49,7 @@ def split_photos(data: Path, category: str, count: int, work: Path) -> tuple[Pat
 def train_both(tune: Path, work: Path, minutes: float, base: str) -> None:
     common = ["--data", str(tune), "--aspect", "3:4", "--min-per-category", "8", "--minutes", str(minutes),
               "--threads", "1"]
-    runs = {"finetune": [sys.executable, "-m", "productgen", "finetune", "--base", base, *common,
+    runs = {"finetune": [sys.executable, "-m", "productgen", "finetune", "--start-from", base, *common,
                          "--out", str(work / "finetune")],
             "scratch": [sys.executable, "-m", "productgen", "train", *common, "--out", str(work / "scratch")]}
     processes = []

@@ -2,6 +2,7 @@
 GAN, fine-tune one on your photos, measure one)."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def command_finetune(args) -> None:
         raise ValueError("give either --labels/--label-column or --category, not both")
     from productgen.cutout.segment import product_on_white
 
-    size = generator_image_size(args.base)  # the photos are learned at the size the base model draws
+    size = generator_image_size(args.start_from)  # the photos are learned at the size the base model draws
     data = load_product_images(args.data, args.labels, args.label_column, None, size, parse_aspect(args.aspect),
                                args.min_per_category, single_category=args.category,
                                prepare=None if args.no_cutout else product_on_white)
@@ -47,7 +48,7 @@ def command_finetune(args) -> None:
               f"augment p {report.augment_probability:.2f}{eta}", file=sys.stderr, flush=True)
 
     stopped = stop_on_ctrl_c()
-    run = finetune(args.base, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
+    run = finetune(args.start_from, data, args.out, minutes=args.minutes, steps=args.steps, resume=args.resume,
                    callbacks=Callbacks(progress=progress, should_stop=stopped),
                    command="python -m productgen " + " ".join(sys.argv[1:]),
                    data_source=f"the user's photos in {args.data}")
@@ -135,7 +136,9 @@ def add_gan_commands(commands) -> None:
     train.set_defaults(run=command_train)
 
     tune = commands.add_parser("finetune", help="fine-tune a model on your own product photos")
-    tune.add_argument("--base", default="default", help="model to start from (folder or name under weights/)")
+    tune.add_argument("--start-from", default="default",
+                      help="model to start from (folder, name under weights/ or Hub id; default: default)")
+    tune.add_argument("--base", dest="start_from", help=argparse.SUPPRESS)  # the older name of --start-from
     tune.add_argument("--data", required=True, help="folder of photos (sub-folder per category, or --category)")
     tune.add_argument("--labels", help="CSV with a file/id column and a label column")
     tune.add_argument("--label-column", default="category", help="label column of --labels")

@@ -1,6 +1,7 @@
 """The CLI's classifier commands: ``train-classifier`` and ``calibrate-classifier``."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -26,8 +27,8 @@ def command_train_classifier(args) -> None:
     set_threads(args.threads)
     if args.realphotos:
         return train_classifier_on_real_photos(args)
-    continuing = bool(args.init) and Path(args.init).resolve() == Path(args.out).resolve()
-    refuse_to_replace(args.out, args.resume, args.overwrite or continuing)  # --init in place keeps a backup
+    continuing = bool(args.start_from) and Path(args.start_from).resolve() == Path(args.out).resolve()
+    refuse_to_replace(args.out, args.resume, args.overwrite or continuing)  # --start-from in place keeps a backup
     started = time.monotonic()
     extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
     data = read_data(args, extra_columns=extra)
@@ -36,9 +37,9 @@ def command_train_classifier(args) -> None:
     colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
     config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
                               colours=colour_names, widths=tuple(args.widths), extra_blocks=tuple(args.extra_blocks))
-    init = load_classifier(args.init) if args.init else None
+    init = load_classifier(args.start_from) if args.start_from else None
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
-            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+            "epochs": args.epochs, "lr": args.lr, "init": args.start_from, "threads": torch.get_num_threads()}
     model = train_classifier(LabelledImages.from_product_images(data, config, genders, colours), config,
                              epochs=args.epochs, seed=args.seed, lr=args.lr, init=init, out_dir=args.out,
                              resume=args.resume, info=info, log=lambda line: print(line, file=sys.stderr, flush=True))
@@ -82,7 +83,7 @@ def train_classifier_on_real_photos(args) -> None:
     refuse_to_replace(args.out, args.resume, args.overwrite)
     started = time.monotonic()
     cache = real_photo_cache(args)
-    init = load_classifier(args.init) if args.init else None
+    init = load_classifier(args.start_from) if args.start_from else None
     config = ClassifierConfig(categories=cache["types"], genders=init.config.genders if init else [],
                               colours=init.config.colours if init else [], widths=tuple(args.widths),
                               extra_blocks=tuple(args.extra_blocks), image_size=args.size)
@@ -95,7 +96,7 @@ def train_classifier_on_real_photos(args) -> None:
     train_files = [e["name"] for e in cache["examples"] if e["source"] == "real" and e["split"] == "train"]
     textures = texture_pool(args.backgrounds, args.realphotos, train_files, size=args.size, seed=args.seed)
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "photos": len(data),
-            "epochs": args.epochs, "lr": args.lr, "init": args.init, "threads": torch.get_num_threads()}
+            "epochs": args.epochs, "lr": args.lr, "init": args.start_from, "threads": torch.get_num_threads()}
     info["mixup"], info["real_look"] = args.mixup, args.real_look
     model = train_classifier(data, config, epochs=args.epochs, seed=args.seed, lr=args.lr, init=init,
                              textures=textures, out_dir=args.out, resume=args.resume, info=info,
@@ -161,9 +162,10 @@ def add_recognise_commands(commands) -> None:
     classify.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     classify.add_argument("--lr", type=float, default=2e-3, help="peak learning rate of the one-cycle schedule")
     classify.add_argument("--extra-blocks", type=int, nargs=4, default=[0, 0, 0, 0],
-                          help="more residual blocks after each of the 4 stages (with --init they start as the "
+                          help="more residual blocks after each of the 4 stages (with --start-from they start as the "
                                "identity, so the grown model starts as the one it grows from)")
-    classify.add_argument("--init", help="continue from this classifier (same categories, colours and widths)")
+    classify.add_argument("--start-from", help="continue from this classifier (same categories, colours and widths)")
+    classify.add_argument("--init", dest="start_from", help=argparse.SUPPRESS)  # the older name of --start-from
     classify.add_argument("--realphotos", help="also train on these real phone photos (realphotos/ layout); "
                           "--data is then the catalogue folder with its labels.csv")
     classify.add_argument("--backgrounds", help="with --realphotos: surfaces (backgrounds/ layout) for the phone look")

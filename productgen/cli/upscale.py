@@ -1,6 +1,7 @@
 """The CLI's ``train-upscale``: train the x4 upscaler on real photos."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -52,12 +53,12 @@ def command_train_upscale(args) -> None:
 
     config = UpscaleConfig(channels=args.channels, convs=args.convs)
     init = None
-    if args.init and not args.resume:
+    if args.start_from and not args.resume:
         from productgen.store.weights import training_history
         from productgen.upscale.upscaler import load_upscaler
 
-        init = load_upscaler(args.init)
-        info["started_from"] = training_history(args.init)
+        init = load_upscaler(args.start_from)
+        info["started_from"] = training_history(args.start_from)
     model = train_upscaler(patches, args.out, options, config, args.resume, info, args.classifier, progress,
                            stop_on_ctrl_c(), init=init)
     print(f"upscaler ({parameter_count(model):,} parameters) in {args.out}")
@@ -82,8 +83,9 @@ def add_upscale_commands(commands) -> None:
                                                                     "output (a screen-door grid)")
     up.add_argument("--phase-weight", type=float, default=0.0, help="weight of the loss on fine detail that depends "
                                                                      "on the position in a 4x4 block (a dot screen)")
-    up.add_argument("--init", help="start a new run from this upscaler (e.g. upscale: the shipped one; its "
+    up.add_argument("--start-from", help="start a new run from this upscaler (e.g. upscale: the shipped one; its "
                                    "--channels and --convs)")
+    up.add_argument("--init", dest="start_from", help=argparse.SUPPRESS)  # the older name of --start-from
     up.add_argument("--classifier", default="classifier", help="classifier whose early layers give the features")
     up.add_argument("--channels", type=int, default=48, help="width of the network (a new run only)")
     up.add_argument("--convs", type=int, default=12, help="3x3 convolutions in the body")

@@ -9,10 +9,10 @@ from productgen.store.cards import (
     HELD_OUT_PRODUCTS,
     REALPHOTOS_SOURCE,
     bullets,
+    closing_sections,
     code,
     existing_notes,
-    kept,
-    run_length,
+    training_section,
     write_card,
 )
 from productgen.store.weights import read_json
@@ -70,14 +70,10 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "", limitation
             'rgba(photo, mask).save("product.png")  # the product on transparency',
             f"python -m productgen cutout photos/ --model {model_dir.name} --out cutouts/"),
         "Training data": bullets(*data_lines),
-        "Training": bullets(
-            f"Command: `{training.get('command', 'n/a')}`",
-            f"Steps: {run_length(training)} (batch {training.get('options', {}).get('batch_size')}, "
-            f"{training.get('options', {}).get('side')} px composites) on 2 CPU cores."),
-        "Evaluation": quality or "Not measured yet.",
-        "Limitations": kept(model_dir, "Limitations", limitations, bullets(
+        **closing_sections(
+            model_dir, training_section(training, "px composites"), quality, limitations,
             "Surfaces that look like the product (its colour, a strong pattern) may be kept or bite into it; the "
-            "verdict says when the network is unsure, and the Enhance tab's brush corrects a mask by hand.")),
+            "verdict says when the network is unsure, and the Enhance tab's brush corrects a mask by hand."),
     }
     return write_card(model_dir, "cutout", f"{model_dir.name}: product cut-out (segmentation) model", intro,
                       sections, notes)

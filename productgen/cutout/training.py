@@ -20,7 +20,7 @@ from torch.nn import functional as F
 from productgen.cutout.data import held_out, load_products, load_surfaces, realphoto_corners
 from productgen.cutout.network import CutoutConfig, CutoutNet, save_cutout
 from productgen.store import weights as weights_io
-from productgen.train.runbook import STATE_NAME, RunBook, RunOptions
+from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite
 
 REALPHOTOS_VAL_SHARE = 0.15
 
@@ -168,8 +168,7 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
         for group in optimizer.param_groups:
             group["lr"] = options.rate(step, book.share_done(step))
         loss = mask_loss(model, images, target)
-        if not torch.isfinite(loss):
-            raise ValueError(f"training diverged at step {step} (loss {loss.item()}); the last checkpoint is kept")
+        check_finite(loss, f"at step {step}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -4,17 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from productgen.store.cards import (
-    BACKGROUNDS_SOURCE,
-    CATALOGUE_SOURCE,
-    HELD_OUT_PRODUCTS,
-    REALPHOTOS_SOURCE,
-    bullets,
-    code,
-    existing_notes,
-    kept,
-    write_card,
-)
+from productgen.store import cards
 from productgen.store.weights import read_json
 
 
@@ -29,7 +19,7 @@ def classifier_card(model_dir: str | Path, extra: str = "", rows: Sequence[Seque
     from productgen.recognise.data import REAL_TYPES
 
     model_dir = Path(model_dir)
-    notes = notes or existing_notes(model_dir / "README.md")
+    notes = notes or cards.existing_notes(model_dir / "README.md")
     config = read_json(model_dir / "config.json")
     training, architecture = config.get("training", {}), config.get("architecture", {})
     held_out = training.get("held_out", {})
@@ -59,14 +49,14 @@ def classifier_card(model_dir: str | Path, extra: str = "", rows: Sequence[Seque
             + f". Together they call {calibration.get('share', 0):.1%} of the "
             f"{calibration.get('calibration_photos', 'n/a')} real photos of the calibration senders (never trained "
             "on) unknown; photos of none of our types were trained towards an even spread (outlier exposure)."]
-    data = [f"Catalogue: {CATALOGUE_SOURCE}; {HELD_OUT_PRODUCTS}."]
+    data = [f"Catalogue: {cards.CATALOGUE_SOURCE}; {cards.HELD_OUT_PRODUCTS}."]
     if real:
         data += [
-            "Real phone photos: " + REALPHOTOS_SOURCE + ". Clothing senders are split three ways: "
+            "Real phone photos: " + cards.REALPHOTOS_SOURCE + ". Clothing senders are split three ways: "
             "`productgen/splits/realphotos_val_files.txt` (held out), a calibration share (12% of the other senders: "
             "sets the unknown threshold), the rest trains.",
             "Surfaces (the phone look of the catalogue photos: a band of real surface at the cut-out's edge, "
-            "sometimes the whole backdrop, zoom, rotation, colour casts, blur and noise): " + BACKGROUNDS_SOURCE
+            "sometimes the whole backdrop, zoom, rotation, colour casts, blur and noise): " + cards.BACKGROUNDS_SOURCE
             + "; and corners of the real photos above (same splits as the cut-out model).",
             "Real photos' labels become the set of our types they allow: " + "; ".join(
                 f"{label} → {' / '.join(types)}" for label, types in REAL_TYPES.items()) + ". `Other` is not used. "
@@ -96,25 +86,25 @@ def classifier_card(model_dir: str | Path, extra: str = "", rows: Sequence[Seque
     if extra:
         evaluation += "\n\n" + extra.strip()
     sections = {
-        "Intended use": bullets(
+        "Intended use": cards.bullets(
             "**For**: suggesting a product photo's type, gender and main colour (titles, alt text and tags a "
             "merchant checks before use: the Recognise tab, `python -m productgen tag`), answering `unknown` for "
             "photos of none of its types, and the feature space productgen measures its generators in.",
             "**Not for (out of scope)**: decisions without a person checking the answer; types not listed above; "
             "people (the gender is the product's intended wearer as the catalogue labels it, never a person's); "
             "comparing generator numbers measured in another classifier's features."),
-        "How to use": code(
+        "How to use": cards.code(
             "from productgen.recognise.network import load_classifier\nfrom productgen.io.images import open_image\n"
             "from productgen.recognise.pipeline import recognise\n\n"
             f'result = recognise(open_image("photo.jpg"), load_classifier("{model_dir.name}"))  # folder or name\n'
             "print(result.category, result.status, result.categories, result.title)  # unknown / check / ok",
             f"python -m productgen tag photos/ --classifier {model_dir.name} --csv tags.csv"),
-        "Training data": bullets(*data),
-        "Training": bullets(*train),
+        "Training data": cards.bullets(*data),
+        "Training": cards.bullets(*train),
         "Evaluation": evaluation,
-        "Limitations": kept(model_dir, "Limitations", limitations, bullets(
+        "Limitations": cards.kept(model_dir, "Limitations", limitations, cards.bullets(
             "Its answers are suggestions: an unsure answer says \"check\", and a photo of a type it does not know is "
             "`unknown` at best, or taken for the nearest known type.")),
     }
-    return write_card(model_dir, "classifier", f"{model_dir.name}: product classifier (article type, gender, main "
-                      f"colour; {side}x{side})", "\n".join(intro), sections, notes)
+    title = f"{model_dir.name}: product classifier (article type, gender, main colour; {side}x{side})"
+    return cards.write_card(model_dir, "classifier", title, "\n".join(intro), sections, notes)

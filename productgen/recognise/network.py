@@ -64,7 +64,7 @@ class ResidualBlock(nn.Module):
 
 def _deepen(block: ResidualBlock) -> ResidualBlock:
     """A block that starts as the identity on its (non-negative) input: its last norm's scale is 0, so a model
-    grown from a trained one (``--init``) starts where that one was."""
+    grown from a trained one (``--start-from``) starts where that one was."""
     nn.init.zeros_(block.norm2.weight)
     return block
 
@@ -80,7 +80,7 @@ class ProductClassifier(nn.Module):
         self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
         self.stages = nn.Sequential(ResidualBlock(widths[0], widths[0], 1),
                                     *(ResidualBlock(a, b, 2) for a, b in zip(widths, widths[1:])))
-        # kept apart from ``stages`` so a model without them has the same parameter names (``--init``)
+        # kept apart from ``stages`` so a model without them has the same parameter names (``--start-from``)
         self.deeper = nn.ModuleDict({str(stage): nn.Sequential(*(_deepen(ResidualBlock(width, width, 1))
                                                                  for _ in range(count)))
                                      for stage, (width, count) in enumerate(zip(widths, config.extra_blocks))

@@ -21,7 +21,7 @@ from productgen.recognise.network import (
 )
 from productgen.recognise.unknown import FeatureStats, calibrate
 from productgen.store import weights as weights_io
-from productgen.train.runbook import STATE_NAME, training_memory_format
+from productgen.train.runbook import STATE_NAME, check_finite, training_memory_format
 
 
 @dataclass
@@ -152,7 +152,8 @@ def set_loss(logits: torch.Tensor, targets: torch.Tensor, smoothing: float = 0.1
 def _init_from(model: ProductClassifier, init: ProductClassifier) -> None:
     """Start from a trained classifier: the same body; the heads' rows for the names both know."""
     if tuple(init.config.widths) != tuple(model.config.widths):
-        raise ValueError(f"--init: that classifier has widths {init.config.widths}, not {model.config.widths}")
+        raise ValueError(f"--start-from (--init): that classifier has widths {init.config.widths}, not "
+                         f"{model.config.widths}")
     state = {k: v for k, v in init.state_dict().items() if not k.split(".")[0].endswith("_head")}
     model.load_state_dict(state, strict=False)
     with torch.no_grad():
@@ -232,9 +233,7 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
                     if (ids >= 0).any():
                         part = part + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
                 loss = loss + share * part
-            if not torch.isfinite(loss):
-                raise ValueError(f"training diverged in epoch {epoch + 1} (loss {loss.item()}); lower the learning "
-                                 "rate")
+            check_finite(loss, f"in epoch {epoch + 1}")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -137,3 +137,18 @@ def run_length(training: dict) -> str:
     return (f"{step:,} in the last run ({hours:.2f} h), started from `{earlier.get('model')}` "
             f"({before:,} steps, {before_hours:.2f} h): {step + before:,} steps, {hours + before_hours:.2f} h in all")
 
+
+def training_section(training: dict, unit: str, *first: str) -> str:
+    """The "Training" section of a card: ``first`` lines, the command, and the steps with the batch and the size
+    of the ``unit`` it trained on (e.g. "px composites")."""
+    options = training.get("options", {})
+    return bullets(*first, f"Command: `{training.get('command', 'n/a')}`",
+                   f"Steps: {run_length(training)} (batch {options.get('batch_size')}, {options.get('side')} {unit}) "
+                   "on 2 CPU cores.")
+
+
+def closing_sections(model_dir: Path, training: str, quality: str, limitations: str, default_limitations: str) -> dict:
+    """A card's last sections: "Training" (``training_section``), "Evaluation" (``quality``) and "Limitations"
+    (``limitations``, else what the card holds, else ``default_limitations``)."""
+    return {"Training": training, "Evaluation": quality or "Not measured yet.",
+            "Limitations": kept(model_dir, "Limitations", limitations, bullets(default_limitations))}

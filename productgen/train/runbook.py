@@ -22,6 +22,14 @@ class TrainingError(ValueError):
     """Training cannot go on (diverged, bad options); the last good checkpoint is kept."""
 
 
+def check_finite(loss, where: str, fix: str = "lower the learning rate and resume") -> None:
+    """Every training's one divergence check: a loss that is not finite raises :class:`TrainingError` naming
+    where (``"at step 12"``) and what to do; the last good checkpoint is kept."""
+    value = float(loss)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise TrainingError(f"training diverged {where} (loss {value}); the last good checkpoint is kept: {fix}")
+
+
 def check_run_budget(**budget: float | None) -> None:
     """A training run's budget, e.g. ``minutes=..., steps=...``: at least one given, each a positive, finite
     number."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from productgen.store.cards import REALPHOTOS_SOURCE, bullets, code, existing_notes, kept, run_length, write_card
+from productgen.store import cards
 from productgen.store.weights import read_json
 
 
@@ -11,7 +11,7 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "", limitatio
     """Write ``README.md`` for the x4 upscaler from its ``config.json``, a quality section (its evaluation table)
     and notes; the card's existing ``## Notes`` (``## Limitations``) are kept when not given."""
     model_dir = Path(model_dir)
-    notes = notes or existing_notes(model_dir / "README.md")
+    notes = notes or cards.existing_notes(model_dir / "README.md")
     config = read_json(model_dir / "config.json")
     training, architecture = config.get("training", {}), config.get("architecture", {})
     options = training.get("options", {})
@@ -40,33 +40,29 @@ def upscale_card(model_dir: str | Path, quality: str, notes: str = "", limitatio
            "than in the target: `upscale.training.phase_loss`)" if options.get("phase_weight") else "")
         + f"; the weights shipped are an exponential moving average ({options.get('ema')}).")
     sections = {
-        "Intended use": bullets(
+        "Intended use": cards.bullets(
             "**For**: enlarging product images (generated images to 256-1024 px, small product photos in "
             "Enhance) with drawn detail where a plain resize smears.",
             "**Not for (out of scope)**: recovering a photo's true detail (the texture it draws is plausible, not "
             "measured: not for evidence, reading small text, or forensic or medical images); faces; more than x16 "
             "(refused)."),
-        "How to use": code(
+        "How to use": cards.code(
             "from productgen.io.images import open_image\n"
             "from productgen.upscale.upscaler import load_upscaler, upscale\n\n"
             f'large = upscale(open_image("small.png"), 4, model=load_upscaler("{model_dir.name}"))  # x1 to x16\n'
             'large.save("large.png")  # method="lanczos": the plain resize instead',
             f"python -m productgen upscale small.png --model {model_dir.name} --scale 4 --out large/"),
-        "Training data": bullets(
+        "Training data": cards.bullets(
             f"{training.get('patches', 0):,} patches (160 px) of {data.get('realphotos_train', 0):,} real phone "
             f"photos; {data.get('realphotos_held_out', 0):,} photos held out (the senders held out for the cut-out "
-            f"model, used only by `bench/upscale.py`). Source: {REALPHOTOS_SOURCE}.",
+            f"model, used only by `bench/upscale.py`). Source: {cards.REALPHOTOS_SOURCE}.",
             "Pairs: each patch is the target; its input is the patch made 4x smaller with an optional blur, one of "
             "four kernels (area, bilinear, bicubic, Lanczos; sometimes in two steps), camera noise and JPEG "
             "(`upscale.patches.degrade`)."),
-        "Training": bullets(
-            losses, f"Command: `{training.get('command', 'n/a')}`",
-            f"Steps: {run_length(training)} (batch {options.get('batch_size')}, {options.get('side')} px "
-            "targets) on 2 CPU cores."),
-        "Evaluation": quality or "Not measured yet.",
-        "Limitations": kept(model_dir, "Limitations", limitations, bullets(
+        **cards.closing_sections(
+            model_dir, cards.training_section(training, "px targets", losses), quality, limitations,
             "The detail it draws is plausible texture, not the photo's own: it does not line up pixel for pixel "
-            "(SSIM) and can show as a faint pattern on plain surfaces at high zoom.")),
+            "(SSIM) and can show as a faint pattern on plain surfaces at high zoom."),
     }
-    return write_card(model_dir, "upscaler", f"{model_dir.name}: x{scale} upscaler (super-resolution)", intro,
+    return cards.write_card(model_dir, "upscaler", f"{model_dir.name}: x{scale} upscaler (super-resolution)", intro,
                       sections, notes)

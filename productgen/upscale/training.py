@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from productgen.store import weights as weights_io
-from productgen.train.runbook import STATE_NAME, RunBook, RunOptions
+from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite
 from productgen.upscale.patches import PATCH_SIDE, detail, make_batch
 from productgen.upscale.upscaler import UpscaleConfig, UpscaleNet, save_upscaler
 
@@ -276,26 +276,20 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
                 feature = features(output, targets)
                 loss = loss + options.feature_weight * feature
                 record["feature"] = feature.item()
-            if options.texture_weight > 0:
-                texture = texture_loss(output, targets)
-                loss = loss + options.texture_weight * texture
-                record["texture"] = texture.item()
-            if options.grid_weight > 0:
-                grid = grid_loss(output)
-                loss = loss + options.grid_weight * grid
-                record["grid"] = grid.item()
-            if options.phase_weight > 0:
-                phase = phase_loss(output, targets)
-                loss = loss + options.phase_weight * phase
-                record["phase"] = phase.item()
+            for name, weight, term, given in (("texture", options.texture_weight, texture_loss, (output, targets)),
+                                              ("grid", options.grid_weight, grid_loss, (output,)),
+                                              ("phase", options.phase_weight, phase_loss, (output, targets))):
+                if weight > 0:
+                    value = term(*given)
+                    loss = loss + weight * value
+                    record[name] = value.item()
             if options.adversarial_weight > 0:
                 for parameter in discriminator.parameters():
                     parameter.requires_grad_(False)
                 adversarial = F.softplus(-discriminator(output)).mean()  # non-saturating generator loss
                 loss = loss + options.adversarial_weight * adversarial
                 record["adversarial"] = adversarial.item()
-        if not torch.isfinite(loss):
-            raise ValueError(f"training diverged at step {step} (loss {loss.item()}); the last checkpoint is kept")
+        check_finite(loss, f"at step {step}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
