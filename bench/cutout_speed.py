@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     trained, baseline = load_cutout(args.model), U2NetP().eval()
-    ours = trained.fused()  # as the app runs it (cutout_model.cached_cutout)
+    ours = trained.fused()  # as the app runs it (cutout.network.cached_cutout)
     photos = {side: photo(side) for side in (2000, 500)}
     tensor = torch.rand(1, 3, 320, 320)
     tasks = {"U2-Net-p forward 320x320": lambda: baseline(tensor),

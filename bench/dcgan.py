@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from productgen.cli.main import add_data_options, read_data  # noqa: E402
+from productgen.cli.options import add_data_options, read_data  # noqa: E402
 from productgen.store.weights import load_tensors, save_tensors, write_json  # noqa: E402
 
 Z_DIM = 100

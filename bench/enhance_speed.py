@@ -22,7 +22,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from productgen import enhance  # noqa: E402
+from productgen.enhance import filters as enhance  # noqa: E402
 from productgen.enhance.studio import Recipe, process_image, save_result  # noqa: E402
 
 

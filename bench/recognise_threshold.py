@@ -6,7 +6,7 @@ the held-out senders (never trained on or tuned on), from the cut-outs cached by
     python bench/recognise_threshold.py --cache runs/recognise-cache-96.pt [--classifier classifier] \
         [--precision 0.95]
 
-``recognise.UNSURE_BELOW_PHONE`` is the lowest threshold at which the calibration senders' "ok" answers are
+``recognise.pipeline.UNSURE_BELOW_PHONE`` is the lowest threshold at which the calibration senders' "ok" answers are
 right at least ``--precision`` of the time: a confident wrong tag goes into a listing, a "check" costs the
 merchant a look.
 """
@@ -37,7 +37,7 @@ def main() -> None:
         sys.exit(f"no cache at {args.cache}: `python -m productgen calibrate-classifier ... --cache FILE` makes it")
     model = load_classifier(args.classifier)
     cache = load_cache(args.cache, args.min_per_category, model.config.image_size)
-    print(f"shipped threshold (recognise.UNSURE_BELOW_PHONE): {UNSURE_BELOW_PHONE}")
+    print(f"shipped threshold (recognise.pipeline.UNSURE_BELOW_PHONE): {UNSURE_BELOW_PHONE}")
     for split in ("calibration", "validation"):
         real = evaluation_sets(cache, model.config.categories, split)["real"]
         outputs = predict(model, real["images"])

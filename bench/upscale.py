@@ -28,14 +28,8 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from productgen.cutout.training import realphoto_split  # noqa: E402
-from productgen.upscale.training import (  # noqa: E402
-    block_phase_strength,
-    detail_kept,
-    detailed_crop,
-    grid_strength,
-    psnr,
-    ssim,
-)
+from productgen.upscale.patches import detailed_crop  # noqa: E402
+from productgen.upscale.training import block_phase_strength, detail_kept, grid_strength, psnr, ssim  # noqa: E402
 from productgen.upscale.upscaler import load_upscaler, parameter_count, upscale, upscale_many  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -1,24 +1,32 @@
-"""productgen: product images for small online merchants (generate, enhance, recognise, fine-tune)."""
-__all__ = ["ProductGenerator", "cutout", "load_generator", "recognise", "upscale"]
+"""productgen: product images for small online merchants (generate, enhance, recognise, fine-tune).
+
+The public API, one function per capability; each imports torch on first use, not when ``productgen`` is
+imported (the app's UI needs none of it to start):
+
+- ``load_generator(name)`` -> ``ProductGenerator`` (``gan.sampling``): sample product images;
+- ``cut_out(photo)`` -> ``Mask`` (``cutout.pipeline.cutout``): the product's alpha mask and verdict;
+- ``recognise_image(photo)`` -> ``Recognition`` (``recognise.pipeline.recognise``): category, colours, title, tags;
+- ``upscale_image(image, 4)`` -> image (``upscale.upscaler.upscale``): the x4 upscaler.
+
+Enhance's pipeline is ``productgen.enhance.studio`` (``Recipe``, ``process_image``, ``process_files``).
+"""
+__all__ = ["ProductGenerator", "cut_out", "load_generator", "recognise_image", "upscale_image"]
 __version__ = "0.1.0"
+
+# public name -> (module, attribute); the names differ from the subpackages so that importing one never hides them
+_LAZY = {
+    "ProductGenerator": ("productgen.gan.sampling", "ProductGenerator"),
+    "load_generator": ("productgen.gan.sampling", "load_generator"),
+    "cut_out": ("productgen.cutout.pipeline", "cutout"),
+    "recognise_image": ("productgen.recognise.pipeline", "recognise"),
+    "upscale_image": ("productgen.upscale.upscaler", "upscale"),
+}
 
 
 def __getattr__(name: str):
-    # Imported on first use: torch takes seconds to import, and the app's UI needs none of it to start.
-    if name in ("ProductGenerator", "load_generator"):
-        from productgen.gan import sampling
+    if name not in _LAZY:
+        raise AttributeError(f"module 'productgen' has no attribute {name!r}")
+    import importlib
 
-        return getattr(sampling, name)
-    if name == "cutout":
-        from productgen.cutout.pipeline import cutout
-
-        return cutout
-    if name == "recognise":
-        from productgen.recognise.pipeline import recognise
-
-        return recognise
-    if name == "upscale":
-        from productgen.upscale.upscaler import upscale
-
-        return upscale
-    raise AttributeError(f"module 'productgen' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)

@@ -109,3 +109,11 @@ def test_the_installable_package_needs_what_requirements_txt_installs():
     assert set(project["project"]["dependencies"]) == declared - {""}
     assert project["project"]["scripts"]["productgen"] == "productgen.cli.main:main"
     assert project["build-system"]["build-backend"] == "setuptools.build_meta"
+
+
+def test_the_public_api_stays_callable_after_its_subpackages_are_imported():
+    """``productgen.cut_out`` and friends are functions even once ``productgen.cutout`` (the subpackage) and the
+    others are imported: no public name is hidden by a subpackage of the same name."""
+    run_python("import productgen, productgen.cutout.pipeline, productgen.upscale.upscaler, "
+               "productgen.recognise.pipeline, productgen.gan.sampling; "
+               "assert all(callable(getattr(productgen, name)) for name in productgen.__all__), productgen.__all__")

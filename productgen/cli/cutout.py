@@ -1,10 +1,14 @@
-"""The CLI's ``train-cutout``: train the product cut-out model on composites."""
+"""The CLI's cut-out commands: ``cutout`` (one RGBA PNG per photo) and ``train-cutout``."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from productgen.cli.options import (
     add_run_options,
+    add_stroke_arguments,
+    each_image,
+    read_strokes,
     refuse_to_replace,
     require,
     stop_on_ctrl_c,
@@ -100,8 +104,41 @@ def command_train_cutout(args) -> None:
     print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
 
 
+def command_cutout(args) -> None:
+    from productgen.cutout.network import load_cutout
+    from productgen.cutout.pipeline import cutout, rgba
+    from productgen.io.provenance import is_ai_generated, save_options
+
+    model = load_cutout(args.model).fused()
+    strokes = read_strokes(args)
+    if strokes is not None and (len(args.inputs) != 1 or Path(args.inputs[0]).is_dir()
+                                or Path(args.inputs[0]).suffix.lower() == ".zip"):
+        raise ValueError("--remove and --keep correct the cut-out of one photo; give one photo, not several")
+
+    def handle(path, photo, out):
+        mask = cutout(photo, model)
+        if strokes is not None:
+            from productgen.cutout.touchup import touched_mask
+
+            mask = touched_mask(photo, mask, strokes, model.config.input_side)
+        target = out / f"{path.stem}.png"
+        rgba(photo, mask).save(target, **save_options("PNG", is_ai_generated(photo)))
+        notes = f" ({'; '.join((['corrected by hand'] if mask.touched else []) + mask.notes)})" \
+            if mask.notes or mask.touched else ""
+        return f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}"
+
+    each_image(args.inputs, args.out, handle, "some files could not be read")
+
+
 def add_cutout_commands(commands) -> None:
     """train-cutout."""
+    cutout = commands.add_parser("cutout", help="cut products out: one RGBA PNG per photo, alpha = the mask")
+    cutout.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
+    cutout.add_argument("--out", required=True, help="folder for the PNGs")
+    cutout.add_argument("--model", default="cutout", help="cut-out model folder or name under weights/")
+    add_stroke_arguments(cutout)
+    cutout.set_defaults(run=command_cutout)
+
     cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")
     cut.add_argument("--products", required=True, help="catalogue photos on white (their masks come free)")
     cut.add_argument("--backgrounds", required=True, help="surface photos with manifest.csv (split by group)")

@@ -1,5 +1,5 @@
-"""The CLI's generator commands: ``python -m productgen train|finetune|evaluate`` (train a class-conditional
-GAN, fine-tune one on your photos, measure one)."""
+"""The CLI's generator commands: ``train``, ``finetune``, ``evaluate`` and ``product-data`` (the product-only
+photos it trains on). ``generate`` is in ``cli.main`` with the other commands that use a model."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from pathlib import Path
 from productgen.cli.options import add_data_options, add_run_options, read_data, refuse_to_replace, stop_on_ctrl_c
 from productgen.gan.networks import IMAGE_SIZES
 from productgen.io.datasets import load_product_images, parse_aspect
+from productgen.limits import MAX_GRID, OUTPUT_SIZES
 from productgen.store.weights import generator_image_size, resolve_model_dir
 
 
@@ -115,8 +116,59 @@ def command_evaluate(args) -> None:
         generator_card(resolve_model_dir(args.model), "\n\n".join(sections) + f"\n\nMeasured with `{command}`.")
 
 
+def command_generate(args) -> None:
+    from tqdm import tqdm
+
+    from productgen.gan.sampling import image_grid, load_generator, save_png
+
+    generator = load_generator(args.model)
+    size = args.size or generator.image_size
+    if args.out and args.n > MAX_GRID:
+        raise ValueError(f"--out puts every image in one grid, at most {MAX_GRID}; for --n {args.n} use --out-dir")
+    batches = generator.iter_samples(args.category, args.n, args.seed, args.variety, size, args.upscaler)
+    bar = tqdm(total=args.n, unit="image", dynamic_ncols=True, disable=None)
+    if args.out_dir:
+        out = Path(args.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        width = max(3, len(str(args.n - 1)))
+        for images in batches:  # each batch is written before the next is drawn: memory stays bounded
+            for image in images:
+                meta = image.info["productgen"]
+                save_png(image, out / f"{meta['category']}_{args.seed}_{meta['index']:0{width}d}.png".replace(" ", "_"))
+            bar.update(len(images))
+        bar.close()
+        print(f"wrote {args.n} images of {size} px (drawn at {generator.image_size} px) to {out}")
+    else:
+        images = []
+        for batch in batches:
+            images += batch
+            bar.update(len(batch))
+        bar.close()
+        grid = image_grid(images, args.columns)
+        save_png(grid, args.out, {"model": generator.name, "category": args.category or "all", "seed": args.seed,
+                                  "n": args.n, "variety": args.variety, "size": size})
+        print(f"wrote a grid of {len(images)} images to {args.out}")
+
+
 def add_gan_commands(commands) -> None:
     """The generator's commands: train, finetune and evaluate."""
+    generate = commands.add_parser("generate", help="generate product images from a model")
+    generate.add_argument("--model", default="default", help="model folder or name under weights/")
+    generate.add_argument("--category", help="category to draw (default: all categories in turn)")
+    generate.add_argument("--n", type=int, default=16, help="how many images")
+    generate.add_argument("--seed", type=int, default=0, help="same seed, same images")
+    generate.add_argument("--variety", type=float, default=1.0, help="0 (typical) .. 1 (most varied; the default)")
+    generate.add_argument("--size", type=int, choices=OUTPUT_SIZES,
+                          help="output size in px (default: the size the model draws at, 128 for the shipped one)")
+    generate.add_argument("--upscaler", choices=["model", "lanczos"], default="model",
+                          help="how the drawn image is enlarged to --size: the x4 upscaler (default) or plain Lanczos "
+                               "(faster, softer)")
+    generate.add_argument("--columns", type=int, help="grid columns (default: about square)")
+    target = generate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="write one grid PNG here")
+    target.add_argument("--out-dir", help="write one PNG per image into this folder")
+    generate.set_defaults(run=command_generate)
+
     train = commands.add_parser("train", help="train a class-conditional GAN on a folder of product photos")
     add_data_options(train)
     budget = add_run_options(train, "continue from the checkpoint in --out", 2.0, "the run")

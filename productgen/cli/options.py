@@ -89,3 +89,48 @@ def add_run_options(parser: argparse.ArgumentParser, resume_help: str, checkpoin
     if seed_help:
         parser.add_argument("--seed", type=int, default=0, help=f"random seed of {seed_help} (same seed, same run)")
     return budget
+
+
+def read_strokes(args):
+    """The cut-out corrections of ``--remove`` and ``--keep`` (mask images), or None when neither is given."""
+    if not args.remove and not args.keep:
+        return None
+    from productgen.cutout.touchup import Strokes
+
+    require(args.remove, "--remove", "a mask image (white where the cut-out should drop the surface)")
+    require(args.keep, "--keep", "a mask image (white where the cut-out should keep the product)")
+    return Strokes.from_files(args.remove, args.keep)
+
+
+def add_stroke_arguments(parser) -> None:
+    parser.add_argument("--remove", help="correct the cut-out of one photo: a mask image, white (or opaque) where "
+                                         "surface was kept that should go; any size with the photo's shape")
+    parser.add_argument("--keep", help="correct the cut-out of one photo: a mask image, white (or opaque) on "
+                                       "product that was cut away")
+
+
+def each_image(inputs: list[str], out: str | Path, handle, failed: str) -> None:
+    """For each image in ``inputs`` (files, folders, ZIPs): ``handle(path, image, out)`` writes its result and
+    returns the line to print; a file that cannot be read or handled is listed with its reason, and then the
+    command ends with ``failed`` (exit 1) after the others are done."""
+    import tempfile
+
+    from productgen.io.archives import collect_uploads
+    from productgen.io.images import open_image
+
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        collected = collect_uploads(inputs, workdir)
+        for path in collected.files:
+            try:
+                print(handle(path, open_image(path), out))
+            except ValueError as error:
+                collected.skipped.append((path.name, str(error)))
+    for name, reason in collected.skipped:
+        print(f"{name}: error: {reason}")
+    if collected.skipped:
+        raise SystemExit(f"error: {failed} (listed above)")

@@ -1,4 +1,5 @@
-"""The CLI's classifier commands: ``train-classifier`` and ``calibrate-classifier``."""
+"""The CLI's recognition commands: ``tag`` (category, colours, title, alt text and tags of photos),
+``train-classifier`` and ``calibrate-classifier``."""
 from __future__ import annotations
 
 import argparse
@@ -148,8 +149,53 @@ def command_calibrate_classifier(args) -> None:
     finish_classifier(model, real_photo_cache(args), args.unknown_share, info, args.out)
 
 
+def command_tag(args) -> None:
+    from productgen.i18n import translate
+    from productgen.io.archives import collect_uploads
+    from productgen.recognise.network import load_classifier
+    from productgen.recognise.pipeline import recognise_files, write_csv
+
+    missing = [p for p in args.inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        collected = collect_uploads(args.inputs, workdir)
+        results = recognise_files(collected.files, load_classifier(args.classifier))
+        for item in results:
+            if item.result:
+                r = item.result
+                if r.unknown:
+                    verdict = "unknown (closest: " + ", ".join(f"{n} {p:.0%}" for n, p in r.categories) + ")"
+                else:
+                    verdict = f"{r.category} {r.categories[0][1]:.0%}" + (" (check)" if r.unsure else "")
+                title = r.listing(args.language)[0]
+                notes = [translate(args.language, note) for note in r.notes]
+                print(f"{item.file}: {verdict} | {', '.join(c.label() for c in r.colours)} | {title}"
+                      + (f" [{'; '.join(notes)}]" if notes else ""))
+            else:
+                print(f"{item.file}: error: {item.error}")
+        for name, reason in collected.skipped:
+            print(f"{name}: error: {reason}")
+        if args.csv:
+            write_csv(results, args.csv, args.language)
+            print(f"wrote {args.csv}", file=sys.stderr)
+    if any(item.error for item in results) or collected.skipped:
+        raise SystemExit("error: some files could not be read (listed above)")
+
+
 def add_recognise_commands(commands) -> None:
     """train-classifier and calibrate-classifier."""
+    tag = commands.add_parser("tag", help="recognise category and colours of photos; titles, alt text, tags")
+    tag.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
+    tag.add_argument("--csv", help="write the table here")
+    tag.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
+    tag.add_argument("--language", choices=["en", "zh"], default="en",
+                     help="language of the titles, alt text and tags (zh: Simplified Chinese); the category column "
+                          "stays the model's English name")
+    tag.set_defaults(run=command_tag)
+
     classify = commands.add_parser("train-classifier", help="train the product classifier (Recognise, metrics)")
     add_data_options(classify)
     classify.add_argument("--gender-column", help="CSV column with gender (a second head), e.g. gender")

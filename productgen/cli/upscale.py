@@ -1,12 +1,14 @@
-"""The CLI's ``train-upscale``: train the x4 upscaler on real photos."""
+"""The CLI's upscaler commands: ``upscale`` (one PNG per input) and ``train-upscale``."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from productgen.cli.options import (
     add_run_options,
+    each_image,
     refuse_to_replace,
     require,
     stop_on_ctrl_c,
@@ -64,8 +66,34 @@ def command_train_upscale(args) -> None:
     print(f"upscaler ({parameter_count(model):,} parameters) in {args.out}")
 
 
+def command_upscale(args) -> None:
+    from productgen.io.provenance import is_ai_generated, save_options
+    from productgen.upscale.upscaler import load_upscaler, upscale
+
+    if not (math.isfinite(args.scale) and 1 <= args.scale <= 16):
+        raise ValueError(f"--scale must be a number from 1 to 16, got {args.scale}")
+    model = load_upscaler(args.model) if args.method == "model" else None
+
+    def handle(path, photo, out):
+        large = upscale(photo, args.scale, method=args.method, model=model)
+        target = out / f"{path.stem}.png"
+        large.save(target, **save_options("PNG", is_ai_generated(photo)))
+        return f"{path.name}: {photo.width}x{photo.height} -> {large.width}x{large.height} {target}"
+
+    each_image(args.inputs, args.out, handle, "some files could not be read or enlarged")
+
+
 def add_upscale_commands(commands) -> None:
     """train-upscale."""
+    upscale = commands.add_parser("upscale", help="enlarge images with the x4 upscaler: one PNG per input")
+    upscale.add_argument("inputs", nargs="+", help="images, folders of images, or ZIPs")
+    upscale.add_argument("--out", required=True, help="folder for the PNGs (same stem as the input)")
+    upscale.add_argument("--scale", type=float, default=4, help="how many times larger, 1-16 (default 4)")
+    upscale.add_argument("--method", choices=["model", "lanczos"], default="model",
+                         help="the learned upscaler (default) or plain Lanczos resampling")
+    upscale.add_argument("--model", default="upscale", help="upscaler folder or name under weights/")
+    upscale.set_defaults(run=command_upscale)
+
     up = commands.add_parser("train-upscale", help="train the x4 upscaler on real photos (resumable)")
     up.add_argument("--realphotos", required=True, help="real photos with labels.csv and clothing_senders.csv "
                                                        "(held-out senders are never trained on)")

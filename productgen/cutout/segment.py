@@ -172,3 +172,20 @@ def product_box(background: np.ndarray) -> tuple[int, int, int, int] | None:
     left, top, width, height = cv2.boundingRect(product)
     return left, top, left + width, top + height
 
+
+SURE_CUTOUT = 0.95  # the model's confidence at and above which a cut-out passes (set on the samples of seeds 0-2)
+
+
+def cutout_verdict(found: Segmentation) -> tuple[str, str]:
+    """("pass" | "warn" | "fail", what was measured) of a cut-out: a clean backdrop taken exactly passes; a
+    model's cut-out passes only when it is sure and saw no doubt, else "check the cut-out" (warn) or, when the
+    product could not be told from the background, fail. Enhance's report and the product-only data use it."""
+    if found.method == "backdrop" and not found.touched:
+        return "pass", "clean, even backdrop: taken exactly"
+    how = "clean, even backdrop" if found.method == "backdrop" else f"model confidence {found.confidence:.0%}"
+    measured = "; ".join((["corrected by hand"] if found.touched else []) + [how] + found.notes)
+    if "no product found" in found.notes or found.confidence < 0.5:
+        return "fail", measured + ": the product could not be told from the background"
+    if found.confidence < SURE_CUTOUT or found.notes:
+        return "warn", measured + ": check the cut-out"
+    return "pass", measured

@@ -1,4 +1,4 @@
-"""Training and measuring the cut-out model on composites (see ``cutout.data``).
+"""Training and measuring the cut-out model on composites (see ``cutout.composites``).
 
 The loop reads top to bottom: make a batch of composites, predict, BCE + soft-IoU loss (and BCE on two
 deeper side outputs), step, and every few minutes write the model folder and the resumable state
@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from productgen.cutout.data import held_out, load_products, load_surfaces, realphoto_corners
+from productgen.cutout.data import load_products, load_surfaces, realphoto_corners
 from productgen.cutout.network import CutoutConfig, CutoutNet, save_cutout
+from productgen.io.catalogue import held_out
 from productgen.store import weights as weights_io
 from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite
 

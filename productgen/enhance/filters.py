@@ -1,4 +1,5 @@
-"""Photo enhancement filters: pure functions, RGB image in, RGB image of the same size out.
+"""Photo enhancement filters (pure functions, RGB image in, RGB image of the same size out), and the settings
+that chain them (``EnhanceSettings``, chosen per photo by ``choose_settings``).
 
 An image is a PIL image or an (H, W, 3) uint8 array, and comes back as the same
 type (pipelines pass arrays between steps and convert once).
@@ -14,18 +15,11 @@ from dataclasses import asdict, dataclass, fields
 
 import cv2
 import numpy as np
-from PIL import Image
 
+from productgen.imageops import ImageLike, check_range, unsharp_mask
 from productgen.io.images import as_pixels, like
 
 WHITE_BALANCE_SOURCES = ("off", "background", "product", "neutral")
-ImageLike = Image.Image | np.ndarray
-
-
-def _check_range(name: str, value: float, low: float, high: float) -> float:
-    if not isinstance(value, (int, float)) or not np.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{name} must be a number between {low} and {high}, got {value!r}")
-    return float(value)
 
 
 def _lut(image, table: np.ndarray):
@@ -35,20 +29,20 @@ def _lut(image, table: np.ndarray):
 
 def adjust_brightness(image: ImageLike, factor: float) -> ImageLike:
     """Scale every channel by ``factor`` (0..3; 1 = unchanged)."""
-    factor = _check_range("brightness", factor, 0.0, 3.0)
+    factor = check_range("brightness", factor, 0.0, 3.0)
     return _lut(image, np.arange(256) * factor)
 
 
 def adjust_contrast(image: ImageLike, factor: float) -> ImageLike:
     """Stretch around the image's mean grey by ``factor`` (0..3; 1 = unchanged)."""
-    factor = _check_range("contrast", factor, 0.0, 3.0)
+    factor = check_range("contrast", factor, 0.0, 3.0)
     mean = float(cv2.mean(cv2.cvtColor(as_pixels(image), cv2.COLOR_RGB2GRAY))[0])
     return _lut(image, (np.arange(256) - mean) * factor + mean)
 
 
 def adjust_saturation(image: ImageLike, factor: float) -> ImageLike:
     """Blend with the greyscale image by ``factor`` (0 = grey, 1 = unchanged, up to 3)."""
-    factor = _check_range("saturation", factor, 0.0, 3.0)
+    factor = check_range("saturation", factor, 0.0, 3.0)
     pixels = as_pixels(image)
     grey = cv2.cvtColor(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
     return like(image, cv2.addWeighted(pixels, factor, grey, 1 - factor, 0))
@@ -56,41 +50,15 @@ def adjust_saturation(image: ImageLike, factor: float) -> ImageLike:
 
 def adjust_exposure(image: ImageLike, stops: float) -> ImageLike:
     """Brighten (or darken) by photographic stops (-3..3) in linear light; 0 = unchanged."""
-    stops = _check_range("exposure", stops, -3.0, 3.0)
+    stops = check_range("exposure", stops, -3.0, 3.0)
     linear = (np.arange(256) / 255.0) ** 2.2 * (2.0 ** stops)
     return _lut(image, np.clip(linear, 0, 1) ** (1 / 2.2) * 255)
 
 
 def adjust_gamma(image: ImageLike, gamma: float) -> ImageLike:
     """Mid-tone curve: ``gamma`` > 1 brightens mid-tones, < 1 darkens (0.2..5; 1 = unchanged)."""
-    gamma = _check_range("gamma", gamma, 0.2, 5.0)
+    gamma = check_range("gamma", gamma, 0.2, 5.0)
     return _lut(image, (np.arange(256) / 255.0) ** (1 / gamma) * 255)
-
-
-def unsharp_mask(image: ImageLike, amount: float, radius: float = 1.0, threshold: int = 0,
-                 luma: bool = False) -> ImageLike:
-    """Sharpen: add ``amount`` (0..5) of the detail above a Gaussian blur of ``radius`` px (0.1..50),
-    only where the detail exceeds ``threshold`` levels (0..255). With ``luma``, the detail is the brightness's
-    (Rec. 601 luma) and is added to the three channels alike, so the colours' edges are not sharpened: no
-    colour fringes, and less noise than sharpening each channel."""
-    amount = _check_range("sharpen amount", amount, 0.0, 5.0)
-    radius = _check_range("sharpen radius", radius, 0.1, 50.0)
-    threshold = _check_range("sharpen threshold", threshold, 0, 255)
-    pixels = as_pixels(image)
-    if amount == 0:
-        return like(image, pixels)
-    if luma:
-        brightness = cv2.cvtColor(pixels.astype(np.float32), cv2.COLOR_RGB2GRAY)
-        detail = brightness - cv2.GaussianBlur(brightness, (0, 0), radius)
-        if threshold > 0:
-            detail[np.abs(detail) <= threshold] = 0
-        sharpened = pixels + amount * detail[:, :, None]
-        return like(image, np.clip(np.rint(sharpened), 0, 255).astype(np.uint8))
-    blurred = cv2.GaussianBlur(pixels, (0, 0), radius)
-    sharpened = cv2.addWeighted(pixels, 1 + amount, blurred, -amount, 0)
-    if threshold > 0:  # per channel, as in Pillow: keep the original where the detail is below the threshold
-        np.copyto(sharpened, pixels, where=cv2.absdiff(pixels, blurred) <= threshold)
-    return like(image, sharpened)
 
 
 def white_balance_gains(image: ImageLike, reference: np.ndarray | None, target: float | None = None) -> np.ndarray:
@@ -121,7 +89,7 @@ def auto_levels(image: ImageLike, clip_percent: float = 0.5, mask: np.ndarray | 
     Only a near-black darkest tone is pulled to black and a light brightest tone to white, so a white
     or a dark product keeps its character instead of being stretched to full range.
     """
-    clip_percent = _check_range("levels clip percent", clip_percent, 0.0, 10.0)
+    clip_percent = check_range("levels clip percent", clip_percent, 0.0, 10.0)
     pixels = as_pixels(image)
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     selection = mask.view(np.uint8) if mask is not None and mask.any() else None
@@ -138,7 +106,7 @@ def auto_levels(image: ImageLike, clip_percent: float = 0.5, mask: np.ndarray | 
 
 def denoise(image: ImageLike, strength: float) -> ImageLike:
     """Non-local-means denoising of ``strength`` (0..30; 0 = off). Slow on big photos: opt-in."""
-    strength = _check_range("denoise strength", strength, 0.0, 30.0)
+    strength = check_range("denoise strength", strength, 0.0, 30.0)
     if strength == 0:
         return like(image, as_pixels(image))
     return like(image, cv2.fastNlMeansDenoisingColored(as_pixels(image), None, strength, strength, 7, 21))

@@ -56,7 +56,7 @@ def whiten_fringe(pixels: np.ndarray, background: np.ndarray, tolerance: int = 2
     return grown
 
 
-def cutout(image: Image.Image, background: np.ndarray, feather: float = 1.0) -> Image.Image:
+def transparent_product(image: Image.Image, background: np.ndarray, feather: float = 1.0) -> Image.Image:
     """RGBA image: the product on a transparent background, with a ``feather``-px soft edge."""
     product = (~background).astype(np.float32)
     if feather > 0:

@@ -15,9 +15,9 @@ from typing import Callable
 
 from PIL import Image
 
-from productgen.cutout.segment import Segmentation, over_white, product_box, segment
+from productgen.cutout.segment import Segmentation, cutout_verdict, over_white, product_box, segment
 from productgen.enhance.filters import EnhanceSettings, apply_enhancements, choose_settings, measure_gains
-from productgen.enhance.framing import add_contact_shadow, count_not_white, cutout, frame_product
+from productgen.enhance.framing import add_contact_shadow, count_not_white, frame_product, transparent_product
 from productgen.enhance.marketplaces import RuleResult, check_compliance, get_preset, preset_key, verdict
 from productgen.io.images import ImageError, as_pixels, open_image
 from productgen.io.provenance import DISCLOSE, is_ai_generated, save_options
@@ -162,13 +162,12 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     if ai_generated:
         report.insert(0, RuleResult("AI label", "warn", DISCLOSE, "productgen"))
     if recipe.transparent:
-        image = cutout(image, background)
+        image = transparent_product(image, background)
     enlarged_by = "model" if framed.upscaled_by_model else "lanczos" if framed.scale > 1.5 else None
     return Processed(image, settings, report, warnings, found, ai_generated, enlarged_by)
 
 
 SOFT_EDGE = 0.1  # alpha below this is background when framing; between it and 1 the edge is blended
-SURE_CUTOUT = 0.95  # the model's confidence at and above which a cut-out passes (set on the samples of seeds 0-2)
 
 
 def settings_for(pixels, found: Segmentation) -> EnhanceSettings:
@@ -188,17 +187,10 @@ def background_left(pixels, background) -> RuleResult:
 
 
 def cutout_rule(found: Segmentation) -> RuleResult:
-    """The cut-out as a rule of the report: a doubtful one is "check the cut-out" (warn) or a fail, never a pass."""
-    if found.method == "backdrop" and not found.touched:
-        return RuleResult("Cut-out", "pass", "clean, even backdrop: taken exactly", "productgen")
-    how = "clean, even backdrop" if found.method == "backdrop" else f"model confidence {found.confidence:.0%}"
-    measured = "; ".join((["corrected by hand"] if found.touched else []) + [how] + found.notes)
-    if "no product found" in found.notes or found.confidence < 0.5:
-        return RuleResult("Cut-out", "fail", measured + ": the product could not be told from the background",
-                          "productgen")
-    if found.confidence < SURE_CUTOUT or found.notes:
-        return RuleResult("Cut-out", "warn", measured + ": check the cut-out", "productgen")
-    return RuleResult("Cut-out", "pass", measured, "productgen")
+    """The cut-out as a rule of the report: a doubtful one is "check the cut-out" (warn) or a fail, never a pass
+    (``cutout.segment.cutout_verdict``)."""
+    status, measured = cutout_verdict(found)
+    return RuleResult("Cut-out", status, measured, "productgen")
 
 
 def sharpness_rule(framed) -> RuleResult:

@@ -11,9 +11,10 @@ def generator_card(model_dir: str | Path, quality: str = "", data_source: str | 
                    notes: str = "", limitations: str = "") -> Path:
     """Write ``README.md`` for a generator folder from its ``config.json`` and a quality section.
 
-    The data source is ``data_source``, else the one the config records (``training.data_source``), else the
-    catalogue for a model trained from scratch; a fine-tuned model is never described as trained on the
-    catalogue. Without ``notes`` (``limitations``), the card's existing ``## Notes`` (``## Limitations``) are kept."""
+    The data source is ``data_source``, else the one the config records (config.json's
+    ``training["data_source"]``), else the catalogue for a model trained from scratch; a fine-tuned model is never
+    described as trained on the catalogue. Without ``notes`` (``limitations``), the card's existing ``## Notes``
+    (``## Limitations``) are kept."""
     model_dir = Path(model_dir)
     notes = notes or existing_notes(model_dir / "README.md")
     config = read_json(model_dir / "config.json")

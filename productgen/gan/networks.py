@@ -3,7 +3,8 @@
 Both are pure ``nn.Module``s built from a :class:`GANConfig`; they know nothing of
 files, devices or training. The layout follows DCGAN (four stride-2 transposed
 convolutions from 4x4 to 64x64) so that sampling costs the same as the classic
-baseline, with two changes that make it conditional and stable:
+baseline (a 128 px model adds one grown stage on top: see ``Generator``), with two changes that make it
+conditional and stable:
 
 * the generator's batch norms take their gain and bias from the category
   (conditional batch norm), so every layer knows what it is drawing;

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from productgen.cutout.data import PRODUCT_SHAPE, WORN_SKIN_SHARE, skin_share
-from productgen.cutout.segment import crop_product, find_background
+from productgen.cutout.segment import crop_product, cutout_verdict, find_background
+from productgen.io.catalogue import PRODUCT_SHAPE, WORN_SKIN_SHARE, skin_share
 from productgen.io.datasets import display_name
 
 SPLITS = Path(__file__).resolve().parent.parent / "splits"
@@ -116,17 +116,16 @@ def catalogue_entries(folder: str | Path, out: Path | None = None) -> list[Entry
 
 
 def judge_real_photo(folder: Path, file: str, category: str, split: str, model, out: Path | None) -> Entry:
-    """Cut one real photo out onto white; keep it when the cut-out rule passes and no wearer shows."""
-    from productgen.enhance.studio import cutout_rule
-
+    """Cut one real photo out onto white; keep it when the cut-out passes (the verdict of Enhance's report) and no
+    wearer shows."""
     with Image.open(folder / file) as image:
         crop = crop_product(image.convert("RGB"), model)
-    rule = cutout_rule(crop.segmentation)
+    status, measured = cutout_verdict(crop.segmentation)
     share = skin_share(crop.pixels, crop.alpha > 0.5) if crop.found else 0.0
     if not crop.found:
         reason = "no product found"
-    elif rule.status != "pass":
-        reason = f"cut-out {rule.status}: {rule.measured}"
+    elif status != "pass":
+        reason = f"cut-out {status}: {measured}"
     elif share > WORN_SKIN_SHARE:
         reason = "skin in the cut-out (worn or held)"
     else:

@@ -63,7 +63,7 @@ def remap_state(module: torch.nn.Module, base_state: dict, rows: list[int | None
 def transfer(base: TrainingRun, categories: list[str], image_size: int | None = None) -> TrainingRun:
     """A new run for ``categories`` that starts from ``base``'s weights: categories the base knows keep their
     rows, new ones start at the mean of the known ones. With ``image_size`` 128 and a 64 px base, the networks
-    grow a stage (``models.Generator``) and first draw and judge as the base did."""
+    grow a stage (``networks.Generator``) and first draw and judge as the base did."""
     old = [spelling_key(name) for name in base.generator.config.categories]
     rows = [old.index(spelling_key(name)) if spelling_key(name) in old else None for name in categories]
     size = image_size or base.generator.config.image_size

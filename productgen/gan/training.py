@@ -281,7 +281,7 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 
 def open_run(out_dir: str | Path, data: ProductImages, options: TrainOptions, fresh, resume: bool = False,
              info: dict | None = None, device: torch.device | None = None, overwrite: bool = False) -> Trainer:
-    """The one way a GAN run starts or resumes (``train``, ``gan.finetune``): with ``resume`` and a model in
+    """The one way a GAN run starts or resumes (the ``train`` and ``finetune`` commands): with ``resume`` and a model in
     ``out_dir``, its newest complete checkpoint (optimizers too) on the same categories; else ``fresh()`` ->
     (run, info). A new run never replaces a model unless ``overwrite`` (kept as a backup). ``info`` is added
     to the run's record (its config.json)."""

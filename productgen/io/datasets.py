@@ -174,7 +174,7 @@ def load_product_images(
     name (no sub-folders or CSV needed). Unreadable files are skipped and listed in
     ``skipped``; an empty folder, a missing column or a category with too few
     images raises :class:`DataError`. ``prepare`` (image -> image) runs on each photo first, e.g.
-    ``background.product_on_white`` to cut products out of phone photos.
+    ``cutout.segment.product_on_white`` to cut products out of phone photos.
     """
     root = Path(data)
     if not root.is_dir():

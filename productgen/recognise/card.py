@@ -12,10 +12,10 @@ def classifier_card(model_dir: str | Path, extra: str = "", rows: Sequence[Seque
                     limitations: str = "", notes: str = "") -> Path:
     """Write ``README.md`` for the product classifier from its ``config.json``.
 
-    Its evaluation table holds the held-out numbers measured in training (``training.held_out``), then ``rows``
-    (set, photos, top-1, top-3, answered unknown: e.g. the whole pipeline's numbers from ``bench/recognise.py`` and
-    its baselines), then ``extra`` below it. The card's existing ``## Limitations`` and ``## Notes`` are kept when
-    not given."""
+    Its evaluation table holds the held-out numbers measured in training (config.json's ``training["held_out"]``),
+    then ``rows`` (set, photos, top-1, top-3, answered unknown: e.g. the whole pipeline's numbers from
+    ``bench/recognise.py`` and its baselines), then ``extra`` below it. The card's existing ``## Limitations`` and
+    ``## Notes`` are kept when not given."""
     from productgen.recognise.data import REAL_TYPES
 
     model_dir = Path(model_dir)

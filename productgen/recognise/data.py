@@ -1,7 +1,7 @@
 """Training data for a classifier that recognises merchants' phone photos, not only catalogue shots.
 
 Every photo, in training as in the app, goes through the same door: ``classifier_view`` cuts the product out
-onto white (``background.crop_product``) and fits it into the classifier's square. ``build_cache`` does that
+onto white (``cutout.segment.crop_product``) and fits it into the classifier's square. ``build_cache`` does that
 once for the catalogue (``products/``), the real phone photos (``realphotos/``) and made-up objects, and keeps
 the result in one file, so training epochs cost only the network.
 
@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from productgen.cutout.data import PRODUCT_SHAPE, drawn_product, held_out
+from productgen.cutout.data import drawn_product
+from productgen.io.catalogue import PRODUCT_SHAPE, held_out
 from productgen.io.datasets import display_name, fit_on_white
 from productgen.recognise.pipeline import classifier_view, fit_alpha
 

@@ -1,4 +1,4 @@
-"""The product classifier: article type (and gender) from a 64 px photo.
+"""The product classifier: article type (and gender, colour) from a small photo (64-96 px).
 
 One small residual network serves two jobs: it tags merchants' photos
 (Recognise), and its pooled features are the space in which the GAN's quality

@@ -1,9 +1,9 @@
 """Recognising products in photos: category, gender, colours, a title, alt text and tags.
 
-The product is cut out first (``background.crop_product``: the cut-out model on a phone photo, a crop on a
+The product is cut out first (``cutout.segment.crop_product``: the cut-out model on a phone photo, a crop on a
 clean backdrop), and everything is read from the product alone: the classifier sees it on white, framed as
 the catalogue photos are, and the colours come from its pixels, never the bed or floor it lies on. When the
-classifier's belief is spread evenly (``classifier.certainty`` under the threshold set on held-out photos)
+classifier's belief is spread evenly (``recognise.unknown.certainty`` under the threshold set on held-out photos)
 the category is ``unknown``: the title falls back to the colours ("White and blue product") and the top 3
 are still given for the merchant to pick from.
 

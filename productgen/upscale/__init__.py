@@ -1,1 +1,1 @@
-"""The x4 upscaler: network, tiled pipeline and training."""
+"""The x4 upscaler: network and tiled pipeline, its training pairs (patches) and training."""

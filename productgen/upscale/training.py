@@ -1,7 +1,7 @@
 """Training and measuring the x4 upscaler (``upscale.upscaler``) on real phone photos.
 
 Pairs are made on the fly: a sharp patch of a real photo is the target; the input is that patch made small the
-ways a small image is made in the wild (see ``degrade``). The loop reads top to bottom: L1 alone for the first
+ways a small image is made in the wild (see ``patches.degrade``). The loop reads top to bottom: L1 alone for the first
 ``l1_steps`` steps (the network learns to be faithful), then L1 + a feature loss in our own classifier's early
 layers + an adversarial loss from a small patch discriminator (the network learns to draw detail instead of
 averaging it away). The model written is an exponential moving average of the weights (steadier than the

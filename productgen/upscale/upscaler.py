@@ -213,7 +213,7 @@ def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str =
     size = (int(size[0]), int(size[1]))
     if min(size) < 1 or max(size) > MAX_OUTPUT_SIDE:
         raise ValueError(f"the upscaled image must be 1-{MAX_OUTPUT_SIDE} px a side, asked for {size[0]}x{size[1]}")
-    from productgen.enhance.filters import unsharp_mask  # the project's one unsharp mask (Enhance's sharpening)
+    from productgen.imageops import unsharp_mask  # the project's one unsharp mask (Enhance's sharpening)
 
     results: list[Image.Image | None] = [None] * len(images)
     groups: dict[tuple[int, int], list[int]] = {}

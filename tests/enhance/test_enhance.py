@@ -9,9 +9,9 @@ from productgen.enhance import filters as enhance
 from productgen.enhance.framing import (
     add_contact_shadow,
     count_not_white,
-    cutout,
     frame_product,
     paint_white,
+    transparent_product,
     whiten_fringe,
 )
 from productgen.enhance.studio import Recipe, process_image
@@ -175,7 +175,7 @@ def test_pipeline_passes_amazon_background_rule_for_a_haloed_photo():
 def test_cutout_and_framing():
     image = draw_product("box", 4, size=200)
     background = find_background(image)
-    rgba = cutout(image, background)
+    rgba = transparent_product(image, background)
     assert rgba.mode == "RGBA" and rgba.getpixel((2, 2))[3] == 0 and rgba.getpixel((100, 100))[3] == 255
     framed = frame_product(image, background, (500, 500), fill=0.85)
     left, top, right, bottom = product_box(framed.background)

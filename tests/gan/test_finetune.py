@@ -14,7 +14,7 @@ from productgen.recognise.network import ClassifierConfig, ProductClassifier
 from productgen.store.weights import WeightsError, is_owner, owner_hash
 from productgen.train.runbook import TrainingError
 
-from .test_models import tiny_config
+from .test_networks import tiny_config
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from productgen.store.weights import WeightsError
 from productgen.train.runbook import TrainingError
 
 from ..conftest import REPO
-from .test_models import tiny_config
+from .test_networks import tiny_config
 
 
 @pytest.fixture

@@ -234,7 +234,7 @@ def test_certainty_is_high_on_one_type_and_zero_on_an_even_spread():
 
 def fake_sources(root):
     """products/, realphotos/ and backgrounds/ in the shared data's layout, with drawn photos."""
-    from productgen.cutout.data import held_out
+    from productgen.io.catalogue import held_out
     from productgen.recognise.data import CALIBRATION_SHARE
 
     products = root / "products"

@@ -9,8 +9,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from productgen.cli.main import main
-from productgen.upscale import training as superres_training
-from productgen.upscale import upscaler as superres
+from productgen.upscale import training, upscaler
 from productgen.upscale.patches import degrade, make_batch
 from productgen.upscale.training import UpscaleTrainOptions, detail_kept, psnr, ssim
 from productgen.upscale.upscaler import UpscaleConfig, UpscaleNet, load_upscaler, run_tensor, upscale
@@ -46,7 +45,7 @@ def test_shipped_upscaler_loads_small_and_plain():
     assert (SHIPPED / "model.safetensors").stat().st_size < 10_000_000
     assert (SHIPPED / "README.md").is_file()
     model = load_upscaler(SHIPPED)
-    assert model.config.scale == 4 and 100_000 < superres.parameter_count(model) < 2_000_000
+    assert model.config.scale == 4 and 100_000 < upscaler.parameter_count(model) < 2_000_000
 
 
 def test_output_size_range_alpha_and_label_kept():
@@ -54,7 +53,7 @@ def test_output_size_range_alpha_and_label_kept():
     image.info["AI-generated"] = "true"
     large = upscale(image, 4)
     assert large.size == (148, 92) and large.mode == "RGB" and large.info["AI-generated"] == "true"
-    pixels = run_tensor(superres.cached_upscaler(), torch.randint(0, 256, (1, 3, 20, 30), dtype=torch.uint8))
+    pixels = run_tensor(upscaler.cached_upscaler(), torch.randint(0, 256, (1, 3, 20, 30), dtype=torch.uint8))
     assert pixels.dtype == torch.uint8 and pixels.shape == (1, 3, 80, 120)
     rgba = image.convert("RGBA")
     rgba.putalpha(Image.new("L", image.size, 128))
@@ -100,7 +99,7 @@ def test_the_unsharp_mask_adds_detail_and_keeps_white_white_and_flat_flat():
 
 
 def test_the_answer_is_averaged_with_the_mirror_images_so_a_mirrored_photo_gets_the_mirrored_answer():
-    model = superres.cached_upscaler()
+    model = upscaler.cached_upscaler()
     image = torch.from_numpy(np.array(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
     averaged = run_tensor(model, image, precision="float32")
     of_mirror = run_tensor(model, image.flip(-1), precision="float32")
@@ -115,7 +114,7 @@ def test_the_answer_is_averaged_with_the_mirror_images_so_a_mirrored_photo_gets_
 
 
 def test_tiles_give_the_one_pass_result():
-    model = superres.cached_upscaler()
+    model = upscaler.cached_upscaler()
     images = torch.randint(0, 256, (2, 3, 70, 90), dtype=torch.uint8)
     whole = run_tensor(model, images, tile=1000, precision="float32")
     tiled = run_tensor(model, images, tile=32, precision="float32")
@@ -125,7 +124,7 @@ def test_tiles_give_the_one_pass_result():
 
 @pytest.mark.parametrize("length, tile", [(700, 512), (500, 256), (256, 256), (257, 256), (31, 32), (1000, 7)])
 def test_tiles_are_few_and_even_and_cover_the_side_once(length, tile):
-    pieces = superres._tiles(length, tile)
+    pieces = upscaler._tiles(length, tile)
     assert len(pieces) == -(-length // tile)  # the fewest that fit
     assert [start for start, _ in pieces] == list(np.cumsum([0] + [size for _, size in pieces[:-1]]))
     assert sum(size for _, size in pieces) == length and max(size for _, size in pieces) <= tile
@@ -133,10 +132,10 @@ def test_tiles_are_few_and_even_and_cover_the_side_once(length, tile):
 
 
 def test_bfloat16_where_the_cpu_has_it_stays_within_two_levels_of_float32():
-    model = superres.cached_upscaler()
+    model = upscaler.cached_upscaler()
     images = torch.from_numpy(np.array(drawn_sharp(64).convert("RGB"))).permute(2, 0, 1)[None].contiguous()
     exact = run_tensor(model, images, precision="float32")
-    if superres.fast_precision() != "bfloat16":
+    if upscaler.fast_precision() != "bfloat16":
         pytest.skip("this CPU has no native bfloat16: the upscaler runs in float32")
     fast = run_tensor(model, images, precision="bfloat16")
     difference = (fast.int() - exact.int()).abs()
@@ -146,12 +145,12 @@ def test_bfloat16_where_the_cpu_has_it_stays_within_two_levels_of_float32():
 def test_many_images_of_one_size_go_as_one_batch_with_the_same_result():
     rng = np.random.default_rng(1)
     images = [Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)) for _ in range(3)]
-    together = superres.upscale_many(images, (512, 512))
+    together = upscaler.upscale_many(images, (512, 512))
     alone = upscale(images[1], size=(512, 512))
     assert [image.size for image in together] == [(512, 512)] * 3
     assert np.abs(np.asarray(together[1], np.int16) - np.asarray(alone, np.int16)).max() <= 1
-    assert superres.passes_for((64, 64), (512, 512)) == 1 and superres.passes_for((64, 64), (1024, 1024)) == 2
-    assert superres.passes_for((100, 100), (140, 140)) == 0
+    assert upscaler.passes_for((64, 64), (512, 512)) == 1 and upscaler.passes_for((64, 64), (1024, 1024)) == 2
+    assert upscaler.passes_for((100, 100), (140, 140)) == 0
 
 
 def test_cli_round_trip(tmp_path, capsys):
@@ -177,13 +176,13 @@ def test_training_pairs_and_a_resumable_run(tmp_path):
     assert all(degrade(rng, patches[0][:64, :64]).shape == (16, 16, 3) for _ in range(20))
     options = UpscaleTrainOptions(batch_size=2, side=64, steps=3, l1_steps=2, log_every=1)
     config = UpscaleConfig(channels=8, convs=2)
-    superres_training.train_upscaler(patches, tmp_path / "run", options, config)
+    training.train_upscaler(patches, tmp_path / "run", options, config)
     log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [1, 2, 3] and "adversarial" in log[-1] and "feature" in log[-1]
     with pytest.raises(ValueError, match="already holds a model"):
-        superres_training.train_upscaler(patches, tmp_path / "run", options, config)
+        training.train_upscaler(patches, tmp_path / "run", options, config)
     options.steps = 5
-    model = superres_training.train_upscaler(patches, tmp_path / "run", options, resume=True)
+    model = training.train_upscaler(patches, tmp_path / "run", options, resume=True)
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["step"] == 5
     assert isinstance(model, UpscaleNet) and model.config.channels == 8
 
@@ -191,11 +190,11 @@ def test_training_pairs_and_a_resumable_run(tmp_path):
 def test_texture_loss_asks_for_the_targets_detail_in_its_places():
     target = torch.from_numpy(np.array(drawn_sharp(64))).permute(2, 0, 1)[None].float() / 255
     smooth = torch.nn.functional.avg_pool2d(target, 5, 1, 2)
-    assert superres_training.texture_loss(target, target) < 1e-6
-    assert superres_training.texture_loss(smooth, target) > 0.01  # detail averaged away costs
+    assert training.texture_loss(target, target) < 1e-6
+    assert training.texture_loss(smooth, target) > 0.01  # detail averaged away costs
     # detail in the wrong places costs too: a plain output with grain everywhere is no match for the edges
     grain = target.mean() + 0.2 * (torch.rand_like(target) - 0.5)
-    assert superres_training.texture_loss(grain, target) > 0.01
+    assert training.texture_loss(grain, target) > 0.01
 
 
 def test_grid_loss_finds_a_stamp_painted_into_every_block():
@@ -203,10 +202,10 @@ def test_grid_loss_finds_a_stamp_painted_into_every_block():
     noise = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(0))
     texture = torch.nn.functional.avg_pool2d(noise, 3, 1, 1)
     stamped = texture + torch.tensor([[0.0, 0.06, -0.06, 0.0]] * 4).repeat(32, 32)
-    assert superres_training.grid_loss(texture) < 0.3
-    assert superres_training.grid_loss(stamped) > superres_training.grid_loss(texture) + 0.5
+    assert training.grid_loss(texture) < 0.3
+    assert training.grid_loss(stamped) > training.grid_loss(texture) + 0.5
     stamped.requires_grad_(True)
-    superres_training.grid_loss(stamped).backward()  # trainable
+    training.grid_loss(stamped).backward()  # trainable
     assert torch.isfinite(stamped.grad).all()
 
 
@@ -220,13 +219,13 @@ def test_block_phase_strength_finds_a_dot_screen_that_follows_the_content():
     screened = photo.copy()
     screened[1::4, 1::4, :] += np.where(np.arange(128)[1::4] < 64, -40, 40)[None, :, None]
     plain, dotted = (np.clip(image, 0, 255).astype(np.uint8) for image in (photo, screened))
-    assert superres_training.block_phase_strength(plain) < 0.15
-    assert superres_training.block_phase_strength(dotted) > 0.4
-    assert superres_training.grid_strength(dotted) < 2  # the spectral measure misses it
-    as_tensor = [superres_training._one_image(image) for image in (plain, dotted)]
-    assert superres_training.phase_loss(as_tensor[0], as_tensor[0]) == 0
+    assert training.block_phase_strength(plain) < 0.15
+    assert training.block_phase_strength(dotted) > 0.4
+    assert training.grid_strength(dotted) < 2  # the spectral measure misses it
+    as_tensor = [training._one_image(image) for image in (plain, dotted)]
+    assert training.phase_loss(as_tensor[0], as_tensor[0]) == 0
     screen = as_tensor[1].requires_grad_(True)
-    loss = superres_training.phase_loss(screen, as_tensor[0])
+    loss = training.phase_loss(screen, as_tensor[0])
     assert loss > 0.3
     loss.backward()  # trainable
     assert torch.isfinite(screen.grad).all()
@@ -237,15 +236,15 @@ def test_grid_loss_does_not_join_the_top_edge_to_the_bottom():
     # stamp's frequencies (the network trained against it painted a dotted band along the top edge)
     noise = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(1))
     ramp = torch.linspace(0.1, 0.9, 128)[None, None, :, None] + 0.02 * torch.nn.functional.avg_pool2d(noise, 3, 1, 1)
-    seam = torch.nn.functional.relu(torch.log(superres_training.grid_peaks(ramp)) - math.log(2.5)).mean()
-    assert superres_training.grid_loss(ramp) < 0.1 < seam
+    seam = torch.nn.functional.relu(torch.log(training.grid_peaks(ramp)) - math.log(2.5)).mean()
+    assert training.grid_loss(ramp) < 0.1 < seam
 
 
 def test_a_run_can_start_from_a_trained_upscaler_with_the_texture_loss(tmp_path):
     patches = np.stack([np.asarray(drawn_sharp(160)) for _ in range(2)])
     start = UpscaleNet(UpscaleConfig(channels=8, convs=2))
     options = UpscaleTrainOptions(batch_size=2, side=64, steps=2, l1_steps=0, texture_weight=1.0, log_every=1)
-    model = superres_training.train_upscaler(patches, tmp_path / "run", options, init=start)
+    model = training.train_upscaler(patches, tmp_path / "run", options, init=start)
     log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     assert "texture" in log[0] and model.config.channels == 8
     with pytest.raises(ValueError, match="texture_weight"):

@@ -59,7 +59,7 @@ def test_chinese_listing_text_runs_colour_gender_and_type_together():
 def test_a_recognition_gives_its_listing_in_either_language(tmp_path):
     from productgen.recognise.pipeline import recognise_batch
 
-    from ..conftest import draw_product
+    from .conftest import draw_product
 
     result = recognise_batch([draw_product("round", 3, size=200)])[0]
     assert result.listing("en") == (result.title, result.alt_text, result.tags)
@@ -74,7 +74,7 @@ def test_cli_tag_writes_chinese_titles_with_language_zh(tmp_path):
     import subprocess
     import sys
 
-    from ..conftest import REPO, draw_product
+    from .conftest import REPO, draw_product
 
     draw_product("round", 5, size=200).save(tmp_path / "p.png")
     done = subprocess.run([sys.executable, "-m", "productgen", "tag", str(tmp_path / "p.png"), "--csv",
