@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from PIL import Image
 
 from productgen.gan.sampling import load_generator, read_provenance, save_png
 
@@ -124,8 +125,7 @@ def test_every_card_writer_starts_its_card_with_a_hub_header(tmp_path):
         hub_header("diffusion")
 
 
-@pytest.mark.parametrize("name", ["classifier", "cutout", "upscale", pytest.param("default", marks=pytest.mark.xfail(
-    strict=False, reason="generator card is rewritten with the 128 px model"))])
+@pytest.mark.parametrize("name", ["classifier", "cutout", "upscale", "default"])
 def test_shipped_cards_are_hub_cards(name):
     text = (REPO / "weights" / name / "README.md").read_text()
     meta = hub_metadata(text)
@@ -185,3 +185,18 @@ def test_the_shipped_classifier_knows_where_its_types_lie():
     assert 0 < model.config.unknown_below < 1 and model.config.unknown_far_above is not None
     assert model.stats.type_means.shape[1] == model.config.widths[-1]
     assert torch.isfinite(model.stats.distance(model.stats.type_means)).all()
+
+
+def test_the_shipped_generator_draws_products_at_128_px_under_their_old_names(tmp_path):
+    """``generate --size 128`` writes 128x128 PNGs the network drew at that size (not enlarged), and the ten
+    categories the 64 px model had beside the garments keep their names."""
+    from productgen.cli.main import main
+
+    out = tmp_path / "shoes"
+    assert main(["generate", "--category", "Casual Shoes", "--n", "8", "--size", "128", "--out-dir", str(out)]) == 0
+    files = sorted(out.glob("*.png"))
+    assert len(files) == 8 and all(Image.open(f).size == (128, 128) for f in files)
+    assert read_provenance(files[0])["drawn_at"] == "128"
+    kept = ["Casual Shoes", "Sports Shoes", "Watches", "Handbags", "Heels", "Sunglasses", "Wallets", "Flip-flops",
+            "Sandals", "Belts"]
+    assert set(kept) <= set(load_generator(DEFAULT).categories)

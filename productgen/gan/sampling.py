@@ -104,17 +104,19 @@ class ProductGenerator:
         return ((images.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu()
 
     def sample(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
-               size: int = 64, upscaler: str = "model") -> list[Image.Image]:
-        """``n`` images of ``category`` (all categories in turn when None), ``size`` px square: drawn at the
-        generator's own size and enlarged by the x4 upscaler (``upscaler="lanczos"``: plain resampling, faster
+               size: int | None = None, upscaler: str = "model") -> list[Image.Image]:
+        """``n`` images of ``category`` (all categories in turn when None), ``size`` px square (default: the size
+        the generator draws at): drawn at the generator's own size and enlarged by the x4 upscaler (``upscaler="lanczos"``: plain resampling, faster
         and softer) or shrunk. Each image's ``info["productgen"]`` holds the metadata that reproduces it.
         For many images use :meth:`iter_samples`, which holds one batch at a time."""
         return [image for batch in self.iter_samples(category, n, seed, variety, size, upscaler) for image in batch]
 
     def iter_samples(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
-                     size: int = 64, upscaler: str = "model", batch_size: int = BATCH) -> Iterator[list[Image.Image]]:
+                     size: int | None = None, upscaler: str = "model",
+                     batch_size: int = BATCH) -> Iterator[list[Image.Image]]:
         """:meth:`sample`'s images, ``batch_size`` at a time: memory stays bounded for any ``n``. The images are
         those of :meth:`sample` whatever the batch size (a batch of another size may round a level apart)."""
+        size = size or self.image_size
         if n < 1:
             raise ValueError(f"n (how many) must be at least 1, got {n}")
         if size not in OUTPUT_SIZES:
