@@ -106,9 +106,10 @@ class ProductGenerator:
     def sample(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
                size: int | None = None, upscaler: str = "model") -> list[Image.Image]:
         """``n`` images of ``category`` (all categories in turn when None), ``size`` px square (default: the size
-        the generator draws at): drawn at the generator's own size and enlarged by the x4 upscaler (``upscaler="lanczos"``: plain resampling, faster
-        and softer) or shrunk. Each image's ``info["productgen"]`` holds the metadata that reproduces it.
-        For many images use :meth:`iter_samples`, which holds one batch at a time."""
+        the generator draws at): drawn at the generator's own size and enlarged by the x4 upscaler
+        (``upscaler="lanczos"``: plain resampling, faster and softer) or shrunk. Each image's
+        ``info["productgen"]`` holds the metadata that reproduces it. For many images use :meth:`iter_samples`,
+        which holds one batch at a time."""
         return [image for batch in self.iter_samples(category, n, seed, variety, size, upscaler) for image in batch]
 
     def iter_samples(self, category: str | None = None, n: int = 8, seed: int = 0, variety: float = 1.0,
