@@ -117,3 +117,47 @@ def test_the_public_api_stays_callable_after_its_subpackages_are_imported():
     run_python("import productgen, productgen.cutout.pipeline, productgen.upscale.upscaler, "
                "productgen.recognise.pipeline, productgen.gan.sampling; "
                "assert all(callable(getattr(productgen, name)) for name in productgen.__all__), productgen.__all__")
+
+
+def productgen_imports() -> dict[str, set[str]]:
+    """Every productgen module and the productgen modules it imports, at the top or inside a function."""
+    import ast
+
+    root = REPO / "productgen"
+    modules = {".".join(("productgen", *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__"): p
+               for p in root.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("productgen"):
+                found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names if alias.name.startswith("productgen")}
+        graph[name] = {t for t in found if t in modules and t != name and not name.startswith(t + ".")}
+    return graph
+
+
+def test_the_house_rules_hold():
+    """No module over 400 lines (productgen at any depth, ui, app.py), at most 12 modules directly in
+    productgen/, and no import circle, not even through imports inside functions."""
+    files = [*(REPO / "productgen").rglob("*.py"), *(REPO / "ui").glob("*.py"), REPO / "app.py"]
+    long = [f"{p.relative_to(REPO)} ({n})" for p in files if (n := len(p.read_text().splitlines())) > 400]
+    assert not long, long
+    assert len(list((REPO / "productgen").glob("*.py"))) <= 12
+    graph, state = productgen_imports(), {}
+
+    def circle_from(module, path):
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                return path + [target]
+            if target not in state and (found := circle_from(target, path + [target])):
+                return found
+        state[module] = "done"
+        return None
+
+    for module in sorted(graph):
+        if module not in state:
+            circle = circle_from(module, [module])
+            assert circle is None, " -> ".join(circle)
