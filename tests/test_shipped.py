@@ -24,7 +24,7 @@ def test_files_are_plain_and_small():
 def test_default_generator_gives_every_category():
     generator = load_generator(DEFAULT)
     config = json.loads((DEFAULT / "config.json").read_text())
-    assert len(generator.categories) == 16 and config["training"]["step"] > 0
+    assert len(generator.categories) == 19 and config["training"]["step"] > 0  # the product-only 128 px model
     for category in generator.categories:
         images = generator.sample(category, n=2, seed=1, variety=0.8, size=256)
         assert len(images) == 2 and all(image.size == (256, 256) for image in images)
