@@ -151,14 +151,17 @@ class ProductGenerator:
 
 
 def to_size(images: list[Image.Image], size: int, upscaler: str = "model") -> list[Image.Image]:
-    """Generated images at ``size`` px: enlarged by the upscaler (or Lanczos), or shrunk by Lanczos."""
+    """Generated images at ``size`` px: enlarged by the upscaler (one pass, or Lanczos), or shrunk by Lanczos."""
     from productgen.upscale.upscaler import lanczos, upscale_many
 
     if not images or size == images[0].width:
         return images
     if size < images[0].width:
         return [lanczos(image, (size, size)) for image in images]
-    return upscale_many(images, (size, size), upscaler)
+    # one pass of the network, not averaged with its mirror image (``upscale.upscaler.MIRROR``): the average
+    # buys phone photos 0.25 dB of their real detail, which a generated image does not have, at twice the
+    # time (16 images, 128 -> 512 px: 2.6 s instead of 1.1 s on one thread)
+    return upscale_many(images, (size, size), upscaler, mirror=False)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
