@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from productgen.cli.options import (
+    add_files_command,
     add_run_options,
     add_stroke_arguments,
     each_image,
@@ -131,10 +132,9 @@ def command_cutout(args) -> None:
 
 
 def add_cutout_commands(commands) -> None:
-    """train-cutout."""
-    cutout = commands.add_parser("cutout", help="cut products out: one RGBA PNG per photo, alpha = the mask")
-    cutout.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
-    cutout.add_argument("--out", required=True, help="folder for the PNGs")
+    """cutout and train-cutout."""
+    cutout = add_files_command(commands, "cutout", "cut products out: one RGBA PNG per photo, alpha = the mask",
+                               "photos, folders of photos, or ZIPs", "folder for the PNGs")
     cutout.add_argument("--model", default="cutout", help="cut-out model folder or name under weights/")
     add_stroke_arguments(cutout)
     cutout.set_defaults(run=command_cutout)

@@ -134,3 +134,11 @@ def each_image(inputs: list[str], out: str | Path, handle, failed: str) -> None:
         print(f"{name}: error: {reason}")
     if collected.skipped:
         raise SystemExit(f"error: {failed} (listed above)")
+
+
+def add_files_command(commands, name: str, help: str, inputs: str, out: str) -> argparse.ArgumentParser:
+    """A command that takes images (files, folders or ZIPs) and writes one result each into ``--out``."""
+    parser = commands.add_parser(name, help=help)
+    parser.add_argument("inputs", nargs="+", help=inputs)
+    parser.add_argument("--out", required=True, help=out)
+    return parser

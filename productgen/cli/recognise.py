@@ -186,7 +186,7 @@ def command_tag(args) -> None:
 
 
 def add_recognise_commands(commands) -> None:
-    """train-classifier and calibrate-classifier."""
+    """tag, train-classifier and calibrate-classifier."""
     tag = commands.add_parser("tag", help="recognise category and colours of photos; titles, alt text, tags")
     tag.add_argument("inputs", nargs="+", help="photos, folders of photos, or ZIPs")
     tag.add_argument("--csv", help="write the table here")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from productgen.cli.options import (
+    add_files_command,
     add_run_options,
     each_image,
     refuse_to_replace,
@@ -84,10 +85,9 @@ def command_upscale(args) -> None:
 
 
 def add_upscale_commands(commands) -> None:
-    """train-upscale."""
-    upscale = commands.add_parser("upscale", help="enlarge images with the x4 upscaler: one PNG per input")
-    upscale.add_argument("inputs", nargs="+", help="images, folders of images, or ZIPs")
-    upscale.add_argument("--out", required=True, help="folder for the PNGs (same stem as the input)")
+    """upscale and train-upscale."""
+    upscale = add_files_command(commands, "upscale", "enlarge images with the x4 upscaler: one PNG per input",
+                                "images, folders of images, or ZIPs", "folder for the PNGs (same stem as the input)")
     upscale.add_argument("--scale", type=float, default=4, help="how many times larger, 1-16 (default 4)")
     upscale.add_argument("--method", choices=["model", "lanczos"], default="model",
                          help="the learned upscaler (default) or plain Lanczos resampling")
