@@ -44,15 +44,11 @@ GENERATE_BUSY_NOTE = ("The app was busy with other work, so the images were enla
                       "instead of the upscaler: generate again when the app is quiet for sharper ones.")
 
 
-_classifier = {}
-
-
 def cached_classifier():
-    from productgen.recognise.network import load_classifier
+    """The shipped classifier, from the library's one model cache."""
+    from productgen.recognise.network import cached_classifier as from_cache
 
-    if "model" not in _classifier:
-        _classifier["model"] = load_classifier()
-    return _classifier["model"]
+    return from_cache()
 
 
 current_finetune: dict[str, object] = {}  # the server's one fine-tune (training takes every core); read-only to others

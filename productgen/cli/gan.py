@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from productgen.cli.options import add_data_options, add_run_options, read_data, refuse_to_replace, stop_on_ctrl_c
-from productgen.gan.networks import IMAGE_SIZES
+from productgen.gan.networks import IMAGE_SIZES, TOP_STYLES
 from productgen.io.datasets import load_product_images, parse_aspect
 from productgen.limits import MAX_GRID, OUTPUT_SIZES
 from productgen.store.weights import generator_image_size, resolve_model_dir
@@ -22,7 +22,8 @@ def command_train(args) -> None:
               widths=(args.generator_width, args.discriminator_width), checkpoint_minutes=args.checkpoint_minutes,
               command="python -m productgen " + " ".join(sys.argv[1:]), class_weight=args.class_weight,
               category_sampling=args.category_sampling, callbacks=Callbacks(should_stop=stop_on_ctrl_c()),
-              image_size=args.size, start_from=args.start_from)
+              image_size=args.size, start_from=args.start_from,
+              top_style=args.top_style)
 
 
 def command_finetune(args) -> None:
@@ -185,6 +186,10 @@ def add_gan_commands(commands) -> None:
                        help="image size the model draws (default 64; 128 grows a 64 px --start-from model a stage)")
     train.add_argument("--start-from", help="start a new run from this model's weights (folder or name under "
                                             "weights/); its categories keep their rows, new ones start at the mean")
+    train.add_argument("--top-style", choices=TOP_STYLES,
+                       help="layout of the 128 px stage: resize (bilinear + 3x3 conv, the default for a new stage) "
+                            "or transposed (the first 128 px models); a --start-from stage of the other layout "
+                            "starts again at zero")
     train.set_defaults(run=command_train)
 
     tune = commands.add_parser("finetune", help="fine-tune a model on your own product photos")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -14,7 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from productgen.store import weights as weights_io
-from productgen.store.loading import load_network
+from productgen.store.loading import cached, load_network
 
 KIND = "cutout"
 @dataclass
@@ -140,11 +139,14 @@ def load_cutout(name_or_path: str | Path = "cutout") -> CutoutNet:
     return load_network(name_or_path, KIND, CutoutConfig, CutoutNet)
 
 
-@lru_cache(maxsize=None)
-def cached_cutout(name: str = "cutout") -> CutoutNet:
-    """The shipped (or named) cut-out model, loaded once per process for inference (batch norms folded in;
-    read-only afterwards)."""
-    return load_cutout(name).fused()
+def load_fused_cutout(name_or_path: str | Path = "cutout") -> CutoutNet:
+    """A cut-out model ready for inference: batch norms folded into the convolutions."""
+    return load_cutout(name_or_path).fused()
+
+
+def cached_cutout(name: str | Path = "cutout") -> CutoutNet:
+    """The shipped (or named) cut-out model for inference, from the one model cache (read-only afterwards)."""
+    return cached(load_fused_cutout, name)
 
 
 # -- inference ----------------------------------------------------------------------------------------------

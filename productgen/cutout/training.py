@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import math
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from productgen.cutout.data import load_products, load_surfaces, realphoto_corne
 from productgen.cutout.network import CutoutConfig, CutoutNet, save_cutout
 from productgen.io.catalogue import held_out
 from productgen.store import weights as weights_io
-from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite
+from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite, resume_state
 
 REALPHOTOS_VAL_SHARE = 0.15
 
@@ -146,14 +145,13 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
     model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
     step, seconds = 0, 0.0
-    if resume and state_path.is_file():
-        state = weights_io.load_state(state_path)
+    state = resume_state(out_dir, resume)
+    if state is not None:
         model = CutoutNet(CutoutConfig.from_dict(state["config"])).to(memory_format=torch.channels_last)
         model.load_state_dict(state["model"])
         optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
         optimizer.load_state_dict(state["optimizer"])
         step, seconds = state["step"], state["seconds"]
-        print(f"resuming {out_dir} from step {step}, its newest complete checkpoint", file=sys.stderr)
     info = {**(info or {}), "options": asdict(options)}
     rng = np.random.default_rng([options.seed, step])
 

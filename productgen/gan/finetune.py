@@ -143,9 +143,9 @@ def quality_report(model_dir: str | Path, data: ProductImages, classifier=None) 
     memorisation check. With a few dozen photos FID is noisy: compare runs on the same photos only."""
     from productgen.gan.metrics import frechet_distance, generate_for_metrics, kernel_distance, memorisation
     from productgen.gan.sampling import load_generator
-    from productgen.recognise.network import load_classifier, predict
+    from productgen.recognise.network import cached_classifier, predict
 
-    classifier = classifier or load_classifier()
+    classifier = classifier or cached_classifier()
     generator = load_generator(model_dir)
     per_category = max(16, min(100, 2 * len(data) // len(data.categories)))
     fake, _ = generate_for_metrics(generator, per_category, 1.0)

@@ -24,6 +24,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 MODEL_VERSION = 1
 IMAGE_SIZES = (64, 128)  # 128: the 64 px networks with one grown stage on top (see ``Generator``)
+TOP_STYLES = ("resize", "transposed")
 
 
 @dataclass
@@ -37,6 +38,9 @@ class GANConfig:
     discriminator_width: int = 32
     stddev_group: int = 4
     top_width: int = 32  # channels of the grown 64 px feature map (128 px models only)
+    # how the grown stage enlarges: "resize" (bilinear, then a 3x3 conv: no checkerboard) or "transposed"
+    # (4x4 stride-2 transposed convs, the first 128 px models: a 2 px grid that an upscaler turns into diamonds)
+    top_style: str = "resize"
     version: int = MODEL_VERSION
 
     def __post_init__(self):
@@ -44,6 +48,8 @@ class GANConfig:
             raise ValueError(f"image_size must be one of {IMAGE_SIZES} for this architecture, got {self.image_size}")
         if not self.categories:
             raise ValueError("categories must name at least one category")
+        if self.top_style not in TOP_STYLES:
+            raise ValueError(f"top_style must be one of {TOP_STYLES}, got {self.top_style!r}")
 
     @property
     def num_classes(self) -> int:
@@ -55,7 +61,9 @@ class GANConfig:
     @classmethod
     def from_dict(cls, values: dict) -> "GANConfig":
         known = {name for name in cls.__dataclass_fields__}
-        return cls(**{key: value for key, value in values.items() if key in known})
+        values = {key: value for key, value in values.items() if key in known}
+        values.setdefault("top_style", "transposed")  # saved before the key existed: the first 128 px layout
+        return cls(**values)
 
 
 class ConditionalBatchNorm(nn.Module):
@@ -105,12 +113,13 @@ class Generator(nn.Module):
         self.norms = nn.ModuleList(ConditionalBatchNorm(c, classes) for c in channels[1:])
         self.to_rgb = nn.ConvTranspose2d(channels[-1], 3, 4, 2, 1)
         if config.image_size == 128:
-            top = config.top_width
-            self.top_upsample = nn.ConvTranspose2d(channels[-1], top, 4, 2, 1, bias=False)
+            top, resize = config.top_width, config.top_style == "resize"
+            self.top_upsample = (nn.Conv2d(channels[-1], top, 3, 1, 1, bias=False) if resize
+                                 else nn.ConvTranspose2d(channels[-1], top, 4, 2, 1, bias=False))
             self.top_norm = ConditionalBatchNorm(top, classes)
             self.top_conv = nn.Conv2d(top, top, 3, 1, 1, bias=False)
             self.top_conv_norm = ConditionalBatchNorm(top, classes)
-            self.top_to_rgb = nn.ConvTranspose2d(top, 3, 4, 2, 1)
+            self.top_to_rgb = nn.Conv2d(top, 3, 3, 1, 1) if resize else nn.ConvTranspose2d(top, 3, 4, 2, 1)
             nn.init.zeros_(self.top_to_rgb.weight)
             nn.init.zeros_(self.top_to_rgb.bias)
 
@@ -122,11 +131,16 @@ class Generator(nn.Module):
             x = F.relu(norm(upsample(x), labels))
         colours = self.to_rgb(x)
         if self.config.image_size == 128:
-            top = F.relu(self.top_norm(self.top_upsample(x), labels))
+            resize = self.config.top_style == "resize"
+            top = F.relu(self.top_norm(self.top_upsample(twice(x) if resize else x), labels))
             top = F.relu(self.top_conv_norm(self.top_conv(top), labels))
-            colours = F.interpolate(colours, scale_factor=2, mode="bilinear", align_corners=False)
-            colours = colours + self.top_to_rgb(top)
+            colours = twice(colours) + self.top_to_rgb(twice(top) if resize else top)
         return torch.tanh(colours)
+
+
+def twice(x: torch.Tensor) -> torch.Tensor:
+    """Bilinear 2x enlargement."""
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 
 def minibatch_stddev(x: torch.Tensor, group: int) -> torch.Tensor:

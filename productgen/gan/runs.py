@@ -60,20 +60,31 @@ def remap_state(module: torch.nn.Module, base_state: dict, rows: list[int | None
     return state
 
 
-def transfer(base: TrainingRun, categories: list[str], image_size: int | None = None) -> TrainingRun:
+def transfer(base: TrainingRun, categories: list[str], image_size: int | None = None,
+             top_style: str | None = None) -> TrainingRun:
     """A new run for ``categories`` that starts from ``base``'s weights: categories the base knows keep their
     rows, new ones start at the mean of the known ones. With ``image_size`` 128 and a 64 px base, the networks
-    grow a stage (``networks.Generator``) and first draw and judge as the base did."""
+    grow a stage (``networks.Generator``) and first draw and judge as the base did. ``top_style`` (default:
+    the base's; a grown stage: "resize") rebuilds the 128 px stage in that layout; a stage whose layout changes
+    starts again at zero, so the run first draws the base's 64 px colours enlarged."""
     old = [spelling_key(name) for name in base.generator.config.categories]
     rows = [old.index(spelling_key(name)) if spelling_key(name) in old else None for name in categories]
     size = image_size or base.generator.config.image_size
     if size < base.generator.config.image_size:
         raise TrainingError(f"a {base.generator.config.image_size} px model cannot be shrunk to {size} px")
-    config = GANConfig(**{**base.generator.config.to_dict(), "categories": list(categories), "image_size": size})
+    base_config = base.generator.config.to_dict()
+    if base.generator.config.image_size == 64:
+        base_config.pop("top_style")  # a stage grown now takes today's layout
+    config = GANConfig(**{**base_config, "categories": list(categories), "image_size": size,
+                          **({"top_style": top_style} if top_style else {})})
     run = TrainingRun.fresh(config)
+    restyled = config.top_style != base.generator.config.top_style
     for new_module, base_module in ((run.generator, base.generator), (run.discriminator, base.discriminator),
                                     (run.generator_ema, base.generator_ema)):
-        new_module.load_state_dict(remap_state(new_module, base_module.state_dict(), rows, len(old)))
+        base_state = base_module.state_dict()
+        if restyled and new_module is not run.discriminator:  # the stage starts again, as when first grown
+            base_state = {key: value for key, value in base_state.items() if not key.startswith("top_")}
+        new_module.load_state_dict(remap_state(new_module, base_state, rows, len(old)))
     return run
 
 

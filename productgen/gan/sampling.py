@@ -21,7 +21,7 @@ from productgen.io.datasets import spelling_key
 from productgen.io.provenance import png_info, save_options
 from productgen.limits import OUTPUT_SIZES
 from productgen.store import weights as weights_io
-from productgen.store.loading import load_model
+from productgen.store.loading import cached, load_model
 
 BATCH = 32  # images drawn (and enlarged) at once: memory stays bounded for any n
 
@@ -239,13 +239,6 @@ def save_animation(frames: list[Image.Image], path: str | Path, seconds: float =
     return Path(path)
 
 
-_loaded: dict[tuple[str, float], ProductGenerator] = {}
-
-
 def cached_generator(name_or_path: str | Path) -> ProductGenerator:
-    """Load a generator once per file version (a re-trained model is loaded again). Safe to share: read-only."""
-    model_dir = weights_io.resolve_model_dir(name_or_path)
-    key = (str(model_dir.resolve()), (model_dir / "model.safetensors").stat().st_mtime)
-    if key not in _loaded:
-        _loaded[key] = load_generator(model_dir)
-    return _loaded[key]
+    """A generator from the one model cache (a re-trained model is loaded again). Safe to share: read-only."""
+    return cached(load_generator, name_or_path)

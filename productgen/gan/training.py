@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,13 +26,15 @@ from productgen.io.datasets import ProductImages
 from productgen.store import weights as weights_io
 from productgen.train import distributed as parallel
 from productgen.train.runbook import (
-    LOG_NAME,
     STATE_NAME,
+    RunBook,
     RunOptions,
     TrainingError,
+    check_finite,
     check_run_budget,
     default_device,
     set_threads,
+    update_ema,
 )
 
 CATEGORY_SAMPLING = ("sqrt", "uniform")
@@ -162,7 +163,7 @@ class Trainer:
         loss_g.backward()
         parallel.average_gradients(run.generator, self.world)
         self.opt_g.step()
-        self._update_ema()
+        update_ema(run.generator_ema, run.generator, run.step, o.ema_beta)
         self.ada.observe(real_score)
         run.step += 1
         run.images_seen += len(labels) * self.world
@@ -170,64 +171,43 @@ class Trainer:
             run.augment_probability = self.ada.p = parallel.mean_value(self.ada.update(), self.world, self.device)
         return loss_d.item(), loss_g.item()
 
-    @torch.no_grad()
-    def _update_ema(self):
-        beta = min(self.options.ema_beta, (1 + self.run.step) / (10 + self.run.step))
-        for ema, live in zip(self.run.generator_ema.parameters(), self.run.generator.parameters()):
-            ema.lerp_(live, 1 - beta)
-
     # -- the loop -----------------------------------------------------------
-    def _done(self, started: float) -> bool:
+    def _stop_at(self) -> int | None:
+        """The step the budget ends at: ``steps``, or sooner where ``kimg`` (images shown in all) ends first."""
         o, run = self.options, self.run
-        return ((o.minutes is not None and time.monotonic() - started >= o.minutes * 60)
-                or (o.steps is not None and run.step >= o.steps)
-                or (o.kimg is not None and run.images_seen >= o.kimg * 1000))
-
-    def _eta(self, started: float, steps_done: int) -> float | None:
-        o, run = self.options, self.run
-        elapsed = time.monotonic() - started
-        rate = steps_done / elapsed if elapsed > 0 and steps_done else None
-        candidates = []
-        if o.minutes is not None:
-            candidates.append(o.minutes * 60 - elapsed)
-        if rate and o.steps is not None:
-            candidates.append((o.steps - run.step) / rate)
-        if rate and o.kimg is not None:
-            candidates.append((o.kimg * 1000 - run.images_seen) / (rate * o.batch_size))
-        return max(0.0, min(candidates)) if candidates else None
+        ends = [o.steps] if o.steps is not None else []
+        if o.kimg is not None:
+            per_step = o.batch_size * self.world
+            ends.append(run.step + max(0, math.ceil((o.kimg * 1000 - run.images_seen) / per_step)))
+        return min(ends) if ends else None
 
     def train(self, callbacks: Callbacks | None = None) -> TrainingRun:
         """Run until the budget is spent or ``should_stop`` says so; checkpoint at the end."""
         callbacks = callbacks or Callbacks()
-        started = last_checkpoint = time.monotonic()
-        first_step = self.run.step
-        for module in (self.run.generator, self.run.discriminator):
-            module.train()
-        while not parallel.any_rank(self._done(started) or bool(callbacks.should_stop and callbacks.should_stop()),
-                                     self.world, self.device):
-            loss_d, loss_g = self.step()
-            if not (math.isfinite(loss_d) and math.isfinite(loss_g)):
-                raise TrainingError(f"training diverged at step {self.run.step} (loss D {loss_d}, G {loss_g}); "
-                                    "the last good checkpoint is kept: lower the learning rates and resume")
-            if self.rank == 0:
-                self._report(callbacks, started, first_step, loss_d, loss_g)
-            if parallel.any_rank(time.monotonic() - last_checkpoint >= self.options.checkpoint_minutes * 60,
-                                self.world, self.device):
-                self.save_checkpoint(callbacks, time.monotonic() - started)
-                last_checkpoint = time.monotonic()
-        self.save_checkpoint(callbacks, time.monotonic() - started)
-        return self.run
+        run, first_step = self.run, self.run.step
 
-    def _report(self, callbacks: Callbacks, started: float, first_step: int, loss_d: float, loss_g: float):
-        run, o = self.run, self.options
-        if run.step % o.log_every == 0 or run.step == first_step + 1:
-            progress = Progress(run.step, run.images_seen, loss_d, loss_g, run.augment_probability,
-                                time.monotonic() - started, self._eta(started, run.step - first_step))
-            weights_io.append_jsonl(self.out_dir / LOG_NAME, asdict(progress))
+        def progress(record: dict):
             if callbacks.progress:
-                callbacks.progress(progress)
-        if callbacks.preview and (run.step % o.preview_every == 0 or run.step == first_step + 1):
-            callbacks.preview(run.step, self.preview_images())
+                callbacks.progress(Progress(**{name: record[name] for name in Progress.__dataclass_fields__}))
+
+        book = RunBook(self.out_dir, self.options, run.step, self._seconds_before,
+                       lambda: self.save_checkpoint(callbacks, book.elapsed()), progress, callbacks.should_stop,
+                       stop_at=self._stop_at(), log_first=True, lead=self.rank == 0,
+                       agree=lambda value: parallel.any_rank(value, self.world, self.device))
+        for module in (run.generator, run.discriminator):
+            module.train()
+        while not book.spent(run.step):
+            loss_d, loss_g = self.step()
+            for name, loss in (("D", loss_d), ("G", loss_g)):
+                check_finite(loss, f"at step {run.step} (loss {name})", "lower the learning rates and resume")
+            book.after_step(run.step, {"step": run.step, "images_seen": run.images_seen,
+                                       "loss_discriminator": loss_d, "loss_generator": loss_g,
+                                       "augment_probability": run.augment_probability})
+            if self.rank == 0 and callbacks.preview and (run.step % self.options.preview_every == 0
+                                                         or run.step == first_step + 1):
+                callbacks.preview(run.step, self.preview_images())
+        self.save_checkpoint(callbacks, book.elapsed())
+        return run
 
     @torch.no_grad()
     def preview_images(self, per_category: int | None = None) -> torch.Tensor:
@@ -307,13 +287,14 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
               widths: tuple[int, int] = (48, 32), checkpoint_minutes: float = 2.0, command: str = "",
               class_weight: float = 0.5, category_sampling: str = "sqrt", callbacks: Callbacks | None = None,
               device: torch.device | None = None, image_size: int = 64,
-              start_from: str | Path | None = None) -> TrainingRun:
+              start_from: str | Path | None = None, top_style: str | None = None) -> TrainingRun:
     """Train (or with ``resume``, continue) a GAN on ``data`` into ``out_dir``, with a tqdm bar.
 
     ``class_weight`` weighs the auxiliary category loss for both networks: higher makes each category more
     recognisable, at some cost in variety. ``category_sampling`` is "sqrt" or "uniform" (see
     :func:`category_weights`). ``start_from`` (a model folder or name under ``weights/``) starts a new run from
-    that model's weights (``transfer``: a 64 px model grows to ``image_size`` 128)."""
+    that model's weights (``transfer``: a 64 px model grows to ``image_size`` 128; ``top_style`` rebuilds the
+    128 px stage in that layout)."""
     from tqdm import tqdm
 
     set_threads(threads)
@@ -322,12 +303,12 @@ def train_gan(data: ProductImages, out_dir: str | Path, minutes: float | None = 
     def fresh():
         if start_from is not None:
             base, _ = load_run(weights_io.resolve_model_dir(start_from))
-            run = transfer(base, data.categories, image_size)
+            run = transfer(base, data.categories, image_size, top_style)
             run.augment_probability = base.augment_probability
             return run, {"start_from": str(start_from), "start_from_step": base.step,
                          "start_from_images_seen": base.images_seen}
         config = GANConfig(categories=data.categories, generator_width=widths[0], discriminator_width=widths[1],
-                           image_size=image_size)
+                           image_size=image_size, **({"top_style": top_style} if top_style else {}))
         return TrainingRun.fresh(config), {}
 
     options = TrainOptions(minutes=minutes, kimg=kimg, steps=steps, seed=seed, checkpoint_minutes=checkpoint_minutes,

@@ -17,7 +17,7 @@ from torch.nn import functional as F
 from productgen.io.datasets import spelling_key
 from productgen.recognise.unknown import FeatureStats, is_unknown
 from productgen.store import weights as weights_io
-from productgen.store.loading import load_model
+from productgen.store.loading import cached, load_model
 
 IMAGE_SIZE = 64
 
@@ -153,6 +153,11 @@ def save_classifier(model: ProductClassifier, out_dir: str | Path, info: dict) -
     weights_io.save_model(out_dir, "classifier", model.state_dict(), asdict(model.config), info)
     if model.stats is not None:
         model.stats.save(out_dir)
+
+
+def cached_classifier(name_or_path: str | Path = "classifier") -> ProductClassifier:
+    """The shipped (or named) classifier from the one model cache (read-only afterwards)."""
+    return cached(load_classifier, name_or_path)
 
 
 def load_classifier(name_or_path: str | Path = "classifier") -> ProductClassifier:

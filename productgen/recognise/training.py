@@ -2,7 +2,6 @@
 statistics and thresholds that let it answer unknown."""
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,7 +20,15 @@ from productgen.recognise.network import (
 )
 from productgen.recognise.unknown import FeatureStats, calibrate
 from productgen.store import weights as weights_io
-from productgen.train.runbook import STATE_NAME, check_finite, training_memory_format
+from productgen.train.runbook import (
+    STATE_NAME,
+    RunBook,
+    RunOptions,
+    TrainingError,
+    check_finite,
+    resume_state,
+    training_memory_format,
+)
 
 
 @dataclass
@@ -167,6 +174,54 @@ def _init_from(model: ProductClassifier, init: ProductClassifier) -> None:
                     new.bias[row] = old.bias[old_names.index(name)]
 
 
+def one_epoch(model: ProductClassifier, data: LabelledImages, optimizer, schedule, generator: torch.Generator,
+              batch_size: int, memory_format, textures: torch.Tensor | None, mixup: float, epoch: int
+              ) -> tuple[float, int, int]:
+    """One pass over ``data`` in a random order; returns (summed loss, right answers, photos with a label)."""
+    order = torch.randperm(len(data), generator=generator)
+    total, correct, known = 0.0, 0, 0
+    for start in range(0, len(data), batch_size):
+        index = order[start:start + batch_size]
+        batch = data.images[index]
+        if data.wholes is not None:  # now and then the uncut photo, as when the cut-out finds nothing
+            use_whole = torch.rand(len(index), generator=generator) < 0.12
+            batch = torch.where(use_whole[:, None, None, None], data.wholes[index], batch)
+        look = data.phone_look[index] if data.phone_look is not None else None
+        alphas = to_unit(data.alphas[index]) if data.alphas is not None else None
+        blanks = data.blanks[index] if data.blanks is not None else None
+        images = _augment(to_unit(batch), generator, alphas, look, textures, blanks)
+        blend, partner = 1.0, None
+        if mixup > 0 and torch.rand((), generator=generator) < 0.5:
+            blend = float(torch.distributions.Beta(mixup, mixup).sample())
+            blend = max(blend, 1 - blend)  # the first photo leads (its accuracy is what is counted)
+            partner = torch.randperm(len(index), generator=generator)
+            images = blend * images + (1 - blend) * images[partner]
+        category_logits, gender_logits, colour_logits = model(images.contiguous(memory_format=memory_format))
+        targets = data.targets[index]
+        loss = 0.0
+        for share, rows in ((blend, slice(None)), (1 - blend, partner)):
+            if rows is None or share == 0:
+                continue
+            part = set_loss(category_logits, targets[rows])
+            heads = ((gender_logits, data.genders[index][rows], 0.3),
+                     (colour_logits, data.colours[index][rows], 0.5))
+            for logits, ids, weight in heads:
+                if (ids >= 0).any():
+                    part = part + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
+            loss = loss + share * part
+        check_finite(loss, f"in epoch {epoch + 1}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        total += loss.item() * len(index)
+        has_label = targets.sum(1) > 0
+        hits = targets.gather(1, category_logits.argmax(1, keepdim=True))[:, 0] > 0
+        correct += (hits & has_label).sum().item()
+        known += has_label.sum().item()
+    return total, correct, known
+
+
 def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int = 20, batch_size: int = 128,
                      lr: float = 2e-3, seed: int = 0, log=print, init: ProductClassifier | None = None,
                      textures: torch.Tensor | None = None, out_dir: str | Path | None = None,
@@ -186,73 +241,40 @@ def train_classifier(data: LabelledImages, config: ClassifierConfig, epochs: int
     steps_per_epoch = -(-len(data) // batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr, weight_decay=5e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=epochs * steps_per_epoch)
+    state = resume_state(Path(out_dir), resume, "epoch", log) if out_dir else None
     first_epoch, seconds = 0, 0.0
-    state_path = Path(out_dir) / STATE_NAME if out_dir else None
-    if resume and state_path and state_path.is_file():
-        state = weights_io.load_state(state_path)
+    if state is not None:
         if state["config"] != asdict(config) or state["epochs"] != epochs:
-            raise ValueError(f"{out_dir}: the saved run has other categories, widths or epochs; start a new one")
+            raise TrainingError(f"{out_dir}: the saved run has other categories, widths or epochs; start a new one")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         generator.set_state(state["generator"])
         first_epoch, seconds = state["epoch"], state["seconds"]
-        log(f"resuming {out_dir} from epoch {first_epoch}, its newest complete checkpoint")
-    started = time.monotonic()
-    images_of = data.images
-    for epoch in range(first_epoch, epochs):
-        model.train()
-        order = torch.randperm(len(data), generator=generator)
-        total, correct, known = 0.0, 0, 0
-        for start in range(0, len(data), batch_size):
-            index = order[start:start + batch_size]
-            batch = images_of[index]
-            if data.wholes is not None:  # now and then the uncut photo, as when the cut-out finds nothing
-                use_whole = torch.rand(len(index), generator=generator) < 0.12
-                batch = torch.where(use_whole[:, None, None, None], data.wholes[index], batch)
-            look = data.phone_look[index] if data.phone_look is not None else None
-            alphas = to_unit(data.alphas[index]) if data.alphas is not None else None
-            blanks = data.blanks[index] if data.blanks is not None else None
-            images = _augment(to_unit(batch), generator, alphas, look, textures, blanks)
-            blend, partner = 1.0, None
-            if mixup > 0 and torch.rand((), generator=generator) < 0.5:
-                blend = float(torch.distributions.Beta(mixup, mixup).sample())
-                blend = max(blend, 1 - blend)  # the first photo leads (its accuracy is what is counted)
-                partner = torch.randperm(len(index), generator=generator)
-                images = blend * images + (1 - blend) * images[partner]
-            category_logits, gender_logits, colour_logits = model(images.contiguous(memory_format=memory_format))
-            targets = data.targets[index]
-            loss = 0.0
-            for share, rows in ((blend, slice(None)), (1 - blend, partner)):
-                if rows is None or share == 0:
-                    continue
-                part = set_loss(category_logits, targets[rows])
-                heads = ((gender_logits, data.genders[index][rows], 0.3),
-                         (colour_logits, data.colours[index][rows], 0.5))
-                for logits, ids, weight in heads:
-                    if (ids >= 0).any():
-                        part = part + weight * F.cross_entropy(logits, ids, ignore_index=-100, label_smoothing=0.1)
-                loss = loss + share * part
-            check_finite(loss, f"in epoch {epoch + 1}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total += loss.item() * len(index)
-            has_label = targets.sum(1) > 0
-            hits = targets.gather(1, category_logits.argmax(1, keepdim=True))[:, 0] > 0
-            correct += (hits & has_label).sum().item()
-            known += has_label.sum().item()
-        elapsed = seconds + time.monotonic() - started
-        log(f"epoch {epoch + 1}/{epochs}: loss {total / len(data):.3f}, train accuracy "
-            f"{correct / max(1, known):.3f}, {elapsed:.0f} s")
+
+    def checkpoint():  # after every epoch
         if out_dir:
             model.eval()
-            save_classifier(model, out_dir, {**(info or {}), "epoch": epoch + 1, "seconds": round(elapsed)})
-            weights_io.save_state(state_path, {
+            save_classifier(model, out_dir, {**(info or {}), "epoch": epoch, "seconds": round(book.seconds())})
+            weights_io.save_state(Path(out_dir) / STATE_NAME, {
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                 "generator": generator.get_state(), "config": asdict(config), "epochs": epochs,
-                "epoch": epoch + 1, "seconds": elapsed})
+                "epoch": epoch, "seconds": book.seconds()})
+
+    def progress(record: dict):
+        log(f"epoch {record['epoch']}/{epochs}: loss {record['loss']:.3f}, train accuracy "
+            f"{record['train_accuracy']:.3f}, {record['seconds']:.0f} s")
+
+    book = RunBook(out_dir, RunOptions(steps=epochs, log_every=1, checkpoint_minutes=0), first_epoch, seconds,
+                   checkpoint, progress)
+    epoch = first_epoch
+    while not book.spent(epoch):
+        model.train()
+        total, correct, known = one_epoch(model, data, optimizer, schedule, generator, batch_size, memory_format,
+                                          textures, mixup, epoch)
+        epoch += 1
+        book.after_step(epoch, {"epoch": epoch, "loss": round(total / len(data), 4),
+                                "train_accuracy": round(correct / max(1, known), 4)})
     return model.eval()
 
 

@@ -1,10 +1,13 @@
 """One way to load a model of any kind: ``load_model`` and ``load_network`` take a folder, the name of a folder
 under weights/ (or the user models' folder), or a Hugging Face Hub id ``user/name`` (fetched only then, and only
-when online); and ``push_to_hub``, the way out to the Hub."""
+when online); ``cached``, the one cache every kind's model is kept in; and ``push_to_hub``, the way out to the
+Hub. (``productgen.models.load`` picks the loader by kind.)"""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -44,6 +47,36 @@ def load_network(name_or_path: str | Path, kind: str, config_type, network_type)
     network = network_type(config_type.from_dict(config["architecture"]))
     network.load_state_dict(state)
     return network.eval()
+
+
+_cache: dict[tuple, object] = {}
+_cache_lock = threading.Lock()
+
+
+def cached(load: Callable, name_or_path: str | Path):
+    """``load(folder)`` of the model at ``name_or_path``, once per process and per version of its weights file
+    (a model trained again is loaded again; the older one is let go). For inference only: the model is shared
+    between threads, so nothing may change it."""
+    folder = locate_model(name_or_path).resolve()
+    weights = folder / "model.safetensors"
+    version = weights.stat().st_mtime_ns if weights.is_file() else None
+    where = (load.__module__, load.__qualname__, str(folder))
+    key = (*where, version)
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    model = load(folder)
+    with _cache_lock:
+        for old in [old for old in _cache if old[:3] == where]:
+            del _cache[old]
+        _cache[key] = model
+    return model
+
+
+def clear_cache() -> None:
+    """Forget every cached model (they load again on next use)."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def check_version(config: dict, version: int, folder: str | Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from productgen.store import weights as weights_io
-from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite
+from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite, resume_state, update_ema
 from productgen.upscale.patches import PATCH_SIDE, detail, make_batch
 from productgen.upscale.upscaler import UpscaleConfig, UpscaleNet, save_upscaler
 
@@ -220,9 +219,9 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
     weights_io.prepare_new_run(out_dir, resume)  # never a new run over a model; no orphans of a killed one
     state_path = out_dir / STATE_NAME
     config = config or UpscaleConfig()
-    step, seconds, state = 0, 0.0, None
-    if resume and state_path.is_file():
-        state = weights_io.load_state(state_path)
+    step, seconds = 0, 0.0
+    state = resume_state(out_dir, resume)
+    if state is not None:
         config = UpscaleConfig.from_dict(state["config"])
     if init is not None and state is None:
         config = init.config
@@ -238,7 +237,6 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
         optimizer.load_state_dict(state["optimizer"])
         d_optimizer.load_state_dict(state["d_optimizer"])
         step, seconds = state["step"], state["seconds"]
-        print(f"resuming {out_dir} from step {step}, its newest complete checkpoint", file=sys.stderr)
     average = copy.deepcopy(model).eval()
     if state is not None:
         average.load_state_dict(state["average"])
@@ -301,10 +299,7 @@ def train_upscaler(patches: np.ndarray, out_dir: str | Path, options: UpscaleTra
             d_loss.backward()
             d_optimizer.step()
             record["discriminator"] = d_loss.item()
-        with torch.no_grad():
-            decay = min(options.ema, (1 + step) / (10 + step))
-            for mine, theirs in zip(average.parameters(), model.parameters()):
-                mine.lerp_(theirs, 1 - decay)
+        update_ema(average, model, step, options.ema)
         step += 1
         book.after_step(step, {key: round(value, 5) if isinstance(value, float) else value
                                for key, value in record.items()})

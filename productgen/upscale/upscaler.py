@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from productgen.store import weights as weights_io
-from productgen.store.loading import load_network
+from productgen.store.loading import cached, load_network
 
 KIND = "upscaler"
 # input pixels per tile side: memory stays bounded, and activations this size stay in the CPU's caches (a 500 px
@@ -99,10 +98,9 @@ def load_upscaler(name_or_path: str | Path = "upscale") -> UpscaleNet:
     return model.to(memory_format=torch.channels_last)
 
 
-@lru_cache(maxsize=None)
-def cached_upscaler(name: str = "upscale") -> UpscaleNet:
-    """The shipped (or named) upscaler, loaded once per process (read-only afterwards)."""
-    return load_upscaler(name)
+def cached_upscaler(name: str | Path = "upscale") -> UpscaleNet:
+    """The shipped (or named) upscaler, from the one model cache (read-only afterwards)."""
+    return cached(load_upscaler, name)
 
 
 # -- inference ----------------------------------------------------------------------------------------------

@@ -67,3 +67,55 @@ def test_a_grown_model_starts_as_its_64_px_parent_enlarged():
                               parent.discriminator(F.avg_pool2d(large, 2), labels)[0], atol=1e-4)
     # trained stages keep their weights
     assert torch.equal(grown.generator.project.weight, parent.generator.project.weight)
+
+
+def test_the_128_px_stage_layouts_and_older_configs():
+    config = GANConfig(**{**tiny_config().to_dict(), "image_size": 128, "top_width": 8})
+    assert config.top_style == "resize"  # a stage grown now: bilinear enlargement and a 3x3 conv
+    saved = {key: value for key, value in config.to_dict().items() if key != "top_style"}
+    assert GANConfig.from_dict(saved).top_style == "transposed"  # saved before the key: the first layout
+    with pytest.raises(ValueError, match="top_style must be one of"):
+        GANConfig(top_style="pixelshuffle")
+    for style in ("resize", "transposed"):
+        generator = Generator(GANConfig(**{**config.to_dict(), "top_style": style}))
+        assert generator(torch.randn(4, config.z_dim), torch.tensor([0, 1, 2, 0])).shape == (4, 3, 128, 128)
+
+
+def test_the_resize_stage_draws_no_checkerboard():
+    """A flat patch of features stays flat through the resize stage; the transposed stage (4x4 kernels, stride
+    2) draws a 2 px grid on it, which an upscaler then enlarges into diamonds."""
+    from productgen.gan.networks import twice
+
+    torch.manual_seed(0)
+    flat = torch.ones(1, 8, 16, 16)
+    resize = torch.nn.Conv2d(8, 3, 3, 1, 1)
+    transposed = torch.nn.ConvTranspose2d(8, 3, 4, 2, 1)
+    with torch.no_grad():
+        inside = (slice(None), slice(None), slice(4, -4), slice(4, -4))
+        assert resize(twice(flat))[inside].std(dim=(2, 3)).max() < 1e-5
+        assert transposed(flat)[inside].std(dim=(2, 3)).max() > 1e-2
+
+
+def test_a_stage_rebuilt_in_the_new_layout_starts_from_the_parent_s_colours():
+    from torch.nn import functional as F
+
+    from productgen.gan.runs import TrainingRun, transfer
+
+    old = GANConfig(**{**tiny_config().to_dict(), "image_size": 128, "top_width": 8, "top_style": "transposed"})
+    parent = TrainingRun.fresh(old)
+    torch.nn.init.normal_(parent.generator.top_to_rgb.weight)  # a trained old stage
+    torch.nn.init.normal_(parent.generator.top_to_rgb.bias)
+    rebuilt = transfer(parent, old.categories, 128, "resize")
+    assert rebuilt.generator.config.top_style == "resize"
+    assert transfer(parent, old.categories, 128).generator.config.top_style == "transposed"  # kept unless asked
+    z, labels = torch.randn(4, 128), torch.tensor([0, 1, 2, 0])
+    base = parent.generator.eval()
+    with torch.no_grad():
+        x = F.relu(base.project_norm(base.project(torch.cat([z, base.label_embedding(labels)], 1)).view(4, -1, 4, 4),
+                                     labels))
+        for upsample, norm in zip(base.upsamples, base.norms):
+            x = F.relu(norm(upsample(x), labels))
+        enlarged = torch.tanh(F.interpolate(base.to_rgb(x), scale_factor=2, mode="bilinear", align_corners=False))
+        assert (rebuilt.generator.eval()(z, labels) - enlarged).abs().max() < 1e-5
+    parent_judge = parent.discriminator.state_dict()
+    assert all(torch.equal(value, parent_judge[key]) for key, value in rebuilt.discriminator.state_dict().items())
