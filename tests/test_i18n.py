@@ -85,3 +85,12 @@ def test_cli_tag_writes_chinese_titles_with_language_zh(tmp_path):
         row = next(csv.DictReader(handle))
     assert re.search(r"[\u4e00-\u9fff]", row["title"]) and row["title"] in done.stdout
     assert row["alt_text"].endswith("白色背景") and not re.search(r"[\u4e00-\u9fff]", row["category"])
+
+
+def test_the_status_words_gradio_lacks_are_given_in_both_languages():
+    from ui.words import STATUS_WORDS, translations
+
+    table = translations().translations_dict
+    assert set(STATUS_WORDS["zh"]) == set(STATUS_WORDS["en"]) == {"common.complete"}
+    assert table["en"]["common.complete"] == "Done"
+    assert table["zh-CN"]["common.complete"] == table["zh"]["common.complete"] == "已完成"

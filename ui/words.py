@@ -23,11 +23,18 @@ def t(text: str) -> gr.I18nData:
     return gr.I18n()(fill(text))
 
 
+# Words Gradio's status tracker says to screen readers (its live region) under keys its own locale files lack:
+# without them a screen reader hears the key, "common.complete", after every run.
+STATUS_WORDS = {"en": {"common.complete": "Done"}, "zh": {"common.complete": "已完成"}}
+
+
 def translations() -> gr.I18n:
-    """The app's translations, for ``launch(i18n=...)``: Simplified Chinese for zh-CN (and any zh) browsers."""
+    """The app's translations, for ``launch(i18n=...)``: Simplified Chinese for zh-CN (and any zh) browsers, and
+    the status words Gradio's own locale lacks, in both languages."""
     table = i18n.locale()
     chinese = {fill(key): fill(value) for key, value in table["ui"].items()} | table["categories"]
-    return gr.I18n(**{"zh-CN": chinese, "zh": chinese})
+    chinese |= STATUS_WORDS["zh"]
+    return gr.I18n(**{"en": STATUS_WORDS["en"], "zh-CN": chinese, "zh": chinese})
 
 
 def language(request: gr.Request | None) -> str:
