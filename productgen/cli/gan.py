@@ -100,10 +100,11 @@ def command_evaluate(args) -> None:
                        generator.categories]
     real = read_data(args, size)
     classifier = load_classifier(args.classifier)
+    judge = load_classifier(args.judge) if args.judge else None
     sections, reports = [], {}
     for variety in args.variety:
         report = evaluate_generator(generator, classifier, real.images, real.labels, args.per_category, variety,
-                                    real.categories, size)
+                                    real.categories, size, judge)
         reports[str(variety)] = report.to_dict()
         drawn = "" if size == generator.image_size else f", drawn at {generator.image_size} px and enlarged by Lanczos"
         heading = (f"At variety {variety}, {size} px{drawn} ({args.per_category} samples per category against "
@@ -220,6 +221,8 @@ def add_gan_commands(commands) -> None:
     add_data_options(evaluate)
     evaluate.add_argument("--model", default="default", help="generator folder or name under weights/")
     evaluate.add_argument("--classifier", default="classifier", help="classifier folder or name under weights/")
+    evaluate.add_argument("--judge", help="classifier that tells class-consistency instead (at its own size): one "
+                                          "trained on the model's categories, e.g. on its training photos")
     evaluate.add_argument("--per-category", type=int, default=100, help="samples per category")
     evaluate.add_argument("--size", type=int, choices=IMAGE_SIZES,
                           help="compare at this size (default: the model's own); a 64 px model's samples are "

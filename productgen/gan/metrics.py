@@ -76,6 +76,7 @@ class QualityReport:
     samples: int
     real_images: int
     photo_consistency: float | None = None  # the same measure on the real photos: the classifier's own ceiling
+    judge_size: int | None = None  # consistency told by a judge (``evaluate_generator``) that sees this size
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,6 +85,8 @@ class QualityReport:
         consistency = "n/a" if self.class_consistency is None else f"{self.class_consistency:.3f}"
         if self.class_consistency is not None and self.photo_consistency is not None:
             consistency += f" (held-out photos: {self.photo_consistency:.3f})"
+        if self.judge_size:
+            consistency += f" by the judge at {self.judge_size} px"
         lines = [f"FID {self.fid:.2f} | KID x1000 {self.kid * 1000:.2f} | precision {self.precision:.3f} | "
                  f"recall {self.recall:.3f} | class-consistency {consistency} | spread {self.spread:.3f} "
                  f"({self.samples} samples vs {self.real_images} photos)"]
@@ -154,13 +157,26 @@ def evaluate_samples(classifier: ProductClassifier, fake_images: torch.Tensor, f
 
 def evaluate_generator(generator: ProductGenerator, classifier: ProductClassifier, real_images: torch.Tensor,
                        real_labels: torch.Tensor, per_category: int = 100, variety: float = 1.0,
-                       categories: list[str] | None = None, size: int | None = None) -> QualityReport:
+                       categories: list[str] | None = None, size: int | None = None,
+                       judge: ProductClassifier | None = None) -> QualityReport:
     """Sample ``per_category`` images of each of ``categories`` (default: all the generator's; ``real_labels``
     index them) and measure them against the photos. With ``size``, samples (drawn at the generator's size,
-    resized by Lanczos) and photos are compared at that size, as the classifier sees them there."""
+    resized by Lanczos) and photos are compared at that size, as the classifier sees them there.
+
+    ``judge``: a classifier trained on the generator's own categories (e.g. on its training photos) that tells
+    class-consistency instead of ``classifier``, at the judge's own size, beside its accuracy on the same
+    held-out photos; FID, KID, precision, recall and spread stay in ``classifier``'s features."""
     names = list(categories or generator.categories)
     fake, labels = generate_for_metrics(generator, per_category, variety, categories=names, size=size)
-    return evaluate_samples(classifier, fake, labels, real_images, real_labels, names, feature_size=size)
+    report = evaluate_samples(classifier, fake, labels, real_images, real_labels, names, feature_size=size)
+    if judge is not None:
+        judged = evaluate_samples(judge, fake, labels, real_images, real_labels, names)
+        report.class_consistency, report.photo_consistency = judged.class_consistency, judged.photo_consistency
+        for name, values in report.per_category.items():
+            values.update({key: judged.per_category[name][key] for key in ("consistency", "photo_consistency")
+                           if key in judged.per_category[name]})
+        report.judge_size = judge.config.image_size
+    return report
 
 
 @dataclass

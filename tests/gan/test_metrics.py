@@ -25,3 +25,23 @@ def test_samples_identical_to_the_photos_score_like_the_photos_and_a_collapse_is
                                  ["Wallets", "Watches"])
     assert collapsed.per_category["Wallets"]["spread"] < 0.05 and collapsed.fid > same.fid + 1
     assert "held-out photos" in collapsed.table() and "photo consistency" in collapsed.table()
+
+
+def test_a_judge_tells_consistency_and_the_features_stay_the_classifier_s():
+    from productgen.gan.metrics import evaluate_generator
+    from productgen.gan.sampling import load_generator
+    from productgen.recognise.network import ClassifierConfig, ProductClassifier
+
+    generator, classifier = load_generator("default"), load_classifier("classifier")
+    photos, labels = _drawn(8)
+    photos = torch.nn.functional.interpolate(photos.float(), size=128).round().to(torch.uint8)
+    judge = ProductClassifier(ClassifierConfig(categories=["Wallets", "Watches"], widths=(8, 8, 8, 8))).eval()
+    with torch.no_grad():
+        judge.category_head.bias.copy_(torch.tensor([0.0, 50.0]))  # a judge that calls everything a watch
+    names = ["Wallets", "Watches"]
+    plain = evaluate_generator(generator, classifier, photos, labels, 4, categories=names, size=128)
+    judged = evaluate_generator(generator, classifier, photos, labels, 4, categories=names, size=128, judge=judge)
+    assert judged.fid == plain.fid and judged.kid == plain.kid  # the same samples, the classifier's features
+    assert judged.per_category["Watches"]["consistency"] == 1.0 and judged.per_category["Wallets"]["consistency"] == 0
+    assert judged.class_consistency == 0.5 and judged.photo_consistency == 0.5
+    assert judged.judge_size == judge.config.image_size and "by the judge at" in judged.table()
