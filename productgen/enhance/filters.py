@@ -16,7 +16,14 @@ from dataclasses import asdict, dataclass, fields
 import cv2
 import numpy as np
 
-from productgen.imageops import ImageLike, check_range, unsharp_mask
+from productgen.imageops import (  # noqa: F401 - the white balance's parts, also Enhance's
+    ImageLike,
+    apply_gains,
+    check_range,
+    neutral_pixels,
+    unsharp_mask,
+    white_balance_gains,
+)
 from productgen.io.images import as_pixels, like
 
 WHITE_BALANCE_SOURCES = ("off", "background", "product", "neutral")
@@ -59,27 +66,6 @@ def adjust_gamma(image: ImageLike, gamma: float) -> ImageLike:
     """Mid-tone curve: ``gamma`` > 1 brightens mid-tones, < 1 darkens (0.2..5; 1 = unchanged)."""
     gamma = check_range("gamma", gamma, 0.2, 5.0)
     return _lut(image, (np.arange(256) / 255.0) ** (1 / gamma) * 255)
-
-
-def white_balance_gains(image: ImageLike, reference: np.ndarray | None, target: float | None = None) -> np.ndarray:
-    """Per-channel gains that make the ``reference`` pixels (bool mask, or all) neutral.
-
-    With ``target`` (e.g. 255 for a background meant to be white) the reference's
-    brightest channel mean maps to it; otherwise the mean grey is kept.
-    """
-    pixels = as_pixels(image)
-    mask = reference.view(np.uint8) if reference is not None and reference.any() else None
-    means = np.maximum(np.array(cv2.mean(pixels, mask=mask)[:3]), 1.0)
-    level = target if target is not None else means.mean()
-    return np.clip(level / means, 0.5, 2.0)
-
-
-def apply_gains(image, gains):
-    gains = np.asarray(gains, dtype=np.float64)
-    if gains.shape != (3,) or not np.all(np.isfinite(gains)) or (gains <= 0).any():
-        raise ValueError(f"white balance gains must be three positive numbers, got {gains.tolist()}")
-    table = np.clip(np.rint(np.arange(256)[:, None] * gains[None, :]), 0, 255).astype(np.uint8)
-    return like(image, cv2.LUT(as_pixels(image), table.reshape(256, 1, 3)))
 
 
 def auto_levels(image: ImageLike, clip_percent: float = 0.5, mask: np.ndarray | None = None) -> ImageLike:
@@ -142,13 +128,6 @@ class EnhanceSettings:
         if unknown:
             raise ValueError(f"unknown enhancement settings {sorted(unknown)}; known: {sorted(known)}")
         return cls(**values)
-
-
-def neutral_pixels(image: ImageLike, step: int = 1) -> np.ndarray:
-    """Bool mask of the photo's near-grey pixels that are neither dark nor blown out: the true neutrals a
-    white balance may be measured on (a coloured backdrop or product has none)."""
-    hsv = cv2.cvtColor(np.ascontiguousarray(as_pixels(image)[::step, ::step]), cv2.COLOR_RGB2HSV)
-    return (hsv[:, :, 1] < 40) & (hsv[:, :, 2] > 70) & (hsv[:, :, 2] < 250)
 
 
 def neutral_gains(image: ImageLike) -> np.ndarray | None:
