@@ -6,15 +6,17 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from gradio.data_classes import FileData
 
-from productgen.enhance.filters import WHITE_BALANCE_SOURCES, EnhanceSettings
+from productgen.enhance.filters import EnhanceSettings
 from productgen.enhance.marketplaces import PRESETS
 from productgen.enhance.studio import Recipe
 from productgen.io.archives import write_zip
 
-from .common import USER_ERRORS, as_user_error, problem, unpacked, upscaler_choices, work_folder
+from .common import USER_ERRORS, as_user_error, problem, unpacked, work_folder
+from .enhance_layout import BATCH_HEADERS, REPORT_HEADERS, build_enhance_tab  # noqa: F401 (app.py builds it here)
 from .server import BUSY_NOTE, GIVE_WAY_S, JOBS, PHOTO_WORKERS, SINGLE_PHOTOS, busy, in_background
-from .words import said, say, t, table, translated_choices
+from .words import said, say, table
 
 CONTROL_NAMES = ["white_balance", "levels_clip", "exposure", "gamma", "brightness", "contrast", "saturation",
                  "sharpen_amount", "sharpen_radius", "sharpen_threshold", "denoise"]
@@ -68,46 +70,54 @@ def when_busy(recipe: Recipe, others: int) -> Recipe:
     return recipe
 
 
-REPORT_HEADERS = ["rule", "result", "measured", "source"]
-BATCH_HEADERS = ["file", "output", "verdict", "notes"]
 
 
 def painted_strokes(painting, name: str | None, painted_for: str | None):
-    """The merchant's strokes in the "Fix the cut-out" painter (``cutout.touchup.Strokes``), or None when nothing is
-    painted or the painting belongs to another photo than ``name``. Through the API (no photo recorded) a
-    painting with the photo's shape applies to the photo named."""
+    """(strokes, note): the merchant's strokes in the "Fix the cut-out" painter (``cutout.touchup.Strokes``), or None
+    when nothing is painted or the painting belongs to another photo than ``name``; the note says when a stroke
+    ran to the photo's edge (the painter keeps nothing beyond it). Through the API (no photo recorded) a painting
+    with the photo's shape applies to the photo named."""
     from productgen.cutout.touchup import Strokes
 
     if not painting or not isinstance(painting, dict) or (painted_for is not None and painted_for != name):
-        return None
+        return None, None
     layers = [np.asarray(layer) for layer in painting.get("layers") or [] if layer is not None]
     layers = [layer for layer in layers if layer.ndim == 3 and layer.shape[2] == 4]
     if not layers:
-        return None
+        return None, None
     merged = layers[0].copy()
     for layer in layers[1:]:
         if layer.shape == merged.shape:
             merged = np.where(layer[..., 3:] > 0, layer, merged)
     strokes = Strokes.from_painting(merged)
-    return None if strokes.empty else strokes
+    if strokes.empty:
+        return None, None
+    painted = merged[..., 3] > 0
+    edge = painted[0].any() or painted[-1].any() or painted[:, 0].any() or painted[:, -1].any()
+    return strokes, (OUTSIDE_NOTE if edge else None)
+
+
+OUTSIDE_NOTE = "A stroke ran to the photo's edge: paint outside the photo is ignored."
 
 
 def enhance_photo(files, name: str | None, recipe_json: str, painting=None, painted_for: str | None = None,
-                  request: gr.Request = None):
+                  tapped=None, request: gr.Request = None):
     """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
-    settings used, what is kept). ``painting``: the "Fix the cut-out" painter, whose strokes correct the cut-out
-    when they were painted on this photo (``painted_for``)."""
+    settings used, what is kept, the settings as slider values). ``painting``: the "Fix the cut-out" painter, whose
+    strokes correct the cut-out when they were painted on this photo (``painted_for``); ``tapped``: the merchant's
+    tap on the product in the kept view ({"photo", "x", "y"}, shares of the photo), which keeps the object under it."""
     from productgen.enhance import studio
 
     try:
         recipe = read_recipe(recipe_json)
-        strokes = painted_strokes(painting, name, painted_for)
+        strokes, note = painted_strokes(painting, name, painted_for)
         with unpacked(files, request) as (photos, _):
             photo = pick_photo(photos, name)
             original, icc = studio.read_photo(photo)
+        points = keep_points(tapped, photo.name, original.size)
         with JOBS.one() as others, SINGLE_PHOTOS.one():
             quick = when_busy(recipe, others)
-            result = studio.process_image(original, quick, icc, strokes=strokes)
+            result = studio.process_image(original, quick, icc, strokes=strokes, keep_points=points)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
@@ -115,15 +125,65 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
                              recipe, result.ai_generated)
     pair = studio.side_by_side(original, result.image)
-    headline = {"pass": "✅ Passes the {preset} rules.", "fail": "❌ Fails the {preset} rules.",
-                "warn": "⚠️ Check before uploading: passes the {preset} rules with {count} warning(s)."}[result.verdict]
-    count = sum(r.status == "warn" for r in result.report)
-    text = f"**{say(request, headline, preset=say(request, PRESETS[recipe.preset].name), count=count)}**" + \
-        "".join(f"\n- {said(request, w)}" for w in result.warnings + ([BUSY_NOTE] if gave_way else []))
-    rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), said(request, measured), source]
+    text = report_text(request, result, recipe.preset, [note] if note else [], [BUSY_NOTE] if gave_way else [])
+    rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), said(request, measured),
+                                            source_link(source)]
                                            for rule, status, measured, source in (r.row() for r in result.report)])
     kept = studio.mask_overlay(original, result.segmentation)
-    return pair, rows, text, str(out), settings_words(request, result.settings, recipe.auto), kept
+    values = result.settings.to_dict()
+    return pair, rows, text, str(out), settings_words(request, result.settings, recipe.auto), kept, \
+        [values[control] for control in CONTROL_NAMES]
+
+
+HEADINGS = {"pass": "✅ Passes the {preset} rules.", "fail": "❌ Fails the {preset} rules.",
+            "cutout": "⚠️ Not ready: check the cut-out.",
+            "warn": "⚠️ Check before uploading: passes the {preset} rules with {count} warning(s)."}
+
+
+def report_text(request: gr.Request | None, result, preset: str, notes: list[str], after: list[str]) -> str:
+    """The verdict above the report: a heading (never "passes" after a doubt about the cut-out), one line per rule
+    that did not pass (as many as the heading counts), then what the cut-out dropped and the other notes."""
+    problems = result.problems
+    heading = say(request, HEADINGS[result.heading], preset=say(request, PRESETS[preset].name), count=len(problems))
+    lines = [f"**{heading}**"] + [f"- {say(request, r.rule)}: {said(request, r.measured)}" for r in problems]
+    found = result.segmentation
+    cutout_listed = any(r.rule == "Cut-out" for r in problems)
+    if found is not None and found.dropped and not cutout_listed:
+        notes = [found.dropped_note] + notes
+    if found is not None and found.dropped:
+        notes = notes + [TAP_HINT]
+    elif found is not None and any(note.endswith("separate objects found") for note in found.notes):
+        notes = notes + [SEVERAL_HINT]
+    return "\n".join(lines) + "".join(f"\n\n{said(request, note)}" for note in notes + after)
+
+
+TAP_HINT = "Not the right object? What was dropped is outlined in blue in the kept view: tap your product there."
+SEVERAL_HINT = "Several objects are kept: tap your product in the kept view to keep only it."
+
+
+def keep_points(tapped, name: str, size: tuple[int, int]):
+    """The merchant's tap ({"photo", "x", "y"}) as keep-points in the photo's pixels, when it was on this photo."""
+    if not isinstance(tapped, dict) or tapped.get("photo") != name:
+        return None
+    return [(min(size[0] - 1, tapped["x"] * size[0]), min(size[1] - 1, tapped["y"] * size[1]))]
+
+
+def tap(kept, name: str | None, evt: gr.SelectData):
+    """A tap on the kept view: which photo, and where, as shares of the picture (the view has the photo's shape)."""
+    if kept is None or not name or evt is None or not evt.index:
+        return None
+    width, height = kept.size if hasattr(kept, "size") else (kept.shape[1], kept.shape[0])
+    return {"photo": name, "x": min(0.999, max(0.0, evt.index[0] / width)),
+            "y": min(0.999, max(0.0, evt.index[1] / height))}
+
+
+def source_link(url: str) -> str:
+    """A rule's source as a short link named by its site ("amazon.com"), so a phone's narrow column does not wrap
+    the address letter by letter."""
+    if not url.startswith("http"):
+        return url
+    site = ".".join(url.split("/")[2].split(".")[-2:])
+    return f"[{site}]({url})"
 
 
 def paint_on(kept, name: str | None, painted_for: str | None):
@@ -135,8 +195,8 @@ def paint_on(kept, name: str | None, painted_for: str | None):
 
 
 def clear_painting():
-    """Another photo or upload: the strokes painted on the last one do not apply."""
-    return None, None
+    """Another photo or upload: the strokes painted on the last one, and its tap, do not apply."""
+    return None, None, None
 
 
 WHITE_BALANCE_WORDS = {"background": "white balance from the backdrop", "product": "white balance from the product",
@@ -167,24 +227,27 @@ def settings_words(request: gr.Request | None, settings: EnhanceSettings, auto: 
     if settings.denoise > 0:
         done.append(say(request, "grain smoothed"))
     lead = say(request, "Auto chose for this photo:" if auto else "Your settings:")
-    return f"{lead} " + (say(request, ", ").join(done) if done else say(request, "no colour or tone changes")) + "."
+    done = say(request, ", ").join(done) if done else say(request, "no colour or tone changes")
+    return say(request, "{lead} {done}.", lead=lead, done=done)
 
 
-def auto_controls(files, name: str | None, recipe_json: str, request: gr.Request = None):
-    """Settings that Auto picks for the chosen photo, as slider values, plus the recipe with auto on."""
+def auto_settings(files: list[FileData], photo: str | None, recipe: str, request: gr.Request = None) -> list:
+    """(API only) The settings Auto picks for the chosen photo: [true, the eleven settings, the recipe with auto
+    on]. In the tab, Enhance itself shows them in the settings after each photo."""
     from productgen.cutout.segment import segment
     from productgen.enhance import studio
 
+    files = [item.get("path") if isinstance(item, dict) else getattr(item, "path", item) for item in files or []]
     try:
-        recipe = read_recipe(recipe_json)
+        parsed = read_recipe(recipe)
         with unpacked(files, request) as (photos, _):
-            image, _ = studio.read_photo(pick_photo(photos, name))
-        settings = studio.settings_for(image, segment(image, refine=recipe.refine_edges))
+            image, _ = studio.read_photo(pick_photo(photos, photo))
+        settings = studio.settings_for(image, segment(image, refine=parsed.refine_edges))
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
-    recipe.auto = True
+    parsed.auto = True
     values = settings.to_dict()
-    return [True] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
+    return [True] + [values[name] for name in CONTROL_NAMES] + [parsed.to_json()]
 
 
 def enhance_batch(files, recipe_json: str, request: gr.Request = None, progress=gr.Progress()):
@@ -249,127 +312,40 @@ def load_recipe(file, request: gr.Request = None):
             recipe.transparent, recipe.upscaler] + [values[name] for name in CONTROL_NAMES] + [recipe.to_json()]
 
 
-def build_enhance_tab():
-    defaults = EnhanceSettings()
-    w = {}
-    with gr.Row():
-        with gr.Column(scale=1, min_width=300):
-            w["files"] = gr.File(label=t("Photos (one or many, or a ZIP)"), file_count="multiple",
-                                 file_types=["image", ".zip"])
-            w["photo"] = gr.Dropdown([], label=t("Photo to preview"), allow_custom_value=True)
-            w["preset"] = gr.Dropdown([(p.name, key) for key, p in PRESETS.items()], value="amazon",
-                                      label=t("Marketplace"))
-            with gr.Row():
-                w["auto_button"] = gr.Button(t("Auto"), variant="primary")
-                w["preview_button"] = gr.Button(t("Apply to this photo"))
-            w["auto"] = gr.Checkbox(True, label=t("Choose settings automatically for each photo"))
-            with gr.Accordion(t("Manual settings"), open=False):
-                w["white_balance"] = gr.Radio(translated_choices(WHITE_BALANCE_SOURCES), value=defaults.white_balance,
-                                              label=t("White balance from"))
-                w["levels_clip"] = gr.Slider(0, 5, value=0, step=0.1, label=t("Auto levels clip (%)"),
-                                             info=t("Stretch dull photos: this share of the darkest and brightest "
-                                                  "pixels becomes pure black and white. 0 = off."))
-                w["exposure"] = gr.Slider(-2, 2, value=0, step=0.05, label=t("Exposure (stops)"),
-                                          info=t("Like a camera's exposure: +1 is twice as bright, -1 half."))
-                w["gamma"] = gr.Slider(0.3, 3, value=1, step=0.05, label=t("Gamma (mid-tones)"),
-                                       info=t("Above 1 lightens the mid-tones (shadows show more), below 1 darkens "
-                                            "them; black and white stay."))
-                w["brightness"] = gr.Slider(0.3, 2, value=1, step=0.01, label=t("Brightness"))
-                w["contrast"] = gr.Slider(0.3, 2, value=1, step=0.01, label=t("Contrast"))
-                w["saturation"] = gr.Slider(0, 2, value=1, step=0.01, label=t("Saturation"))
-                w["sharpen_amount"] = gr.Slider(0, 3, value=0, step=0.05, label=t("Sharpen amount"),
-                                                info=t("How much crisper edges get. 0 = off; above 1.5 edges may "
-                                                       "glow."))
-                w["sharpen_radius"] = gr.Slider(0.3, 10, value=1, step=0.1, label=t("Sharpen radius (px)"),
-                                                info=t("How wide an edge counts: small for fine texture, large for "
-                                                     "outlines."))
-                w["sharpen_threshold"] = gr.Slider(0, 30, value=0, step=1, label=t("Sharpen threshold (levels)"),
-                                                   info=t("Leave smooth areas alone: only differences bigger than "
-                                                        "this are sharpened, so noise stays quiet."))
-                w["denoise"] = gr.Slider(0, 20, value=0, step=1, label=t("Denoise (slow on big photos)"),
-                                         info=t("Smooths the grain of dim photos; high values also smooth detail."))
-            with gr.Accordion(t("Background, framing and file"), open=False):
-                w["clean"] = gr.Checkbox(True, label=t("Pure white background"))
-                w["refine"] = gr.Checkbox(False, label=t("Refine edges (GrabCut, slower)"))
-                w["shadow"] = gr.Slider(0, 1, value=0, step=0.05, label=t("Contact shadow (not for Amazon)"))
-                w["fill"] = gr.Slider(0.5, 1.0, value=PRESETS["amazon"].fill, step=0.01,
-                                      label=t("Product share of the frame"))
-                w["format"] = gr.Radio(["JPEG", "PNG"], value="JPEG", label=t("File format"))
-                w["quality"] = gr.Slider(60, 100, value=92, step=1, label=t("JPEG quality"))
-                w["transparent"] = gr.Checkbox(False, label=t("Transparent cut-out (PNG)"))
-                w["upscaler"] = gr.Radio(upscaler_choices(), value="model", label=t("Enlarge a small product with"),
-                                         info=t("The model draws fine detail when the product must grow more than "
-                                              "1.5x to fill the frame; Lanczos is quicker but soft."))
-            with gr.Accordion(t("Recipe (applied to the whole batch)"), open=False):
-                w["recipe"] = gr.Code(Recipe().to_json(), language="json", label=t("Recipe"), interactive=True)
-                w["save_recipe"] = gr.Button(t("Save recipe"))
-                w["recipe_file"] = gr.File(label=t("Recipe file"), interactive=False)
-                w["load_recipe"] = gr.File(label=t("Load a recipe (.json)"), file_types=[".json"])
-        with gr.Column(scale=2):
-            # a JPEG preview: PNG took 0.35 s of each Enhance request to encode (and ten times the bytes)
-            w["slider"] = gr.ImageSlider(label=t("Before / after"), type="pil", format="jpeg", interactive=False)
-            w["verdict"] = gr.Markdown()
-            w["mask"] = gr.Image(label=t("What is kept (the background shows as a chequerboard)"), type="pil",
-                                 format="jpeg", interactive=False, height=320)
-            with gr.Accordion(t("Fix the cut-out"), open=False):
-                gr.Markdown(t("Paint **red** over anything that should go (a strip of bedspread, a hand) and **green** "
-                              "over product that was cut away, then press *Apply my corrections*. A stroke need "
-                              "not cover it all: a region of the same colours that it touches goes with it. Kept "
-                              "parts outlined in yellow look like the surface: look there first. The check above "
-                              "is measured again on your corrected cut-out."))
-                w["painting"] = gr.ImageEditor(
-                    label=t("Paint on the photo"), type="numpy", image_mode="RGBA", sources=[], transforms=[],
-                    layers=False, format="png", height=420,
-                    placeholder=t("Press Apply to this photo first: its cut-out appears here to paint on."),
-                    brush=gr.Brush(colors=["#e11d2a", "#16a34a"], default_color="#e11d2a", color_mode="fixed",
-                                   default_size=14))
-                w["touch_button"] = gr.Button(t("Apply my corrections"), variant="primary")
-            w["painted_for"] = gr.State(None)
-            w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"), wrap=True, interactive=False,
-                                       column_widths=["25%", "17%", "42%", "16%"])  # fits a phone's width
-            w["download"] = gr.File(label=t("Download this photo"), interactive=False)
-            w["settings"] = gr.Markdown(label=t("What was done to this photo"))
-            with gr.Row():
-                w["batch_button"] = gr.Button(t("Process all photos"), variant="primary")
-                w["stop"] = gr.Button(t("Stop"), variant="stop")
-            w["batch_status"] = gr.Markdown()
-            w["batch_zip"] = gr.File(label=t("All results (ZIP with report.csv)"), interactive=False)
-            w["batch_table"] = gr.Dataframe(headers=BATCH_HEADERS, label=t("Batch report"), wrap=True,
-                                            interactive=False, column_widths=["24%", "24%", "14%", "38%"])
-    return w
-
-
 def wire_enhance(w: dict):
     top = [w["preset"], w["auto"], w["clean"], w["refine"], w["shadow"], w["fill"], w["format"], w["quality"],
            w["transparent"], w["upscaler"]]
     controls = [w[name] for name in CONTROL_NAMES]
     for widget in top + controls:
         widget.input(recipe_from_controls, top + controls, w["recipe"], api_visibility="private")
-    for widget in controls:  # touching a manual control means: use my settings
+    for widget in controls:  # touching a setting means: use my settings
         widget.input(lambda: False, None, w["auto"], api_visibility="private")
     w["preset"].input(lambda key: PRESETS[key].fill, w["preset"], w["fill"], api_visibility="private")
+    painter = [w["painting"], w["painted_for"], w["tapped"]]
     w["files"].upload(on_upload, w["files"], w["photo"], api_visibility="private").then(
-        clear_painting, None, [w["painting"], w["painted_for"]], api_visibility="private")
-    outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"], w["mask"]]
-    photo_inputs = [w["files"], w["photo"], w["recipe"], w["painting"], w["painted_for"]]
-    painter = [w["painting"], w["painted_for"]]
+        clear_painting, None, painter, api_visibility="private")
+    outputs = [w["slider"], w["report"], w["verdict"], w["download"], w["settings"], w["mask"], w["shown"]]
+    photo_inputs = [w["files"], w["photo"], w["recipe"], w["painting"], w["painted_for"], w["tapped"]]
     w["photo"].change(clear_painting, None, painter, api_visibility="private")
-    # one photo (Enhance, Auto) has its own workers; batches and Recognise share one other: under load a
-    # merchant's single photo never queues behind someone's batch
+    # one photo has its own workers; batches and Recognise share one other: under load a merchant's single photo
+    # never queues behind someone's batch
 
     def enhance_then_paint(event, **api):
-        """Enhance the chosen photo after ``event``, then give the painter its kept view."""
-        event.then(enhance_photo, photo_inputs, outputs, concurrency_id="photo", concurrency_limit=PHOTO_WORKERS,
-                   **api).success(paint_on, [w["mask"], w["photo"], w["painted_for"]], painter,
-                                  api_visibility="private")
+        """Enhance the chosen photo after ``event``, then give the painter its kept view and, when Auto chose
+        the settings, show them in the settings."""
+        done = event.then(enhance_photo, photo_inputs, outputs, concurrency_id="photo",
+                          concurrency_limit=PHOTO_WORKERS, **api)
+        done.success(paint_on, [w["mask"], w["photo"], w["painted_for"]], [w["painting"], w["painted_for"]],
+                     api_visibility="private")
+        done.success(show_chosen, [w["auto"], w["shown"]], controls, api_visibility="private")
 
     enhance_then_paint(w["preview_button"].click(recipe_from_controls, top + controls, w["recipe"],
                                                  api_visibility="private"), api_name="enhance")
     enhance_then_paint(w["touch_button"].click(recipe_from_controls, top + controls, w["recipe"],
                                                api_visibility="private"), api_visibility="private")
-    enhance_then_paint(w["auto_button"].click(auto_controls, [w["files"], w["photo"], w["recipe"]],
-                                              [w["auto"]] + controls + [w["recipe"]], api_name="auto_settings"),
+    enhance_then_paint(w["mask"].select(tap, [w["mask"], w["photo"]], w["tapped"], api_visibility="private"),
                        api_visibility="private")
+    gr.api(auto_settings, api_name="auto_settings")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],
                                     [w["batch_zip"], w["batch_table"], w["batch_status"]],
                                     api_name="enhance_batch", concurrency_id="batch",
@@ -380,3 +356,9 @@ def wire_enhance(w: dict):
                             api_visibility="private")
 
 
+def show_chosen(auto: bool, values):
+    """The settings Auto chose for the photo, in the settings' controls (so they can be edited from there);
+    the merchant's own settings stay as they are."""
+    if not auto or not values:
+        return [gr.skip()] * len(CONTROL_NAMES)
+    return list(values)

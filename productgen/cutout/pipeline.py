@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from productgen.cutout.colour_fix import COLOUR_CUT_DOUBT, at_size, colour_cut, colour_edge, drop_specks
 from productgen.cutout.network import CutoutNet, cached_cutout
+from productgen.cutout.objects import Dropped, choose, photo_points
 from productgen.io.images import as_pixels
 
 REFINE_SIDE = 4096
@@ -59,6 +60,8 @@ class Mask:
     touched: bool = False  # corrected by the merchant's strokes
     # where the kept surface is (bool, ``small``'s size): the patches that made the surface note, shown to the merchant
     doubt: np.ndarray | None = None
+    # the other objects the mask held, dropped to keep only the product (``cutout.objects``)
+    dropped: list[Dropped] = field(default_factory=list)
 
     @property
     def product(self) -> np.ndarray:
@@ -224,11 +227,16 @@ def drop_ghosts(probability: np.ndarray) -> np.ndarray:
     return np.where(near, probability, 0.0).astype(probability.dtype)
 
 
-def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
-    """The product's mask for ``image`` (PIL image or RGB uint8 array), at the image's own size."""
+def cutout(image, model: CutoutNet | None = None, refine: bool = True, keep_points=None,
+           main_only: bool = True) -> Mask:
+    """The product's mask for ``image`` (PIL image or RGB uint8 array), at the image's own size. With
+    ``main_only``, when the mask holds several separate objects only the product is kept (``cutout.objects``:
+    the one the photo is about, or the one under a keep-point); ``keep_points`` are (x, y) in the photo's pixels
+    (a merchant's taps). What was dropped is in ``Mask.dropped``."""
     model = model or cached_cutout()
     pixels = as_pixels(image)
     height, width = pixels.shape[:2]
+    points = photo_points(keep_points, width, height)
     # edges are refined on at most REFINE_SIDE px (far beyond any listing's size), then scaled up
     scale = min(1.0, REFINE_SIDE / max(height, width))
     guide = pixels if scale == 1.0 else cv2.resize(
@@ -236,6 +244,9 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
     # the photo at the network's size, made once: the network, the verdict and the colour steps all read it
     view = map_pixels(guide, model.config.input_side)
     small = predict_small(model, view)
+    choice = choose(small, view, points) if main_only or points else None
+    if choice is not None and choice.dropped:
+        small = np.where(choice.keep, small, 0.0).astype(small.dtype)
     confidence, objects, border = describe(small)
     small = drop_ghosts(small)
     # the verdict judges the network's own answer: the colour cut cleans the picture, it does not vouch for it
@@ -253,8 +264,10 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True) -> Mask:
         alpha = colour_edge(guide, alpha, small, view) if alpha.shape == guide.shape[:2] else alpha
         alpha = drop_specks(alpha)
     notes = doubts(objects, border, kept, cut_share, bool((small >= 0.5).any()))
+    notes += [choice.doubt] if choice is not None and choice.doubt else []
     return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, judged,
-                doubt=doubt if doubt is not None and doubt.any() else None)
+                doubt=doubt if doubt is not None and doubt.any() else None,
+                dropped=choice.dropped if choice is not None else [])
 
 
 def doubts(objects: int, border: float, kept: float, cut_share: float, found: bool) -> list[str]:

@@ -8,7 +8,7 @@ at most ``WORK_SIDE`` px and the mask is scaled back to full size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -71,6 +71,14 @@ class Segmentation:
     notes: list[str]
     touched: bool = False  # corrected by the merchant's strokes (``productgen.cutout.touchup``)
     doubt: np.ndarray | None = None  # bool, any size with the photo's shape: where kept surface may be (shown)
+    dropped: list = field(default_factory=list)  # ``cutout.objects.Dropped``: other objects left out
+
+    @property
+    def dropped_note(self) -> str:
+        """What was dropped to keep only the product, in words ("" when nothing was)."""
+        from productgen.cutout.objects import dropped_note
+
+        return dropped_note(self.dropped)
 
 
 def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
@@ -84,28 +92,51 @@ def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
                 and 0.1 <= share <= 0.97)
 
 
-def segment(image, refine: bool = False, model=None, strokes=None) -> Segmentation:
+def segment(image, refine: bool = False, model=None, strokes=None, keep_points=None) -> Segmentation:
     """The product's mask: the fast flood fill where the backdrop is provably clean (``clean_backdrop``),
-    else the cut-out model (``productgen.cutout.network``), whose confidence and doubts come along. ``strokes``
+    else the cut-out model (``productgen.cutout.network``), whose confidence and doubts come along; of several
+    separate objects only the product (``cutout.objects``). ``keep_points``: (x, y) in the photo's pixels, the
+    merchant's taps on the product: the object under them is kept (on a clean backdrop too). ``strokes``
     (``cutout.touchup.Strokes``): the merchant's corrections, applied to either, and the doubts measured again."""
     pixels = as_pixels(image)
     touching = strokes is not None and not strokes.empty
     flood = find_background(pixels, refine=refine)
     clean = clean_backdrop(pixels, flood)
-    if clean and not touching:
+    if clean and not touching and not keep_points:
         return Segmentation(flood, None, "backdrop", 1.0, [])
-    from productgen.cutout.pipeline import Mask, cutout
+    from productgen.cutout.pipeline import cutout
 
     if clean:
-        mask, method = Mask((~flood).astype(np.float32), 1.0, 1, 0.0), "backdrop"
+        mask, method = backdrop_mask(pixels, flood, keep_points), "backdrop"
     else:
-        mask, method = cutout(pixels, model), "model"
+        mask, method = cutout(pixels, model, keep_points=keep_points), "model"
     if touching:
         from productgen.cutout.touchup import touched_mask
 
         mask = touched_mask(pixels, mask, strokes)
     return Segmentation(mask.alpha < 0.5, mask.alpha, method, mask.confidence, list(mask.notes), mask.touched,
-                        mask.doubt)
+                        mask.doubt, list(mask.dropped))
+
+
+def backdrop_mask(pixels: np.ndarray, background: np.ndarray, keep_points=None, input_side: int = 320):
+    """The flood fill's answer as a ``cutout.pipeline.Mask`` (sure, with a map at ``input_side`` for the touch-up),
+    keeping only the objects under ``keep_points`` (the photo's pixels) when there are any."""
+    from productgen.cutout.colour_fix import at_size
+    from productgen.cutout.objects import choose, photo_points
+    from productgen.cutout.pipeline import Mask, map_pixels
+
+    alpha = (~background).astype(np.float32)
+    view = map_pixels(pixels, input_side)
+    small = at_size(alpha, view.shape)
+    points = photo_points(keep_points, pixels.shape[1], pixels.shape[0])
+    choice = choose(small, view, points) if points else None
+    notes = [choice.doubt] if choice is not None and choice.doubt else []
+    if choice is not None and choice.dropped:
+        small = np.where(choice.keep, small, 0.0).astype(np.float32)
+        gone = cv2.resize((~choice.keep).view(np.uint8), (alpha.shape[1], alpha.shape[0]),
+                          interpolation=cv2.INTER_LINEAR)
+        alpha = np.where(cv2.dilate(gone, np.ones((3, 3), np.uint8)) > 0, 0.0, alpha).astype(np.float32)
+    return Mask(alpha, 1.0, 1, 0.0, notes, small=small, dropped=choice.dropped if choice is not None else [])
 
 
 def over_white(pixels: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -179,13 +210,15 @@ SURE_CUTOUT = 0.95  # the model's confidence at and above which a cut-out passes
 def cutout_verdict(found: Segmentation) -> tuple[str, str]:
     """("pass" | "warn" | "fail", what was measured) of a cut-out: a clean backdrop taken exactly passes; a
     model's cut-out passes only when it is sure and saw no doubt, else "check the cut-out" (warn) or, when the
-    product could not be told from the background, fail. Enhance's report and the product-only data use it."""
-    if found.method == "backdrop" and not found.touched:
-        return "pass", "clean, even backdrop: taken exactly"
+    product could not be told from the background, fail. What was dropped to keep only the product is said
+    last. Enhance's report and the product-only data use it."""
+    dropped = "; " + found.dropped_note if found.dropped else ""
+    if found.method == "backdrop" and not found.touched and not found.notes:
+        return "pass", "clean, even backdrop: taken exactly" + dropped
     how = "clean, even backdrop" if found.method == "backdrop" else f"model confidence {found.confidence:.0%}"
     measured = "; ".join((["corrected by hand"] if found.touched else []) + [how] + found.notes)
     if "no product found" in found.notes or found.confidence < 0.5:
-        return "fail", measured + ": the product could not be told from the background"
+        return "fail", measured + ": the product could not be told from the background" + dropped
     if found.confidence < SURE_CUTOUT or found.notes:
-        return "warn", measured + ": check the cut-out"
-    return "pass", measured
+        return "warn", measured + ": check the cut-out" + dropped
+    return "pass", measured + dropped

@@ -4,7 +4,9 @@ stay ("keep").
 A stroke need not cover everything it means. GrabCut (Rother et al. 2004) starts from the cut-out as it is, with
 the strokes as sure surface and sure product, and learns the colours of both; of what it then changes, only the
 regions a stroke touches are taken (a stroke on a strip of bedspread takes the whole strip; a region no stroke
-touches does not move). The strokes themselves always count, whatever the colours say. The verdict is then measured
+touches does not move). The strokes themselves always count, whatever the colours say. Around every change the edge
+is refined again along the photo's edges, so nothing of a removed object's outline stays. A keep stroke on an object
+the cut-out dropped to keep only the product (``cutout.objects``) brings all of it back. The verdict is then measured
 again on the corrected mask (``cutout.pipeline.judge``): a correction makes no doubt it does not remove go away.
 
 Used by Enhance (``studio.process_image(..., strokes=...)``), the Enhance tab's brush and the ``--remove`` and
@@ -161,13 +163,65 @@ def corrections(pixels: np.ndarray, product: np.ndarray, strokes: Strokes) -> tu
     return removed, added
 
 
+def work_shape(height: int, width: int) -> tuple[int, int]:
+    """(height, width) of the working copy the strokes' regions are found on: at most WORK_SIDE px a side."""
+    scale = min(1.0, WORK_SIDE / max(height, width))
+    return max(8, round(height * scale)), max(8, round(width * scale))
+
+
+# the soft edge of a changed region reaches this far (px of the network's map: its faint values, EDGE_REACH, and
+# the guided filter's window): all of it is refined again, so no ghost of a removed object's outline stays
+GHOST_REACH = 6
+
+
+def _refined(pixels: np.ndarray, alpha: np.ndarray, product: np.ndarray, removed: np.ndarray, added: np.ndarray,
+             map_side: int) -> np.ndarray:
+    """``alpha`` (the photo's size) with the edge refined again (guided filter, as the cut-out does) around what
+    the strokes changed: ``product`` is the corrected bool mask at the working size. Around a removed region the
+    soft alpha can only fall (the faint outline of a removed chest goes with it, and a kept mug's rim keeps its
+    own edge); around an added region it can only rise."""
+    from productgen.cutout.pipeline import EDGE_HIGH, EDGE_LOW, guided_upsample
+
+    height, width = pixels.shape[:2]
+    refined = np.clip((guided_upsample(pixels, product.astype(np.float32)) - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW),
+                      0.0, 1.0)
+    reach = max(2, int(np.ceil(GHOST_REACH * max(product.shape) / map_side)))
+
+    def zone(change: np.ndarray) -> np.ndarray:
+        near = _near(change, reach).view(np.uint8)
+        return cv2.resize(near, (width, height), interpolation=cv2.INTER_LINEAR) > 0
+
+    out = alpha.astype(np.float32)
+    if removed.any():
+        out = np.where(zone(removed), np.minimum(out, refined), out)
+    if added.any():
+        out = np.where(zone(added), np.maximum(out, refined), out)
+    return out.astype(np.float32)
+
+
+def _corrected_map(small: np.ndarray, product: np.ndarray, removed: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """The network's map ``small`` with the strokes' changes (found at the working size on its ``product``): removed
+    regions and the faint edge around them go (outside the corrected product), added ones are sure."""
+    from productgen.cutout.colour_fix import at_size
+
+    out = small.astype(np.float32)
+    corrected = at_size(((product & ~removed) | added).astype(np.float32), small.shape) >= 0.5
+    if removed.any():
+        reach = max(1, round(GHOST_REACH * max(removed.shape) / max(small.shape)))
+        around = at_size(_near(removed, reach).astype(np.float32), small.shape) > 0
+        out = np.where(around & ~corrected, 0.0, out)
+    if added.any():
+        out = np.maximum(out, at_size(added.astype(np.float32), small.shape))
+    return out.astype(np.float32)
+
+
 def touch_up(image, alpha: np.ndarray, small: np.ndarray, strokes: Strokes) -> tuple[np.ndarray, np.ndarray]:
     """The cut-out with the merchant's ``strokes`` applied: (alpha at the photo's size, ``small`` corrected). ``alpha``
     is the cut-out's soft mask at the photo's size, as the merchant saw it; ``small`` the network's answer at its
-    size (``Mask.small``), which the verdict reads; the strokes' regions are found on each. Changed parts follow
-    the photo's edges (guided filter) at full size; the rest of the soft edge is as it was."""
+    size (``Mask.small``), which the verdict reads; the strokes' regions are found on each. The edge is refined
+    again along the photo's edges around every change (no ghost outline of what went stays); the rest of the
+    soft edge is as it was."""
     from productgen.cutout.colour_fix import at_size
-    from productgen.cutout.pipeline import EDGE_HIGH, EDGE_LOW, guided_upsample
 
     pixels = as_pixels(image)
     height, width = pixels.shape[:2]
@@ -175,33 +229,20 @@ def touch_up(image, alpha: np.ndarray, small: np.ndarray, strokes: Strokes) -> t
         raise ValueError(f"the mask is {alpha.shape[1]}x{alpha.shape[0]}, the photo {width}x{height}")
     if strokes.empty:
         return alpha, small
-    scale = min(1.0, WORK_SIDE / max(height, width))
-    size = (max(8, round(width * scale)), max(8, round(height * scale)))
-    work = at_size(pixels, (size[1], size[0]))
-    product = at_size(alpha.astype(np.float32), (size[1], size[0])) >= 0.5
+    shape = work_shape(height, width)
+    work = at_size(pixels, shape)
+    product = at_size(alpha.astype(np.float32), shape) >= 0.5
     removed, added = corrections(work, product, strokes)
-
-    def lifted(change: np.ndarray) -> np.ndarray:
-        soft = guided_upsample(pixels, change.astype(np.float32)) if change.shape != (height, width) \
-            else change.astype(np.float32)
-        return np.clip((soft - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0.0, 1.0)
-
     out = alpha.astype(np.float32)
-    if removed.any():
-        out = out * (1.0 - lifted(removed))
-    if added.any():
-        out = np.maximum(out, lifted(added))
+    if removed.any() or added.any():
+        out = _refined(pixels, out, (product & ~removed) | added, removed, added, max(small.shape))
     # the network's answer may keep more than was shown (surface the colour cut took): the strokes' regions are
     # found on it too, so a stroke on the strip of bedspread left in view also takes the rest of that strip there
-    network = at_size(small.astype(np.float32), (size[1], size[0])) >= 0.5
+    network = at_size(small.astype(np.float32), shape) >= 0.5
     if not np.array_equal(network, product):
         removed, added = corrections(work, network, strokes)
-    small_out = small.astype(np.float32)
-    if removed.any():
-        small_out = small_out * (1.0 - at_size(removed.astype(np.float32), small.shape))
-    if added.any():
-        small_out = np.maximum(small_out, at_size(added.astype(np.float32), small.shape))
-    return out.astype(np.float32), small_out
+        product = network
+    return out, _corrected_map(small, product, removed, added)
 
 
 def touched_mask(image, mask, strokes: Strokes, input_side: int = 320):
@@ -209,8 +250,10 @@ def touched_mask(image, mask, strokes: Strokes, input_side: int = 320):
     own answer was: on that answer (``Mask.small``, before the colour cut) with the strokes' changes made. What
     was painted is sure; everything else keeps the network's certainty and what it kept, so a doubt the strokes
     did not touch stays, even where the colour cut hid it (floor between two shoes that the cut thinned below the
-    limit still warns until it is painted). The colour cut's own note goes: the merchant has seen its result. A
-    mask without a network-size map (a flood fill's) gets one at ``input_side``."""
+    limit still warns until it is painted). The colour cut's own note goes: the merchant has seen its result, and
+    so does the note of a tap on no object. A keep stroke on an object the cut-out dropped
+    (``Mask.dropped``) brings all of it back. A mask without a network-size map (a flood fill's) gets one at
+    ``input_side``."""
     from productgen.cutout.colour_fix import at_size
     from productgen.cutout.pipeline import judge, map_pixels
 
@@ -218,9 +261,29 @@ def touched_mask(image, mask, strokes: Strokes, input_side: int = 320):
     small = mask.small
     if small is None:
         small = at_size(mask.alpha.astype(np.float32), map_pixels(pixels, input_side).shape)
+    strokes, restored = _restoring(strokes, mask.dropped, pixels.shape[:2])
     alpha, small = touch_up(pixels, mask.alpha, small, strokes)
     view = at_size(map_pixels(pixels, max(small.shape)), small.shape)
     confidence, objects, border, kept, notes, doubt = judge(view, small)
+    dropped = [item for item in mask.dropped if not any(item is other for other in restored)]
     return replace(mask, alpha=alpha, small=small, confidence=confidence, objects=objects,
                    touches_border=border, notes=notes, surface_kept=kept, cut_by_colour=0.0,
-                   surface_kept_cleaned=kept, touched=True, doubt=doubt)
+                   surface_kept_cleaned=kept, touched=True, doubt=doubt, dropped=dropped)
+
+
+def _restoring(strokes: Strokes, dropped: list, shape: tuple[int, int]) -> tuple[Strokes, list]:
+    """(strokes, objects restored): a keep stroke that touches a dropped object keeps all of it (it joins the keep
+    strokes, at the working size)."""
+    from productgen.cutout.colour_fix import at_size
+
+    if strokes.keep is None or not dropped or not strokes.keep.any():
+        return strokes, []
+    size = work_shape(*shape)
+    keep = _fit(strokes.keep, size, "keep")
+    restored = [item for item in dropped if (keep & (at_size(item.region.astype(np.float32), size) >= 0.5)).any()]
+    if not restored:
+        return strokes, []
+    for item in restored:
+        keep = keep | (at_size(item.region.astype(np.float32), size) >= 0.5)
+    remove = None if strokes.remove is None else _fit(strokes.remove, size, "remove")
+    return Strokes(remove=remove, keep=keep), restored

@@ -122,8 +122,8 @@ def _white_background(rule, image, background, pixels, **_):
     return status, f"background {white:.2f}% pure white (255,255,255); needs {rule.limits['pass']}%+"
 
 
-def _fill(rule, image, background, **_):
-    box = product_box(background)
+def _fill(rule, image, background, product=None, **_):
+    box = product_box(background if product is None else ~product)
     if box is None:
         return "fail", "no product found (the whole image looks like background)"
     share = max((box[2] - box[0]) / image.width, (box[3] - box[1]) / image.height)
@@ -192,9 +192,12 @@ CHECKS = {"white_background": _white_background, "fill": _fill, "longest_side": 
 
 def check_compliance(image: Image.Image, preset: Preset | str, file_format: str | None = None,
                      background: np.ndarray | None = None, icc_profile: bytes | None = None,
-                     pixels: np.ndarray | None = None) -> list[RuleResult]:
+                     pixels: np.ndarray | None = None, product: np.ndarray | None = None) -> list[RuleResult]:
     """Check ``image`` against every rule of ``preset``; ``background`` is found if not given. ``pixels`` is
-    ``image`` as an RGB uint8 array when the caller has one (it saves converting a large image again)."""
+    ``image`` as an RGB uint8 array when the caller has one (it saves converting a large image again).
+    ``product`` (bool, the image's size): where the kept product is, when the caller knows; the fill is measured
+    on it alone (a kept surface or a second object does not count), the background rules on what the image
+    shows."""
     preset = get_preset(preset) if isinstance(preset, str) else preset
     pixels = as_pixels(image) if pixels is None else pixels
     if background is None:
@@ -202,7 +205,7 @@ def check_compliance(image: Image.Image, preset: Preset | str, file_format: str 
     results = []
     for rule in preset.rules:
         status, measured = CHECKS[rule.check](rule, image=image, background=background, file_format=file_format,
-                                              icc_profile=icc_profile, pixels=pixels)
+                                              icc_profile=icc_profile, pixels=pixels, product=product)
         results.append(RuleResult(rule.check.replace("_", " "), status, measured, rule.source))
     return results
 

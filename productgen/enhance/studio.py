@@ -113,21 +113,44 @@ class Processed:
     def verdict(self) -> str:
         return verdict(self.report)
 
+    @property
+    def heading(self) -> str:
+        """How the report reads at a glance: "fail" (a rule failed), "cutout" (not ready: check the cut-out; a
+        doubt about the cut-out is never read as a pass, whatever the other rules say), "warn" or "pass"."""
+        if self.verdict == "fail":
+            return "fail"
+        if any(result.rule == "Cut-out" and result.status != "pass" for result in self.report):
+            return "cutout"
+        return self.verdict
+
+    @property
+    def problems(self) -> list[RuleResult]:
+        """The rules that did not pass, in the report's order: what a heading's count counts and its list shows."""
+        return [result for result in self.report if result.status != "pass"]
+
 
 def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None, model=None,
-                  ai_generated: bool | None = None, strokes=None) -> Processed:
+                  ai_generated: bool | None = None, strokes=None, keep_points=None,
+                  name_dropped: bool = True) -> Processed:
     """Run the whole pipeline on one photo (any size; processed at full resolution). ``model`` is the cut-out
     model for photos without a clean backdrop (the shipped one by default). ``ai_generated`` (by default: read
     from the opened photo's metadata) keeps the AI label on the result and adds a rule to disclose it.
-    ``strokes`` (``cutout.touchup.Strokes``): the merchant's corrections to the cut-out of this photo."""
+    ``strokes`` (``cutout.touchup.Strokes``): the merchant's corrections to the cut-out of this photo.
+    ``keep_points``: (x, y) in the photo's pixels, taps on the product: of several objects, the one under them is
+    kept. Other objects the cut-out dropped are named by the product classifier when it is sure of them
+    (``name_dropped``), else by where they are."""
     if ai_generated is None:
         ai_generated = isinstance(photo, Image.Image) and is_ai_generated(photo)
     preset = get_preset(recipe.preset)
     pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
-    found = segment(pixels, refine=recipe.refine_edges, model=model, strokes=strokes)
+    found = segment(pixels, refine=recipe.refine_edges, model=model, strokes=strokes, keep_points=keep_points)
+    if name_dropped and found.dropped:
+        from productgen.enhance.dropped import name_objects
+
+        name_objects(pixels, found.dropped)
     background, alpha = found.background, found.alpha
     settings = settings_for(pixels, found) if recipe.auto else recipe.enhance
-    warnings = [f"check the cut-out: {note}" for note in found.notes]
+    warnings = [f"check the cut-out: {note}" for note in found.notes] + ([found.dropped_note] if found.dropped else [])
     box = product_box(background)
     if box is None:
         warnings.append("no product found: the photo looks like plain background")
@@ -158,7 +181,9 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     # the verdict re-detects the background on the result, as a marketplace would see it, rather than
     # trusting the mask the pipeline painted white; the cut-out's own doubts are a rule of their own
     report = [cutout_rule(found), leftover, sharpness_rule(framed)]
-    report += check_compliance(image, preset, recipe.output_format, None, icc_profile, pixels=pixels)
+    # the fill is measured on the product the pipeline kept, not on whatever the result shows (a kept surface)
+    report += check_compliance(image, preset, recipe.output_format, None, icc_profile, pixels=pixels,
+                               product=~background)
     if ai_generated:
         report.insert(0, RuleResult("AI label", "warn", DISCLOSE, "productgen"))
     if recipe.transparent:
@@ -300,7 +325,8 @@ def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768
     """A preview of ``photo`` in which what the pipeline treats as background shows as a chequerboard over a pale
     grey copy of the photo (what is kept keeps its colours). A red tint hid itself on the red bedspreads of
     merchants' photos; a chequerboard reads as "gone" on any photo, and the red and green of the Enhance tab's
-    brush show on it. Kept patches that look like the surface (``found.doubt``) are tinted and outlined in yellow."""
+    brush show on it. Kept patches that look like the surface (``found.doubt``) are tinted and outlined in yellow;
+    objects dropped to keep only the product (``found.dropped``) are outlined in blue."""
     import cv2
     import numpy as np
 
@@ -322,6 +348,9 @@ def mask_overlay(photo: Image.Image, found: Segmentation | None, side: int = 768
         inside = doubt > 0
         shown[inside] = shown[inside] * 0.6 + np.array([250.0, 204.0, 21.0]) * 0.4
         shown[ring] = (250.0, 204.0, 21.0)
+    for item in found.dropped:  # the objects dropped to keep only the product: outlined in blue, tap one to keep it
+        region = cv2.resize(item.region.view(np.uint8), small.size, interpolation=cv2.INTER_NEAREST)
+        shown[cv2.morphologyEx(region, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0] = (37.0, 99.0, 235.0)
     return Image.fromarray(np.rint(shown).clip(0, 255).astype(np.uint8))
 
 

@@ -185,3 +185,80 @@ def test_cli_cutout_and_enhance_take_strokes(tmp_path):
                               str(tmp_path / "cut"), "--keep", str(tmp_path / "nope.png")],
                              cwd=REPO, capture_output=True, text=True, timeout=300)
     assert missing.returncode != 0 and "--keep" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def mug_with_a_box_against_it(size: int = 400):
+    """A red mug on a floor with a blue box standing against its upper right (one piece to the cut-out): (photo, mug,
+    box)."""
+    from .test_cutout import textured_surface
+
+    pixels = textured_surface(5, size).copy()
+    mug, box = np.zeros((size, size), np.uint8), np.zeros((size, size), np.uint8)
+    cv2.ellipse(mug, (200, 220), (70, 100), 0, 0, 360, 1, -1)
+    cv2.rectangle(box, (262, 120), (330, 200), 1, -1)
+    box[mug > 0] = 0
+    pixels[mug > 0], pixels[box > 0] = (200, 30, 40), (40, 80, 200)
+    return pixels, mug > 0, box > 0
+
+
+def test_a_removed_object_leaves_no_ghost_outline_and_the_product_keeps_its_edge():
+    """Painting out an object the cut-out kept: where it was, and all around it, the result is pure white; the
+    product beside it keeps its outline; the verdict is measured again."""
+    from productgen.cutout.pipeline import cutout
+    from productgen.cutout.segment import over_white
+
+    pixels, mug, box = mug_with_a_box_against_it()
+    mask = cutout(pixels)
+    assert (mask.product & box).sum() > 0.8 * box.sum(), "the drawing no longer makes the cut-out keep the box"
+    rows, columns = np.nonzero(box)
+    remove = stroke(box.shape, [(int(columns.mean()), rows.min() + 10), (int(columns.mean()), rows.max() - 10)])
+    touched = touched_mask(pixels, mask, Strokes(remove=remove))
+    around = cv2.dilate(box.view(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    around &= ~(cv2.dilate(mug.view(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    assert (over_white(pixels, touched.alpha)[around] == 255).all(), "a ghost of the removed box stays"
+    assert (touched.alpha[mug] >= 0.5).mean() > 0.99, "the mug lost its edge"
+    assert touched.touched and touched.objects == 1
+
+
+def test_enhance_shows_pure_white_where_a_stroke_removed_an_object():
+    from productgen.cutout.segment import product_box
+    from productgen.enhance.studio import Recipe, process_image
+
+    pixels, mug, box = mug_with_a_box_against_it()
+    rows, columns = np.nonzero(box)
+    remove = Strokes(remove=stroke(box.shape, [(int(columns.mean()), rows.min() + 10),
+                                               (int(columns.mean()), rows.max() - 10)]))
+    first = process_image(Image.fromarray(pixels), Recipe(upscaler="lanczos"), strokes=remove)
+    left, top, right, bottom = product_box(first.segmentation.background)
+    assert right <= 275, "the box is still part of the product"
+    # on a canvas twice the product's size the product is neither enlarged nor shrunk: photo px = result px
+    recipe = Recipe(upscaler="lanczos", canvas=(2 * (right - left), 2 * (bottom - top)), fill=0.5)
+    result = process_image(Image.fromarray(pixels), recipe, strokes=remove)
+    out = np.asarray(result.image)
+    offset_x, offset_y = (right - left) // 2 - left, (bottom - top) // 2 - top
+    around = cv2.dilate(box.view(np.uint8), np.ones((15, 15), np.uint8)) > 0  # the box and its outline
+    around &= ~(cv2.dilate(mug.view(np.uint8), np.ones((9, 9), np.uint8)) > 0)
+    ys, xs = np.nonzero(around)
+    shown = (ys + offset_y < out.shape[0]) & (xs + offset_x < out.shape[1])
+    assert shown.sum() > 100
+    assert (out[ys[shown] + offset_y, xs[shown] + offset_x] >= 254).all()
+    assert result.report[0].measured.startswith("corrected by hand")
+
+
+def test_a_green_stroke_on_a_dropped_object_brings_all_of_it_back():
+    from productgen.cutout.pipeline import cutout
+
+    from .test_objects import desk_photo
+
+    pixels, mug, candle, _ = desk_photo()
+    mask = cutout(pixels)
+    assert not (mask.product & candle).any() and mask.dropped
+    rows, columns = np.nonzero(candle)
+    middle = (int(columns.mean()), int(rows.mean()))
+    keep = stroke(candle.shape, [(middle[0], middle[1] - 5), (middle[0], middle[1] + 5)])  # a dab on the candle
+    touched = touched_mask(pixels, mask, Strokes(keep=keep))
+    assert (touched.product & candle).sum() > 0.9 * candle.sum() and (touched.product & mug).sum() > 0.95 * mug.sum()
+    assert len(touched.dropped) == len(mask.dropped) - 1
+    height, width = mask.small.shape  # the dropped regions' size; the photo is 480 px
+    assert not any(item.region[middle[1] * height // 480, middle[0] * width // 480] for item in touched.dropped)
+    assert "2 separate objects found" in touched.notes  # measured again: now the cut-out holds two

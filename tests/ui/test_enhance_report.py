@@ -1,0 +1,86 @@
+"""The Enhance tab's verdict text, without launching the app: its heading never says "passes" after a doubt about the
+cut-out, it lists as many lines as it counts, it says what the cut-out dropped, and Chinese sentences end in "。"."""
+import re
+from types import SimpleNamespace
+
+import numpy as np
+from PIL import Image
+
+from productgen.cutout.objects import Dropped
+from productgen.cutout.segment import Segmentation
+from productgen.enhance.filters import EnhanceSettings
+from productgen.enhance.marketplaces import RuleResult
+from productgen.enhance.studio import Processed
+from ui.enhance_tab import SEVERAL_HINT, TAP_HINT, keep_points, report_text, settings_words, source_link
+
+CHINESE = SimpleNamespace(headers={"accept-language": "zh-CN,zh;q=0.9"})
+
+
+def result(cutout: str, *others: str, dropped=()) -> Processed:
+    report = [RuleResult("Cut-out", cutout, "model confidence 90%; 2 separate objects found: check the cut-out",
+                         "productgen")]
+    report += [RuleResult("Sharpness", status, "product kept at its size", "productgen") for status in others]
+    found = Segmentation(np.zeros((4, 4), bool), None, "model", 0.9, [], dropped=list(dropped))
+    return Processed(Image.new("RGB", (8, 8)), EnhanceSettings(), report, [], found)
+
+
+def bullets(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("- ")]
+
+
+def test_a_cut_out_warning_heads_the_report_as_not_ready_and_the_count_matches_the_list():
+    text = report_text(None, result("warn", "warn", "pass"), "amazon", [], [])
+    assert text.startswith("**⚠️ Not ready: check the cut-out.**") and "asses" not in text
+    assert len(bullets(text)) == 2 and bullets(text)[0].startswith("- Cut-out: model confidence 90%")
+    warned = report_text(None, result("pass", "warn", "warn", "pass"), "amazon", [], [])
+    count = int(re.search(r"with (\d+) warning", warned).group(1))
+    assert count == len(bullets(warned)) == 2
+    assert report_text(None, result("pass"), "amazon", [], []).startswith("**✅ Passes the Amazon (main image) rules")
+    assert report_text(None, result("warn", "fail"), "amazon", [], []).startswith("**❌ Fails")
+
+
+def test_several_objects_kept_are_followed_by_how_to_keep_only_one():
+    found = result("warn")
+    found.segmentation.notes = ["2 separate objects found"]
+    text = report_text(None, found, "amazon", [], [])
+    assert text.rstrip().endswith(SEVERAL_HINT) and TAP_HINT not in text
+
+
+def test_what_was_dropped_is_said_once_with_the_tap_hint_and_in_chinese():
+    region = np.zeros((4, 4), bool)
+    dropped = [Dropped("at the left", "smaller", (0.0, 0.2, 0.2, 0.6), region, guess="Casual Shoes")]
+    text = report_text(None, result("pass", dropped=dropped), "amazon", [], [])
+    assert "1 other object dropped: a smaller one at the left (looks like Casual Shoes)" in text and TAP_HINT in text
+    assert not bullets(text)  # information, not a warning: the heading's count stays the list's
+    chinese = report_text(CHINESE, result("pass", dropped=dropped), "amazon", [], [])
+    assert "去掉了 1 个其他物体：左边一个较小的物体（看起来像休闲鞋）" in chinese
+    assert not re.search(r"[A-Za-z]{4}", chinese)
+
+
+def test_chinese_sentences_end_with_a_chinese_full_stop():
+    words = settings_words(CHINESE, EnhanceSettings(sharpen_amount=1.0), auto=True)
+    assert words.endswith("已锐化。") and not words.endswith(".")
+    assert settings_words(None, EnhanceSettings(sharpen_amount=1.0), auto=True).endswith("sharpened.")
+
+
+def test_a_source_is_a_short_link_and_a_tap_becomes_a_keep_point_on_its_photo_only():
+    assert source_link("https://www.ebay.com/help/selling/x?id=4148") == \
+        "[ebay.com](https://www.ebay.com/help/selling/x?id=4148)"
+    assert source_link("https://sellercentral.amazon.com/help/hub/x") == "[amazon.com](https://sellercentral.amazon.com/help/hub/x)"
+    assert source_link("productgen") == "productgen"
+    tapped = {"photo": "mug.jpg", "x": 0.25, "y": 0.5}
+    assert keep_points(tapped, "mug.jpg", (400, 300)) == [(100.0, 150.0)]
+    assert keep_points(tapped, "other.jpg", (400, 300)) is None and keep_points(None, "mug.jpg", (400, 300)) is None
+
+
+def test_a_stroke_that_runs_to_the_photos_edge_is_noted_and_one_inside_is_not():
+    from ui.enhance_tab import OUTSIDE_NOTE, painted_strokes
+
+    layer = np.zeros((60, 80, 4), np.uint8)
+    layer[20:30, 10:40] = (225, 29, 42, 255)
+    strokes, note = painted_strokes({"layers": [layer]}, "a.jpg", "a.jpg")
+    assert strokes.remove.sum() == 300 and note is None
+    layer[20:30, 40:80] = (225, 29, 42, 255)  # on to the right edge: the painter kept nothing beyond it
+    strokes, note = painted_strokes({"layers": [layer]}, "a.jpg", "a.jpg")
+    assert strokes.remove[:, -1].any() and note == OUTSIDE_NOTE
+    assert painted_strokes({"layers": [layer]}, "b.jpg", "a.jpg") == (None, None)  # painted on another photo
