@@ -15,6 +15,7 @@ from ui.common import end_session
 from ui.enhance_tab import BATCH_HEADERS, REPORT_HEADERS, build_enhance_tab, wire_enhance
 from ui.finetune_tab import build_finetune_tab, ensure_owner_key, wire_finetune
 from ui.generate_tab import build_generate_tab, refresh_models, send_to_enhance, wire_generate
+from ui.listing_tab import LISTING_HEADERS, build_listing_tab, wire_listing
 from ui.recognise_tab import TABLE_HEADERS, build_recognise_tab, wire_recognise
 from ui.words import t, table, translations
 
@@ -30,7 +31,8 @@ def wire_model_lists(g: dict, f: dict, tabs):
 
 def empty_tables(request: gr.Request):
     """The tables' column names in the visitor's language (Gradio translates no Dataframe header itself)."""
-    return table(request, REPORT_HEADERS, []), table(request, BATCH_HEADERS, []), table(request, TABLE_HEADERS, [])
+    return (table(request, REPORT_HEADERS, []), table(request, BATCH_HEADERS, []), table(request, TABLE_HEADERS, []),
+            table(request, LISTING_HEADERS, []))
 
 
 def build_app() -> gr.Blocks:
@@ -40,6 +42,8 @@ def build_app() -> gr.Blocks:
         gr.Markdown(t("# productgen\nProduct images for your shop: generate new ones, make your photos "
                     "marketplace-ready, tag them. Everything runs on this computer."))
         with gr.Tabs() as tabs:
+            with gr.Tab(t("Listing"), id="listing"):  # the one flow: photos in, listings out
+                listing_widgets = build_listing_tab()
             with gr.Tab(t("Generate"), id="generate"):
                 generate_widgets = build_generate_tab()
             with gr.Tab(t("Enhance"), id="enhance"):
@@ -48,6 +52,7 @@ def build_app() -> gr.Blocks:
                 recognise_widgets = build_recognise_tab()
             with gr.Tab(t("Fine-tune"), id="finetune"):
                 finetune_widgets = build_finetune_tab()
+        wire_listing(listing_widgets)
         wire_generate(generate_widgets, demo)
         wire_enhance(enhance_widgets)
         wire_recognise(recognise_widgets)
@@ -57,7 +62,7 @@ def build_app() -> gr.Blocks:
                   [finetune_widgets["owner_store"], finetune_widgets["owner_key"]], api_visibility="private")
         demo.unload(end_session)
         demo.load(empty_tables, None, [enhance_widgets["report"], enhance_widgets["batch_table"],
-                                       recognise_widgets["table"]], api_visibility="private")
+                                       recognise_widgets["table"], listing_widgets["table"]], api_visibility="private")
         generate_widgets["send"].click(send_to_enhance, generate_widgets["selected"],
                                        [enhance_widgets["files"], enhance_widgets["photo"], tabs],
                                        api_visibility="private")
@@ -109,15 +114,24 @@ new MutationObserver(() => {
     const label = button.closest(".block")?.querySelector("[data-testid=block-label]")?.innerText?.trim();
     if (label && button.getAttribute("aria-label") !== label) button.setAttribute("aria-label", label);
   });
+  // once files are in, "add more" is an upload button inside an icon button (nested controls, named by an
+  // untranslated key): the outer one gets the box's name and opens the file picker; the inner one is made inert
+  document.querySelectorAll("button.icon-button button.upload-container").forEach(inner => {
+    const outer = inner.parentElement.closest("button.icon-button"), label = inner.getAttribute("aria-label");
+    if (outer.getAttribute("aria-label") !== label) { outer.setAttribute("aria-label", label); outer.title = label; }
+    if (inner.inert) return;
+    inner.inert = true;
+    outer.addEventListener("click", () => inner.querySelector("input[type=file]")?.click());
+  });
 }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 </script>"""
 
 
-# On a phone: the four tabs fit in one row (Gradio would fold two behind "⋯"), and a table wider than the screen
+# On a phone: the five tabs fit in one row (Gradio would fold two behind "⋯"), and a table wider than the screen
 # scrolls sideways instead of being cut off.
 CSS = """
 @media (max-width: 640px) {
-  .tab-container button { padding: 0 8px !important; font-size: 15px !important; }
+  .tab-container button { padding: 0 5px !important; font-size: 14px !important; }
   .gradio-container { padding-left: 8px !important; padding-right: 8px !important; }
   .table-wrap .cell-wrap, .table-wrap .cell-wrap span { font-family: var(--font) !important; font-size: 13px !important;
     padding-left: 3px !important; padding-right: 3px !important; }

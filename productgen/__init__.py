@@ -8,11 +8,14 @@ imported (the app's UI needs none of it to start):
 - ``recognise_image(photo)`` -> ``Recognition`` (``recognise.pipeline.recognise``): category, colours, title, tags;
 - ``upscale_image(image, 4)`` -> image (``upscale.upscaler.upscale``): the x4 upscaler;
 - ``load_model(kind, name_or_path)`` (``models.load``): any kind of model from a folder, a name under weights/
-  or a Hub id, through the one model cache.
+  or a Hub id, through the one model cache;
+- ``make_listing(paths, out)`` -> ``Listing`` (``listing.batch.make_listing``): photos, folders or ZIPs to listings
+  (enhanced images, category, colours, title, alt text, tags, report) in one ZIP with a Shopify CSV.
 
 Enhance's pipeline is ``productgen.enhance.studio`` (``Recipe``, ``process_image``, ``process_files``).
 """
-__all__ = ["ProductGenerator", "cut_out", "load_generator", "load_model", "recognise_image", "upscale_image"]
+__all__ = ["ProductGenerator", "cut_out", "load_generator", "load_model", "make_listing", "recognise_image",
+           "upscale_image"]
 __version__ = "0.1.0"
 
 # public name -> (module, attribute); the names differ from the subpackages so that importing one never hides them
@@ -22,6 +25,7 @@ _LAZY = {
     "cut_out": ("productgen.cutout.pipeline", "cutout"),
     "recognise_image": ("productgen.recognise.pipeline", "recognise"),
     "upscale_image": ("productgen.upscale.upscaler", "upscale"),
+    "make_listing": ("productgen.listing.batch", "make_listing"),
     "load_model": ("productgen.models", "load"),
 }
 

@@ -137,3 +137,20 @@ def test_weights_that_are_not_safetensors(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"\x80\x04pickle-not-safetensors")
     with pytest.raises(WeightsError, match="not a safetensors"):
         load_tensors(tmp_path / "model.safetensors")
+
+
+def test_a_broken_link_in_a_folder_is_named_with_its_reason_not_passed_over(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(folder / "red.png")
+    os.symlink(tmp_path / "moved away.jpg", folder / "link.jpg")
+    collected = collect_uploads([folder], tmp_path / "work")
+    assert [path.name for path in collected.files] == ["red.png"]
+    assert collected.skipped == [("link.jpg", f"a broken link (it points to {tmp_path / 'moved away.jpg'}, "
+                                              "which does not exist)")]
+    done = subprocess.run([sys.executable, "-m", "productgen", "tag", str(folder)], capture_output=True, text=True)
+    assert done.returncode != 0 and "link.jpg" in done.stdout + done.stderr and "broken link" in done.stdout

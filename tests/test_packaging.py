@@ -161,3 +161,21 @@ def test_the_house_rules_hold():
         if module not in state:
             circle = circle_from(module, [module])
             assert circle is None, " -> ".join(circle)
+
+
+def test_dependencies_run_one_way_from_plumbing_up_to_the_capabilities_and_on_to_the_flows():
+    """Plumbing (io, store, train, imageops, limits, i18n) imports no capability; the capabilities (gan, cutout,
+    recognise, upscale) import neither Enhance nor Listing nor the CLI; Enhance imports no Listing and no CLI."""
+    layers = {"plumbing": ("productgen.io", "productgen.store", "productgen.train", "productgen.imageops",
+                           "productgen.limits", "productgen.i18n"),
+              "capability": ("productgen.gan", "productgen.cutout", "productgen.recognise", "productgen.upscale"),
+              "enhance": ("productgen.enhance",), "flow": ("productgen.listing",), "cli": ("productgen.cli",)}
+    order = list(layers)
+
+    def layer(module: str) -> int | None:
+        return next((order.index(name) for name, prefixes in layers.items()
+                     if any(module == p or module.startswith(p + ".") for p in prefixes)), None)
+
+    upward = [f"{module} -> {target}" for module, targets in productgen_imports().items() for target in targets
+              if layer(module) is not None and layer(target) is not None and layer(target) > layer(module)]
+    assert not upward, upward

@@ -2,18 +2,25 @@
 product is none of the known types, and the merchant's corrections before the CSV is written."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import gradio as gr
+
+from productgen.listing.pack import HOUSEHOLD
+from productgen.recognise.colours import local_name
 
 from .common import USER_ERRORS, as_user_error, problem, unpacked, work_folder
 from .server import GIVE_WAY_S, JOBS, SINGLE_PHOTOS, cached_classifier, in_background
-from .words import language, said, say, t, table, translated_choices
+from .words import household_label, language, said, say, t, table, translated_choices
 
 
-def swatches_html(colours) -> str:
+def swatches_html(colours, language: str = "en") -> str:
+    """The product's colours as chips, each named in ``language``."""
     chips = "".join(
         f'<span style="display:inline-flex;align-items:center;margin:4px 10px 4px 0">'
         f'<span style="width:28px;height:28px;border-radius:6px;border:1px solid #999;background:{c.hex};'
-        f'margin-right:6px"></span>{c.name} · {c.hex} · {c.share * 100:.0f}%</span>' for c in colours)
+        f'margin-right:6px"></span>{local_name(c.name, language)} · {c.hex} · {c.share * 100:.0f}%</span>'
+        for c in colours)
     return f'<div class="swatches">{chips}</div>'
 
 
@@ -23,7 +30,8 @@ STATUS_WORDS = {"ok": "ok", "check": "⚠ check", "unknown": "⚠ unknown type",
 
 def recognise_table(results, request: gr.Request | None = None):
     rows = [[r.file, say(request, "{category}", category=r.result.category), say(request, STATUS_WORDS[r.status]),
-             f"{r.result.categories[0][1]:.2f}", ", ".join(c.name for c in r.result.colours),
+             f"{r.result.categories[0][1]:.2f}",
+             ", ".join(local_name(c.name, language(request)) for c in r.result.colours),
              r.result.listing(language(request))[0]]
             if r.result else [r.file, "", say(request, "error"), "", "", said(request, f"error: {r.error}")]
             for r in results]
@@ -44,9 +52,12 @@ def first_result_view(result, request: gr.Request | None = None):
         headline = say(request, "### ✅ {category}", category=result.category)
     if result.notes:
         headline += "\n\n" + "\n".join(f"- {said(request, note)}" for note in result.notes)
-    top3 = {say(request, "{category}", category=name): p for name, p in result.categories}
+    # one answer: an unknown type is said as such, never under the closest type's name (those are in the headline)
+    top3 = say(request, "Unknown product type") if result.unknown else \
+        {say(request, "{category}", category=name): p for name, p in result.categories}
     title, alt_text, tags = result.listing(language(request))
-    return result.product, headline, top3, swatches_html(result.colours), title, alt_text, ", ".join(tags)
+    swatches = swatches_html(result.colours, language(request))
+    return result.product, headline, top3, swatches, title, alt_text, ", ".join(tags)
 
 
 def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
@@ -78,26 +89,40 @@ def recognise_photos(files, request: gr.Request = None, progress=gr.Progress()):
             gr.Dropdown(choices=readable, value=readable[0]))
 
 
-def correct_category(results, file, category, request: gr.Request = None):
-    """The merchant's category for one photo: its title, alt text and tags follow; the table and CSV are
-    written again."""
+def correct_category(results, file, category, own: str = "", request: gr.Request = None):
+    """The merchant's category for one photo (chosen, or typed: any name of their own): its title, alt text and
+    tags follow; the table and CSV are written again. A category that is not one of the classifier's clothing
+    types gets no gender."""
+    from productgen.listing.pack import clean_category
     from productgen.recognise.pipeline import write_csv
 
     if not results:
         raise problem(request, "Recognise some photos first.")
     item = next((r for r in results if r.file == file and r.result), None)
+    category = (own or "").strip() or category
     if item is None or not category:
         raise problem(request, "Choose a photo and a category.")
-    item.result = item.result.with_category(category)
+    known = model_categories()
+    try:
+        category = clean_category(category, known)
+    except ValueError as error:
+        raise as_user_error(error, request) from error
+    answer = item.result if category in known else replace(item.result, gender=None)
+    item.result = answer.with_category(category)
     item.status_override = "edited"
     csv_path = write_csv(results, work_folder("recognise-", request) / "tags.csv", language(request))
     title, alt_text, tags = item.result.listing(language(request))
     return recognise_table(results, request), str(csv_path), results, title, alt_text, ", ".join(tags)
 
 
-def build_recognise_tab():
+def model_categories() -> list[str]:
+    """The shipped classifier's types, from its config: building the UI loads no model."""
     from productgen.store.weights import read_json, resolve_model_dir
 
+    return read_json(resolve_model_dir("classifier") / "config.json")["architecture"]["categories"]
+
+
+def build_recognise_tab():
     w = {}
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
@@ -117,10 +142,12 @@ def build_recognise_tab():
                               column_widths=["18%", "16%", "12%", "10%", "16%", "28%"])
     with gr.Row():
         w["fix_file"] = gr.Dropdown(label=t("Correct the category of this photo"), choices=[], scale=2)
-        # the names from the model's config: building the UI loads no model (recognise.UNKNOWN is "unknown")
-        categories = read_json(resolve_model_dir("classifier") / "config.json")["architecture"]["categories"]
-        w["fix_category"] = gr.Dropdown(label=t("Right category"), scale=2,
-                                        choices=translated_choices(sorted(categories) + ["unknown"]))
+        # nothing chosen until the merchant chooses; the household group first, then the model's types
+        household = [(t(household_label(name)), name) for name in HOUSEHOLD]
+        w["fix_category"] = gr.Dropdown(label=t("Right category"), scale=2, value=None,
+                                        choices=household + translated_choices(sorted(model_categories()) +
+                                                                               ["unknown"]))
+        w["fix_own"] = gr.Textbox("", label=t("Or type your own category"), max_length=60, scale=2)
         w["fix"] = gr.Button(t("Apply"), scale=1)
     w["csv"] = gr.File(label=t("Download the table (CSV)"), interactive=False)
     w["results"] = gr.State()
@@ -132,7 +159,7 @@ def wire_recognise(w: dict):
                   [w["product"], w["verdict"], w["top3"], w["swatches"], w["title"], w["alt"], w["tags"],
                    w["table"], w["csv"], w["results"], w["fix_file"]], api_name="recognise",
                    concurrency_id="batch", concurrency_limit=1)
-    w["fix"].click(correct_category, [w["results"], w["fix_file"], w["fix_category"]],
+    w["fix"].click(correct_category, [w["results"], w["fix_file"], w["fix_category"], w["fix_own"]],
                    [w["table"], w["csv"], w["results"], w["title"], w["alt"], w["tags"]], api_name="correct_category")
 
 

@@ -7,6 +7,7 @@ import gradio as gr
 
 from productgen import i18n
 from productgen.limits import GOOD_PHOTOS, MIN_PHOTOS, SPACE_CPU_MINUTES
+from productgen.listing.pack import HOUSEHOLD
 
 
 def locale_values() -> dict[str, str]:
@@ -28,12 +29,21 @@ def t(text: str) -> gr.I18nData:
 STATUS_WORDS = {"en": {"common.complete": "Done"}, "zh": {"common.complete": "已完成"}}
 
 
+HOUSEHOLD_LABEL = "Household: {category}"
+
+
+def household_label(name: str) -> str:
+    """How a household type is offered among the categories (a group the merchant can pick)."""
+    return HOUSEHOLD_LABEL.format(category=name)
+
+
 def translations() -> gr.I18n:
     """The app's translations, for ``launch(i18n=...)``: Simplified Chinese for zh-CN (and any zh) browsers, and
     the status words Gradio's own locale lacks, in both languages."""
     table = i18n.locale()
     chinese = {fill(key): fill(value) for key, value in table["ui"].items()} | table["categories"]
     chinese |= STATUS_WORDS["zh"]
+    chinese |= {household_label(name): i18n.say("zh", HOUSEHOLD_LABEL, category=name) for name in HOUSEHOLD}
     return gr.I18n(**{"en": STATUS_WORDS["en"], "zh-CN": chinese, "zh": chinese})
 
 

@@ -2,7 +2,7 @@
 
 Each command is a small function that turns parsed options into calls on the library; errors the user can fix
 are printed as one line and exit with 2. Each capability's commands are in its own module (``gan``,
-``recognise``, ``cutout``, ``upscale``); Enhance's, ``push`` and ``split`` are here.
+``recognise``, ``cutout``, ``upscale``, ``listing``); Enhance's, ``push`` and ``split`` are here.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from productgen.cli.cutout import add_cutout_commands
 from productgen.cli.gan import add_gan_commands
+from productgen.cli.listing import add_listing_commands
 from productgen.cli.options import add_stroke_arguments, read_strokes, require
 from productgen.cli.recognise import add_recognise_commands
 from productgen.cli.upscale import add_upscale_commands
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_recognise_commands(commands)  # tag, train-classifier, calibrate-classifier
     add_cutout_commands(commands)  # cutout, train-cutout
     add_upscale_commands(commands)  # upscale, train-upscale
+    add_listing_commands(commands)  # listing
 
     push = commands.add_parser("push", help="upload a model to the Hugging Face Hub (token from HF_TOKEN)")
     push.add_argument("model", help="model folder, e.g. weights/my-mugs")

@@ -7,6 +7,7 @@ written under a fresh folder by its base name only.
 """
 from __future__ import annotations
 
+import os
 import re
 import stat
 import zipfile
@@ -146,6 +147,9 @@ def collect_uploads(paths: list[str | Path], workdir: str | Path) -> Collected:
             for child in sorted(path.rglob("*")):
                 if child.is_file() and is_image_name(child.name):
                     collected.add(child, child.parent.name if child.parent != path else None)
+                elif child.is_symlink() and not child.exists() and is_image_name(child.name):
+                    collected.skipped.append((child.name, f"a broken link (it points to {os.readlink(child)}, "
+                                                          "which does not exist)"))
         elif is_image_name(path.name):
             collected.add(path)
         else:

@@ -13,6 +13,7 @@ batch and ``write_csv`` writes the table merchants paste into their catalogue.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from PIL import Image
 from productgen.cutout.segment import ProductCrop, crop_product
 from productgen.io.datasets import fit_on_white
 from productgen.io.images import ImageError, open_image
-from productgen.recognise.colours import ColourTag, dominant_colours
-from productgen.recognise.network import ProductClassifier, load_classifier, predict
+from productgen.recognise.colours import ColourTag, dominant_colours, local_name, scene_gains
+from productgen.recognise.network import ProductClassifier, cached_classifier, predict
 from productgen.recognise.unknown import certainty
 
 # Names that read better in a sentence than the catalogue's plural labels.
@@ -104,8 +105,8 @@ class Recognition:
                 "title": title, "alt_text": alt_text, "tags": ", ".join(tags)}
 
 
-CSV_FIELDS = ["file", "category", "status", "confidence", "certainty", "other_categories", "gender", "colours",
-              "title", "alt_text", "tags"]
+CSV_FIELDS = ["file", "category", "status", "certainty", "other_categories", "gender", "colours", "title", "alt_text",
+              "tags"]  # ``write_csv`` explains certainty
 
 
 def _noun(category: str) -> str:
@@ -154,14 +155,15 @@ def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | N
                     aspect: float | None = None, cutout_model=None) -> list[Recognition]:
     """Recognise several photos in one classifier pass. ``aspect`` first reshapes photos that were squashed
     to another shape (as the catalogue's were)."""
-    classifier = classifier or load_classifier()
+    classifier = classifier or cached_classifier()
     config = classifier.config
-    views = []
+    views, gains = [], []
     for image in images:
         if aspect is not None:
             image = image.convert("RGB").resize((round(image.height * aspect), image.height),
                                                 Image.Resampling.LANCZOS)
         views.append(classifier_view(image, config.image_size, cutout_model))
+        gains.append(scene_gains(image, views[-1][2].segmentation.background))  # colours as a person sees them
     tensors = torch.stack([torch.from_numpy(picture.copy()).permute(2, 0, 1) for picture, _, _ in views])
     outputs = predict(classifier, tensors)
     sure, unknowns = certainty(outputs["category"]), classifier.unknown(outputs)
@@ -174,7 +176,7 @@ def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | N
         small = product.copy()
         small.thumbnail((256, 256))
         alpha = np.asarray(Image.fromarray(np.rint(crop.alpha * 255).astype(np.uint8)).resize(small.size))
-        colours = dominant_colours(small, alpha < 128)
+        colours = dominant_colours(small, alpha < 128, gains=gains[index])
         unknown = bool(unknowns[index])
         notes = [] if crop.found else ["no product was found: the whole photo was read"]
         if crop.found and crop.segmentation.method == "model" and crop.segmentation.confidence < 0.9:
@@ -226,8 +228,7 @@ def listing_zh(category: str | None, gender: str | None, colour: str | None, oth
     words = table["listing"]
 
     def colour_zh(name):
-        return table["colours"].get(name.title() if name.islower() else name,
-                                    table["colours"].get(name.capitalize(), name)) if name else None
+        return local_name(name, "zh") if name else None
 
     if category is None:
         names = [colour_zh(c) for c in (colour, second) if c]
@@ -262,10 +263,21 @@ class FileResult:
         return self.status_override or (self.result.status if self.result else "error")
 
 
+def unreadable(path: str | Path, error: Exception) -> str:
+    """Why the file at ``path`` could not be read, in words: a broken link names where it pointed."""
+    path = Path(path)
+    if path.is_symlink() and not path.exists():
+        return f"{path.name}: a broken link (it points to {os.readlink(path)}, which does not exist)"
+    if isinstance(error, FileNotFoundError):
+        return f"{path.name}: the file is gone (moved or deleted while the photos were read)"
+    return str(error) if isinstance(error, ImageError) else f"{path.name}: {error}"
+
+
 def recognise_files(paths: list[str | Path], classifier: ProductClassifier | None = None,
                     batch_size: int = 32, progress=None) -> list[FileResult]:
-    """Recognise every file; unreadable files get an error message instead of a result."""
-    classifier = classifier or load_classifier()
+    """Recognise every file; a file that cannot be read (a broken link, a truncated JPEG) gets the reason
+    instead of a result."""
+    classifier = classifier or cached_classifier()
     results: list[FileResult] = []
     for start in range(0, len(paths), batch_size):
         chunk = [FileResult(Path(p).name, None) for p in paths[start:start + batch_size]]
@@ -274,8 +286,8 @@ def recognise_files(paths: list[str | Path], classifier: ProductClassifier | Non
             try:
                 opened.append(open_image(path))
                 good.append(item)
-            except ImageError as error:
-                item.error = str(error)
+            except (ImageError, OSError) as error:
+                item.error = unreadable(path, error)
         for item, result in zip(good, recognise_batch(opened, classifier) if opened else []):
             item.result = result
         results.extend(chunk)
@@ -286,11 +298,19 @@ def recognise_files(paths: list[str | Path], classifier: ProductClassifier | Non
 
 def write_csv(results: list[FileResult], path: str | Path, language: str = "en") -> Path:
     """The tags of ``results`` as CSV: the category stays the model's English name (data for a shop's import),
-    the title, alt text and tags are in ``language``."""
+    the title, alt text and tags are in ``language``. One number says how sure the model is: ``certainty``, the
+    probability it gives the category (under ``UNSURE_BELOW_PHONE`` for a phone photo, ``UNSURE_BELOW`` for one
+    on a clean backdrop, the status is "check"); blank when the answer is unknown or the merchant set it. The
+    gender is the one the title names (none for an unknown product). A file that could not be read is a row with
+    its reason in ``error``."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, CSV_FIELDS + ["error"])
         writer.writeheader()
         for item in results:
             row = item.result.csv_row(item.file, item.status, language) if item.result else {"file": item.file}
+            if item.result:
+                probability = row.pop("confidence")
+                row["certainty"] = probability if not item.result.unknown and item.status != "edited" else ""
+                row["gender"] = item.result.words.get("gender") or ""
             writer.writerow({**row, "error": item.error})
     return Path(path)

@@ -36,6 +36,7 @@ def bad_inputs(tmp: str) -> dict[str, list[str]]:
         "cutout": ["cutout", f"{gone}.jpg", "--out", f"{tmp}/co"],
         "train-upscale": ["train-upscale", "--realphotos", gone, "--out", f"{tmp}/u", "--steps", "2"],
         "upscale": ["upscale", f"{gone}.jpg", "--out", f"{tmp}/up"],
+        "listing": ["listing", f"{gone}.jpg", "--out", f"{tmp}/li"],
         "push": ["push", f"{tmp}/no-model", "--repo", "someone/something"],
         "split": ["split", "--labels", f"{gone}.csv", "--label-column", "x", "--out", f"{tmp}/s.txt"],
     }

@@ -69,7 +69,7 @@ def test_batch_csv_keeps_order_and_reports_bad_files(tmp_path):
     assert [r.file for r in results] == [p.name for p in paths]
     assert results[2].error and results[2].result is None
     lines = write_csv(results, tmp_path / "out.csv").read_text().splitlines()
-    assert len(lines) == 7 and lines[0].startswith("file,category,status,confidence")
+    assert len(lines) == 7 and lines[0].startswith("file,category,status,certainty,")
 
 
 @pytest.mark.slow

@@ -31,8 +31,8 @@ def client(tmp_path_factory):
 def test_import_and_build_load_no_model():
     run_python("import app, sys; from ui import server; demo = app.build_app(); "
                "assert 'torch' not in sys.modules, 'building the UI imported torch'; "
-               "from productgen.gan import sampling; "
-               "assert not sampling._loaded and not server._classifier, 'a model was loaded'")
+               "from productgen.store import loading; "
+               "assert not loading._cache, 'a model was loaded'")
 
 
 def test_generate_gives_png_with_provenance_and_zip(client):
@@ -273,8 +273,10 @@ def test_recognise_writes_titles_alt_text_and_tags_in_chinese_for_a_chinese_brow
     _, verdict, top3, _, title, alt, tags, _, csv_path, _ = chinese.predict(files, api_name="/recognise")
     assert re.search(r"[\u4e00-\u9fff]", title) and alt.startswith(title) and alt.endswith("白色背景")
     assert not re.search(r"[A-Za-z]{3}", title + alt + tags + verdict), (title, alt, tags, verdict)
-    rows = open(csv_path, encoding="utf-8").read().splitlines()
-    assert rows[1].split(",")[5 + 0] and title in rows[1]  # the CSV's title is the Chinese one
+    import csv
+
+    with open(csv_path, encoding="utf-8") as handle:
+        assert next(csv.DictReader(handle))["title"] == title  # the CSV's title is the Chinese one
     _, csv_path, title, alt, tags = chinese.predict("p0.png", "Watches", api_name="/correct_category")
     assert title.endswith("手表") and "手表" in tags
     assert ",Watches," in open(csv_path, encoding="utf-8").read()  # the category stays data: the model's name
@@ -298,7 +300,8 @@ def test_recognise_batch_with_csv_and_a_corrected_category(client, tmp_path):
     files = [handle_file(str(photo_file(tmp_path, f"p{i}.png", 200))) for i in range(3)]
     product, verdict, top3, swatches, title, alt, tags, table, csv_path, first = client.predict(
         files, api_name="/recognise")
-    assert len(top3["confidences"]) == 3 and title and alt.startswith(title)
+    # drawn shapes are none of the types: one answer, "unknown", not the closest type's name over a chart
+    assert top3["label"] == "Unknown product type" and not top3.get("confidences") and title and alt.startswith(title)
     first = first.get("value") if isinstance(first, dict) else first
     assert "#" in swatches and verdict.startswith("###") and Path(product).is_file() and first == "p0.png"
     lines = open(csv_path, encoding="utf-8").read().splitlines()
@@ -417,3 +420,23 @@ def test_a_second_finetune_is_told_one_is_running(tmp_path):
                 pass
     finally:
         FinetuneJob._lock.release()
+
+
+def test_an_unknown_type_is_said_once_and_a_category_of_one_s_own_drops_the_gender(client, tmp_path):
+    from productgen.recognise.pipeline import _compose
+    from ui.recognise_tab import first_result_view
+
+    mug = _compose([("Shorts", 0.31), ("Caps", 0.2), ("Wallets", 0.1)], ("Men", 0.9), None, [], unknown=True)
+    _, headline, top3, *_ = first_result_view(mug)
+    assert top3 == "Unknown product type" and "Unknown product type" in headline  # never "Shorts" over it
+    from gradio_client import handle_file
+
+    files = [handle_file(str(photo_file(tmp_path, f"p{i}.png", 200))) for i in range(2)]
+    client.predict(files, api_name="/recognise")
+    table, csv_path, title, alt, tags = client.predict("p1.png", None, "  scented   candle ",
+                                                       api_name="/correct_category")
+    row = next(line for line in open(csv_path, encoding="utf-8").read().splitlines() if line.startswith("p1.png"))
+    assert row.startswith("p1.png,scented candle,edited") and title.endswith("scented candle")
+    assert ",Men," not in row and ",Women," not in row  # no gender for a type of one's own
+    table, csv_path, title, *_ = client.predict("p0.png", "Mug", "", api_name="/correct_category")
+    assert title.endswith("mug")

@@ -77,7 +77,7 @@ def page(browser, server):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(server)
-    page.get_by_role("tab", name="Generate").wait_for()
+    page.get_by_role("tab", name="Generate").click()  # the app opens on Listing; these tests start on Generate
     yield page
     context.close()
 
@@ -139,12 +139,17 @@ def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
     page.get_by_role("tab", name="Enhance").click()
     page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
     page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'my shoe.jpg')")
-    page.get_by_role("button", name="Auto", exact=True).click()
+    assert page.get_by_role("button", name="Auto", exact=True).count() == 0  # one action, not three
+    page.get_by_role("button", name="Enhance this photo", exact=True).click()
     try:
         page.get_by_text("Passes the Amazon (main image) rules").wait_for()
     finally:
         shot(page, "enhance")
     assert page.get_by_text("white background", exact=True).count() >= 1
+    # the settings Auto chose for this photo are shown in the recipe's controls, to edit from there
+    page.get_by_role("button", name="Colour and tone settings").click()
+    page.wait_for_function("() => [...document.querySelectorAll('input[type=number]')].some(i => "
+                           "i.getAttribute('aria-label') === 'number input for Sharpen amount' && i.value === '0.6')")
     shot(page, "enhance")
     with page.expect_download() as info:
         download_link(page, "Download this photo").click()
@@ -154,23 +159,30 @@ def test_enhance_a_photo_with_auto_for_amazon(page, tmp_path):
     assert Image.open(tmp_path / "out.jpg").size == (2000, 2000)
 
 
+def enhance_drawn_photo(page, pixels, path: Path) -> None:
+    """Save the drawn photo ``pixels`` at ``path``, upload it to the Enhance tab and press Enhance."""
+    from PIL import Image
+
+    Image.fromarray(pixels).save(path)
+    page.get_by_role("tab", name="Enhance").click()
+    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(path))
+    page.wait_for_function(f"() => [...document.querySelectorAll('input')].some(i => i.value === '{path.name}')")
+    page.get_by_role("button", name="Enhance this photo", exact=True).click()
+
+
 def test_fix_the_cut_out_with_a_red_stroke(page, tmp_path):
     """A merchant paints one red stroke over a striped rug the cut-out kept and applies it: the rug goes and the
     report says the cut-out was corrected by hand."""
     import numpy as np
-    from PIL import Image
 
     from ..cutout.test_touchup import photo_with_mats
 
     pixels, truth, _, rug = photo_with_mats()
-    Image.fromarray(pixels).save(tmp_path / "rugs.png")
-    page.get_by_role("tab", name="Enhance").click()
-    page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(tmp_path / "rugs.png"))
-    page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'rugs.png')")
-    page.get_by_role("button", name="Apply to this photo", exact=True).click()
+    enhance_drawn_photo(page, pixels, tmp_path / "rugs.png")
     page.get_by_text("model confidence", exact=False).first.wait_for()
-    page.get_by_role("button", name="Fix the cut-out").click()
+    # the brush is in view next to the result: nothing to unfold
     canvas = page.locator(".block", has=page.get_by_text("Paint on the photo", exact=True)).locator("canvas").first
+    assert canvas.is_visible()
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     box = canvas.bounding_box()
@@ -189,6 +201,33 @@ def test_fix_the_cut_out_with_a_red_stroke(page, tmp_path):
         page.get_by_text("corrected by hand", exact=False).first.wait_for()
     finally:
         shot(page, "enhance_fix_cut_out")
+
+
+def test_a_tap_on_the_kept_view_keeps_the_object_under_it(page, tmp_path):
+    """A red mug with a blue candle beside it: Enhance keeps the mug and says the candle was dropped; a tap on the
+    candle in the kept view keeps the candle instead, and the report says the mug was dropped."""
+    import numpy as np
+
+    from ..cutout.test_objects import desk_photo
+
+    pixels, mug, candle, _ = desk_photo()
+    enhance_drawn_photo(page, pixels, tmp_path / "desk.png")
+    page.get_by_text(re.compile(r"other objects? dropped: .*a smaller one at the left")).first.wait_for()
+    label = "What is kept (the background shows as a chequerboard): tap your product to keep only it"
+    picture = page.locator(".block", has=page.get_by_text(label, exact=True)).locator("img").first
+    picture.scroll_into_view_if_needed()
+    box = picture.bounding_box()
+    natural = picture.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    scale = min(box["width"] / natural[0], box["height"] / natural[1])  # shown whole, centred in its box
+    left = box["x"] + (box["width"] - natural[0] * scale) / 2
+    top = box["y"] + (box["height"] - natural[1] * scale) / 2
+    rows, columns = np.nonzero(candle)
+    size = pixels.shape[0]
+    page.mouse.click(left + columns.mean() / size * natural[0] * scale, top + rows.mean() / size * natural[1] * scale)
+    try:
+        page.get_by_text("a larger one at the right", exact=False).first.wait_for()
+    finally:
+        shot(page, "enhance_tap_to_keep")
 
 
 def draw_photos(folder: Path, count: int, name: str, size: int) -> list[str]:
@@ -221,7 +260,7 @@ def test_recognise_a_batch_of_100_with_csv(page, tmp_path):
         link.click()
     info.value.save_as(tmp_path / "tags.csv")
     rows = (tmp_path / "tags.csv").read_text(encoding="utf-8").splitlines()
-    assert len(rows) == 101 and rows[0].startswith("file,category,status,confidence")
+    assert len(rows) == 101 and rows[0].startswith("file,category,status,certainty,")
 
 
 def test_finetune_twelve_photos_preview_and_stop(page, tmp_path):
@@ -339,18 +378,24 @@ def test_the_compliance_table_fits_a_phone_and_error_badges_clear_on_success(bro
              "&& /error/i.test(e.innerText)).length"
     try:
         page.get_by_role("tab", name="Enhance").click()
-        page.get_by_role("button", name="Apply to this photo").click()  # no photo yet: an error
+        page.get_by_role("button", name="Enhance this photo").click()  # no photo yet: an error
         page.get_by_text("upload a photo first").first.wait_for()
         assert page.evaluate(badges) > 0
         page.get_by_role("tabpanel").locator("input[type=file]").first.set_input_files(str(photo))
         page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'mug.jpg')")
-        page.get_by_role("button", name="Apply to this photo").click()
+        page.get_by_role("button", name="Enhance this photo").click()
         page.get_by_text("Passes the Amazon").wait_for()
         page.wait_for_function(badges.replace(".length", ".length === 0"))
         width = page.evaluate("() => { const cell = [...document.querySelectorAll('.table-wrap span')].find("
                               "s => s.innerText.trim() === 'Cut-out'); const view = cell.closest("
                               "'.virtual-table-viewport'); return [view.scrollWidth, view.clientWidth]; }")
         assert width[0] <= width[1] + 2, f"the compliance table is wider than the phone: {width}"
+        # a rule's source is a short link (the site's name), not an address wrapped letter by letter
+        links = page.locator(".table-wrap a[href^='https://sellercentral.amazon.com']")
+        assert "amazon.com" in [text.strip() for text in links.all_inner_texts()]
+        heights = page.evaluate("() => [...document.querySelectorAll('.table-wrap a')].map(a => "
+                                "a.getBoundingClientRect().height / parseFloat(getComputedStyle(a).lineHeight))")
+        assert heights and max(heights) <= 3.5, f"a source link wraps over {max(heights):.0f} lines"
     finally:
         shot(page, "phone_enhance")
         context.close()
