@@ -6,9 +6,11 @@ from pathlib import Path
 
 from productgen.cli.options import (
     add_files_command,
+    add_point_arguments,
     add_run_options,
     add_stroke_arguments,
     each_image,
+    read_points,
     read_strokes,
     refuse_to_replace,
     require,
@@ -116,8 +118,10 @@ def command_cutout(args) -> None:
                                 or Path(args.inputs[0]).suffix.lower() == ".zip"):
         raise ValueError("--remove and --keep correct the cut-out of one photo; give one photo, not several")
 
+    points = read_points(args, args.inputs)
+
     def handle(path, photo, out):
-        mask = cutout(photo, model)
+        mask = cutout(photo, model, keep_points=points.get(path.name))
         if strokes is not None:
             from productgen.cutout.touchup import touched_mask
 
@@ -128,7 +132,7 @@ def command_cutout(args) -> None:
             if mask.notes or mask.touched else ""
         return f"{path.name}: confidence {mask.confidence:.2f} -> {target}{notes}"
 
-    each_image(args.inputs, args.out, handle, "some files could not be read")
+    each_image(args.inputs, args.out, handle, "some files could not be read or tapped", points)
 
 
 def add_cutout_commands(commands) -> None:
@@ -137,6 +141,7 @@ def add_cutout_commands(commands) -> None:
                                "photos, folders of photos, or ZIPs", "folder for the PNGs")
     cutout.add_argument("--model", default="cutout", help="cut-out model folder or name under weights/")
     add_stroke_arguments(cutout)
+    add_point_arguments(cutout)
     cutout.set_defaults(run=command_cutout)
 
     cut = commands.add_parser("train-cutout", help="train the product cut-out model on composites")

@@ -14,7 +14,14 @@ from pathlib import Path
 from productgen.cli.cutout import add_cutout_commands
 from productgen.cli.gan import add_gan_commands
 from productgen.cli.listing import add_listing_commands
-from productgen.cli.options import add_stroke_arguments, read_strokes, require
+from productgen.cli.options import (
+    add_point_arguments,
+    add_stroke_arguments,
+    points_without_a_photo,
+    read_points,
+    read_strokes,
+    require,
+)
 from productgen.cli.recognise import add_recognise_commands
 from productgen.cli.upscale import add_upscale_commands
 from productgen.io.datasets import DataError, make_split
@@ -40,7 +47,8 @@ def command_enhance(args) -> None:
     collected = collect_uploads(args.inputs, Path(args.out) / ".unpacked")
     if strokes is not None and len(collected.files) != 1:
         raise ValueError(f"--remove and --keep correct the cut-out of one photo; {len(collected.files)} were given")
-    rows = process_files(collected.files, recipe, args.out, strokes=strokes,
+    points = read_points(args, args.inputs)
+    rows = process_files(collected.files, recipe, args.out, strokes=strokes, points=points,
                          progress=lambda i, n, name: print(f"[{i + 1}/{n}] {name}", file=sys.stderr))
     rows += [BatchRow(name, verdict="error", reason=reason) for name, reason in collected.skipped]
     for row in rows:
@@ -49,8 +57,12 @@ def command_enhance(args) -> None:
     if args.report:
         write_report(rows, args.report)
     failed = [row for row in rows if row.verdict == "error"]
-    if failed:
-        raise SystemExit(f"error: {len(failed)} of {len(rows)} file(s) failed (listed above)")
+    unused = points_without_a_photo(points, [path.name for path in collected.files])
+    if unused:
+        print(f"error: {unused}")
+    if failed or unused:
+        raise SystemExit(f"error: {len(failed)} of {len(rows)} file(s) failed" + (", and " + unused if unused else "")
+                         + " (listed above)")
 
 
 def command_push(args) -> None:
@@ -82,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     enhance.add_argument("--format", choices=["jpeg", "png"], help="output format (default: the recipe's, JPEG)")
     enhance.add_argument("--report", help="write a CSV report here")
     add_stroke_arguments(enhance)
+    add_point_arguments(enhance)
     enhance.set_defaults(run=command_enhance)
 
     add_recognise_commands(commands)  # tag, train-classifier, calibrate-classifier

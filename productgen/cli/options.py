@@ -109,10 +109,62 @@ def add_stroke_arguments(parser) -> None:
                                        "product that was cut away")
 
 
-def each_image(inputs: list[str], out: str | Path, handle, failed: str) -> None:
+def add_point_arguments(parser) -> None:
+    parser.add_argument("--point", action="append", metavar="X,Y",
+                        help="a tap on the product of one photo, in its pixels (may repeat): of several objects the "
+                             "cut-out keeps the one under it")
+    parser.add_argument("--points", metavar="FILE",
+                        help="taps for a batch: a CSV with columns file,x,y,keep (file as given or its name; keep 1)")
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(part) for part in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"a point is X,Y in the photo's pixels (e.g. 420,310), got {text!r}") from None
+    return x, y
+
+
+def read_points(args, inputs: list[str]) -> dict[str, list[tuple[float, float]]]:
+    """The taps of ``--point`` (one photo) and ``--points FILE``, by file name (and by the path as given)."""
+    import csv
+
+    points: dict[str, list[tuple[float, float]]] = {}
+    if args.point:
+        if len(inputs) != 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() == ".zip":
+            raise ValueError("--point taps one photo; give one photo, or a --points CSV for several")
+        points[Path(inputs[0]).name] = [parse_point(text) for text in args.point]
+    if args.points:
+        require(args.points, "--points", "a CSV with columns file,x,y,keep")
+        with open(args.points, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            if not {"file", "x", "y", "keep"} <= set(reader.fieldnames or []):
+                raise ValueError(f"--points {args.points} needs the columns file,x,y,keep; it has "
+                                 f"{', '.join(reader.fieldnames or []) or 'none'}")
+            for line, row in enumerate(reader, 2):
+                if (row["keep"] or "").strip() not in ("1", "0"):
+                    raise ValueError(f"--points {args.points} line {line}: keep is 1 or 0, got {row['keep']!r}")
+                if row["keep"].strip() == "0":
+                    raise ValueError(f"--points {args.points} line {line}: a remove tap (keep 0) needs the "
+                                     "tap-trained cut-out, which is not shipped yet; correct with --remove MASK")
+                point = parse_point(f"{row['x']},{row['y']}")
+                points.setdefault(Path(row["file"].strip()).name, []).append(point)
+    return points
+
+
+def points_without_a_photo(points: dict[str, list], names) -> str | None:
+    """A line naming the files ``--points`` taps that were not among the photos (a typo would leave a photo
+    untapped in silence), or None."""
+    unused = sorted(set(points) - set(names))
+    return f"--points names files that are not among the photos: {', '.join(unused)}" if unused else None
+
+
+def each_image(inputs: list[str], out: str | Path, handle, failed: str, points: dict[str, list] | None = None
+               ) -> None:
     """For each image in ``inputs`` (files, folders, ZIPs): ``handle(path, image, out)`` writes its result and
     returns the line to print; a file that cannot be read or handled is listed with its reason, and then the
-    command ends with ``failed`` (exit 1) after the others are done."""
+    command ends with ``failed`` (exit 1) after the others are done. ``points``: taps by file name, each of
+    which must name one of the photos."""
     import tempfile
 
     from productgen.io.archives import collect_uploads
@@ -132,7 +184,10 @@ def each_image(inputs: list[str], out: str | Path, handle, failed: str) -> None:
                 collected.skipped.append((path.name, str(error)))
     for name, reason in collected.skipped:
         print(f"{name}: error: {reason}")
-    if collected.skipped:
+    unused = points_without_a_photo(points or {}, [path.name for path in collected.files])
+    if unused:
+        print(f"error: {unused}")
+    if collected.skipped or unused:
         raise SystemExit(f"error: {failed} (listed above)")
 
 

@@ -266,9 +266,11 @@ def read_photo(path: str | Path) -> tuple[Image.Image, bytes | None]:
 
 def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
                   progress: Callable[[int, int, str], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None, strokes=None) -> list[BatchRow]:
+                  should_stop: Callable[[], bool] | None = None, strokes=None,
+                  points: dict[str, list] | None = None) -> list[BatchRow]:
     """Process each photo into ``out_dir``; returns one row per input (failures carry the reason). ``strokes``
-    (``cutout.touchup.Strokes``) correct the cut-out of a single photo."""
+    (``cutout.touchup.Strokes``) correct the cut-out of a single photo; ``points`` are taps on the product, (x, y)
+    in the photo's pixels, by file name (of several objects the cut-out keeps the one under them)."""
     if strokes is not None and len(paths) != 1:
         raise ValueError(f"strokes correct the cut-out of one photo; {len(paths)} were given")
     out_dir = Path(out_dir)
@@ -280,16 +282,17 @@ def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
             break
         if progress:
             progress(number, len(paths), Path(path).name)
-        rows.append(process_one(Path(path), recipe, out_dir, used, strokes))
+        rows.append(process_one(Path(path), recipe, out_dir, used, strokes, (points or {}).get(Path(path).name)))
     return rows
 
 
-def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str], strokes=None) -> BatchRow:
+def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str], strokes=None,
+                keep_points=None) -> BatchRow:
     """One photo of a batch into ``out_dir`` under a name not yet in ``used``; a failure is a row with its reason."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     try:
         photo, icc = read_photo(path)
-        result = process_image(photo, recipe, icc, strokes=strokes)
+        result = process_image(photo, recipe, icc, strokes=strokes, keep_points=keep_points)
     except (ImageError, ValueError, OSError) as error:
         return BatchRow(path.name, verdict="error", reason=str(error))
     name = output_name(path, recipe)

@@ -180,3 +180,55 @@ def test_a_tap_on_a_clean_backdrop_keeps_the_tapped_product_only():
     assert [item.where for item in found.dropped] == ["at the left"]
     status, measured = cutout_verdict(found)
     assert status == "pass" and measured.endswith("1 other object dropped: a similar-sized one at the left")
+
+
+@pytest.mark.slow
+def test_the_cutout_command_takes_a_tap_or_a_csv_of_taps(tmp_path, capsys):
+    from PIL import Image
+
+    from productgen.cli.main import main
+
+    photo, mug, candle, _ = desk_photo()
+    Image.fromarray(photo).save(tmp_path / "desk.png")
+    rows, columns = np.nonzero(candle)
+    tap = f"{columns.mean():.0f},{rows.mean():.0f}"
+    main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "one"), "--point", tap])
+    alpha = np.asarray(Image.open(tmp_path / "one" / "desk.png"))[:, :, 3] > 127
+    assert (alpha & candle).sum() > 0.8 * candle.sum() and not (alpha & mug).any()  # the tapped candle only
+    (tmp_path / "taps.csv").write_text(f"file,x,y,keep\ndesk.png,{tap},1\n")
+    main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "batch"),
+          "--points", str(tmp_path / "taps.csv")])
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "batch" / "desk.png"))[:, :, 3] > 127, alpha)
+    main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "none")])
+    kept = np.asarray(Image.open(tmp_path / "none" / "desk.png"))[:, :, 3] > 127
+    assert (kept & mug).sum() > 0.95 * mug.sum() and not (kept & candle).any()  # no tap: the main product
+    (tmp_path / "bad.csv").write_text("file,x,y,keep\ndesk.png,10,10,0\n")
+    bad = ["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "x"), "--points", str(tmp_path / "bad.csv")]
+    assert main(bad) == 2 and "remove tap (keep 0)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a point outside the photo: that photo is listed with its reason, exit 1
+        main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "y"), "--point", "9999,10"])
+    assert "outside the photo" in capsys.readouterr().out
+    (tmp_path / "typo.csv").write_text(f"file,x,y,keep\ndesc.png,{tap},1\n")
+    with pytest.raises(SystemExit):  # a tap for a file that is not among the photos is said, not dropped
+        main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "z"),
+              "--points", str(tmp_path / "typo.csv")])
+    assert "not among the photos: desc.png" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_enhance_command_takes_taps_too(tmp_path, capsys):
+    from PIL import Image
+
+    from productgen.cli.main import main
+
+    photo, mug, candle, _ = desk_photo()
+    Image.fromarray(photo).save(tmp_path / "desk.png")
+    rows, columns = np.nonzero(candle)
+    (tmp_path / "taps.csv").write_text(f"file,x,y,keep\ndesk.png,{columns.mean():.0f},{rows.mean():.0f},1\n")
+    main(["enhance", str(tmp_path / "desk.png"), "--out", str(tmp_path / "tapped"), "--points",
+          str(tmp_path / "taps.csv"), "--report", str(tmp_path / "tapped.csv")])
+    main(["enhance", str(tmp_path / "desk.png"), "--out", str(tmp_path / "plain"),
+          "--report", str(tmp_path / "plain.csv")])
+    tapped, plain = (tmp_path / "tapped.csv").read_text(), (tmp_path / "plain.csv").read_text()
+    assert "dropped" in plain and "at the left" in plain  # no tap: the mug is kept, the candle at the left named
+    assert "at the left" not in tapped  # the tap kept the candle: what was dropped is elsewhere
