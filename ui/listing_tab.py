@@ -50,12 +50,9 @@ def listing_table(listing, request: gr.Request | None = None):
 
 def colour_name(name: str, request: gr.Request | None) -> str:
     """A colour's name in the visitor's language (the glossary of the locale file; a name missing stays)."""
-    if language(request) != "zh":
-        return name
-    from productgen.i18n import locale
+    from productgen.recognise.colours import local_name
 
-    names = locale()["colours"]
-    return names.get(name) or names.get(name.capitalize()) or name
+    return local_name(name, language(request))
 
 
 def category_choices(pack, own: list[str], fashion: list[str], request: gr.Request | None) -> list[tuple]:
