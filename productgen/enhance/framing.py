@@ -158,9 +158,9 @@ def frame_product(image, background: np.ndarray, canvas: tuple[int, int], fill: 
     size = (max(1, round(crop_width * scale)), max(1, round(crop_height * scale)))
     by_model = upscaler == "model" and scale > 1.5 and crop_height * crop_width <= MODEL_MAX_PIXELS
     if by_model:
-        from productgen.upscale.upscaler import upscale_many  # torch: imported only when a product is enlarged
+        from productgen.upscale.upscaler import enlarge_pixels  # torch: imported only when a product is enlarged
 
-        resized = np.asarray(upscale_many([Image.fromarray(crop)], size, "model")[0]).copy()
+        resized = enlarge_pixels([np.ascontiguousarray(crop)], size)[0]
     else:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LANCZOS4
         resized = cv2.resize(crop, size, interpolation=interpolation)

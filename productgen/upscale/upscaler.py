@@ -199,20 +199,41 @@ def passes_for(small: tuple[int, int], size: tuple[int, int]) -> int:
     return passes
 
 
+def enlarge_pixels(crops: list[np.ndarray], size: tuple[int, int], model: UpscaleNet | None = None,
+                   sharpen: tuple[float, float] = SHARPEN, mirror: bool = MIRROR) -> list[np.ndarray]:
+    """(H, W, 3) uint8 arrays of one size, each enlarged to ``size`` (width, height) by the network as one batch,
+    returned as arrays: the form a pipeline keeps its photo in (Enhance's framing calls this, with no image
+    conversion). The model's results (averaged with its results on the mirror images, see ``run_tensor``) get an
+    unsharp mask of the brightness (``sharpen``: amount and sigma, or ``(0, 0)`` for the network's own output)."""
+    from productgen.imageops import unsharp_mask  # the project's one unsharp mask (Enhance's sharpening)
+
+    small = (crops[0].shape[1], crops[0].shape[0])
+    if any((crop.shape[1], crop.shape[0]) != small for crop in crops):
+        raise ValueError("enlarge_pixels takes images of one size; upscale_many groups them")
+    model = model or cached_upscaler()
+    pixels = torch.cat([_to_tensor(crop) for crop in crops])
+    for _ in range(passes_for(small, size)):
+        pixels = run_tensor(model, pixels, mirror=mirror)
+    results = []
+    for row in range(len(crops)):
+        result = _to_pixels(pixels[row:row + 1])
+        if (result.shape[1], result.shape[0]) != size:  # Pillow's Lanczos for the last <= x2 (as ``lanczos``)
+            result = np.array(lanczos(Image.fromarray(result), size))
+        results.append(unsharp_mask(result, *sharpen, luma=True) if sharpen[0] > 0 else result)
+    return results
+
+
 def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str = "model",
                  model: UpscaleNet | None = None, sharpen: tuple[float, float] = SHARPEN,
                  mirror: bool = MIRROR) -> list[Image.Image]:
     """Each image enlarged to ``size`` (width, height); images of one size go through the network as one
-    batch (16 generated images cost little more than one). The model's results (averaged with its results on the
-    mirror images, see ``run_tensor``) get an unsharp mask of the brightness (``sharpen``: amount and sigma, or
-    ``(0, 0)`` for the network's own output)."""
+    batch (16 generated images cost little more than one; ``enlarge_pixels``). Transparency is enlarged by
+    Lanczos alongside, and the images' text metadata is kept."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     size = (int(size[0]), int(size[1]))
     if min(size) < 1 or max(size) > MAX_OUTPUT_SIDE:
         raise ValueError(f"the upscaled image must be 1-{MAX_OUTPUT_SIDE} px a side, asked for {size[0]}x{size[1]}")
-    from productgen.imageops import unsharp_mask  # the project's one unsharp mask (Enhance's sharpening)
-
     results: list[Image.Image | None] = [None] * len(images)
     groups: dict[tuple[int, int], list[int]] = {}
     for index, image in enumerate(images):
@@ -221,15 +242,10 @@ def upscale_many(images: list[Image.Image], size: tuple[int, int], method: str =
             groups.setdefault(image.size, []).append(index)
         else:
             results[index] = lanczos(image.convert("RGBA" if image.mode in ("RGBA", "LA") else "RGB"), size)
-    for small, indices in groups.items():
-        model = model or cached_upscaler()
-        pixels = torch.cat([_to_tensor(np.asarray(images[i].convert("RGB"))) for i in indices])
-        for _ in range(passes_for(small, size)):
-            pixels = run_tensor(model, pixels, mirror=mirror)
-        for row, index in enumerate(indices):
-            result = Image.fromarray(_to_pixels(pixels[row:row + 1]))
-            result = result if result.size == size else lanczos(result, size)
-            results[index] = unsharp_mask(result, *sharpen, luma=True) if sharpen[0] > 0 else result
+    for indices in groups.values():
+        crops = [np.asarray(images[i].convert("RGB")) for i in indices]
+        for index, result in zip(indices, enlarge_pixels(crops, size, model, sharpen, mirror)):
+            results[index] = Image.fromarray(result)
     for image, result in zip(images, results):
         if image.mode in ("RGBA", "LA") and result.mode != "RGBA":
             result.putalpha(lanczos(image.getchannel("A"), size))

@@ -199,3 +199,26 @@ def test_filters_only_raise_value_errors_and_keep_size(width, height, mode, name
         assert str(error)
         return
     assert out.size == (width, height) and out.mode == "RGB"
+
+
+def test_a_photo_is_turned_into_pixels_once_along_the_pipeline(monkeypatch):
+    """One image form inside Enhance: the photo becomes an array at the pipeline's edge and every step after it,
+    the upscaler's enlargement of a small product included, passes arrays (no PIL round trip in between)."""
+    import sys
+
+    from productgen.io import images
+
+    real, converted = images.as_pixels, []
+
+    def counting(image):
+        if not isinstance(image, np.ndarray):
+            converted.append(type(image).__name__)
+        return real(image)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("productgen") and getattr(module, "as_pixels", None) is real:
+            monkeypatch.setattr(module, "as_pixels", counting)
+    photo = draw_product("round", 3, size=160, background=(214, 200, 180))  # small on a surface: the model enlarges
+    result = process_image(photo, Recipe(preset="amazon", canvas=(1000, 1000), upscaler="model"))
+    assert result.enlarged_by == "model"
+    assert converted == ["Image"]
