@@ -155,11 +155,15 @@ class ProductCrop:
     found: bool  # False: nothing was found and ``pixels`` is the whole photo
 
 
-def crop_product(image, model=None, margin: float = 0.04) -> ProductCrop:
+def crop_product(image, model=None, margin: float = 0.04, found: Segmentation | None = None) -> ProductCrop:
     """The photo's product cut out onto white (``segment``) and cropped to it with a ``margin`` (share of its
-    size), as the catalogue photos are; a photo on a clean backdrop is only cropped."""
+    size), as the catalogue photos are; a photo on a clean backdrop is only cropped. ``found``: this photo's
+    segmentation when it was made already (the Listing's Enhance step), so the cut-out does not run twice."""
     pixels = as_pixels(image)
-    found = segment(pixels, model=model)
+    if found is not None and found.background.shape != pixels.shape[:2]:
+        raise ValueError(f"the segmentation is {found.background.shape[1]}x{found.background.shape[0]} px, "
+                         f"the photo {pixels.shape[1]}x{pixels.shape[0]}: it is not this photo's")
+    found = found if found is not None else segment(pixels, model=model)
     alpha = found.alpha if found.alpha is not None else (~found.background).astype(np.float32)
     box = product_box(found.background)
     if box is None:

@@ -138,7 +138,8 @@ def make_pack(path: str | Path, recipe: Recipe, folder: str | Path, name: str, c
             framed = replace(recipe, canvas=canvas_for(photo.size, recipe, enlarge))
             result = process_image(photo, framed, icc)
         with clock("recognise"):
-            recognition = recognise_batch([photo], classifier)[0]
+            # Recognise reads the product through the cut-out Enhance made (one cut-out per photo, not two)
+            recognition = recognise_batch([photo], classifier, segmentations=[result.segmentation])[0]
     except (ImageError, ValueError, OSError) as error:
         return Pack(path.name, reason=unreadable(path, error), seconds=clock.seconds)
     with clock("write"):

@@ -142,27 +142,32 @@ def fit_alpha(alpha: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(canvas, np.float32) / 255.0
 
 
-def classifier_view(image, size: int, cutout_model=None) -> tuple[np.ndarray, np.ndarray, ProductCrop]:
+def classifier_view(image, size: int, cutout_model=None, found=None) -> tuple[np.ndarray, np.ndarray, ProductCrop]:
     """(pixels uint8 (size, size, 3), alpha float32 (size, size), crop): the product cut out onto white and
     fitted into the classifier's square, with its alpha fitted the same way (0 on the padding). Training
-    (``recognise.data``) and ``recognise`` both see photos through it."""
-    crop = crop_product(image, cutout_model)
+    (``recognise.data``) and ``recognise`` both see photos through it. ``found``: the photo's segmentation, when
+    the caller has it (``crop_product``)."""
+    crop = crop_product(image, cutout_model, found=found)
     picture = np.asarray(fit_on_white(Image.fromarray(crop.pixels), size))
     return picture, fit_alpha(crop.alpha, size), crop
 
 
 def recognise_batch(images: list[Image.Image], classifier: ProductClassifier | None = None,
-                    aspect: float | None = None, cutout_model=None) -> list[Recognition]:
+                    aspect: float | None = None, cutout_model=None, segmentations=None) -> list[Recognition]:
     """Recognise several photos in one classifier pass. ``aspect`` first reshapes photos that were squashed
-    to another shape (as the catalogue's were)."""
+    to another shape (as the catalogue's were). ``segmentations``: each photo's cut-out (``cutout.segment``)
+    when the caller made it already, as the Listing does in Enhance (then ``aspect`` must be None)."""
+    if segmentations is not None and (aspect is not None or len(segmentations) != len(images)):
+        raise ValueError("segmentations go with photos as they are: one per photo, and no aspect")
     classifier = classifier or cached_classifier()
     config = classifier.config
     views, gains = [], []
-    for image in images:
+    for index, image in enumerate(images):
         if aspect is not None:
             image = image.convert("RGB").resize((round(image.height * aspect), image.height),
                                                 Image.Resampling.LANCZOS)
-        views.append(classifier_view(image, config.image_size, cutout_model))
+        found = segmentations[index] if segmentations is not None else None
+        views.append(classifier_view(image, config.image_size, cutout_model, found))
         gains.append(scene_gains(image, views[-1][2].segmentation.background))  # colours as a person sees them
     tensors = torch.stack([torch.from_numpy(picture.copy()).permute(2, 0, 1) for picture, _, _ in views])
     outputs = predict(classifier, tensors)

@@ -54,6 +54,31 @@ def test_a_pack_holds_the_enhanced_image_its_words_and_the_report(tmp_path):
     assert before.size == Image.open(tmp_path / "previews" / "shoe_shopify_after.jpg").size
 
 
+def test_a_pack_cuts_the_photo_out_once_and_recognises_what_enhance_kept(tmp_path, monkeypatch):
+    """Recognise reads the product through Enhance's cut-out (the Listing made it already): one segmentation per
+    photo, and the recognition the same as Recognise's own cut-out gives."""
+    from productgen.cutout import segment as segment_module
+    from productgen.enhance import studio
+    from productgen.recognise.pipeline import recognise_batch
+
+    model = tiny_classifier(tmp_path)
+    draw_product("round", 3, size=400, background=BACKDROP).save(tmp_path / "shoe.jpg")
+    alone = recognise_batch([Image.open(tmp_path / "shoe.jpg").convert("RGB")], model)[0]
+    real, calls = segment_module.segment, []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(segment_module, "segment", counting)
+    monkeypatch.setattr(studio, "segment", counting)
+    pack = make_pack(tmp_path / "shoe.jpg", listing_recipe(), tmp_path, "shoe_shopify.jpg", model)
+    assert len(calls) == 1
+    assert pack.category == alone.category and pack.recognition.colours == alone.colours
+    with pytest.raises(ValueError, match="not this photo's"):
+        recognise_batch([Image.new("RGB", (50, 60))], model, segmentations=[real(Image.new("RGB", (40, 40)))])
+
+
 def test_the_canvas_grows_only_to_what_the_marketplace_requires():
     assert canvas_for((400, 533), listing_recipe("shopify")) == (533, 533)  # no size required: the photo's
     assert canvas_for((300, 400), listing_recipe("etsy")) == (635, 635)  # Etsy requires 635 px on the short side
