@@ -10,7 +10,9 @@ Shopify's columns (https://help.shopify.com/en/manual/products/import-export/usi
 - ``Vendor``: the merchant's shop or brand, when given;
 - ``Type``: the category. Shopify's ``Product Category`` column takes only names of its own product taxonomy
   ("Apparel & Accessories > Clothing > ..."), which ours are not, and a name outside it fails the import;
-  ``Type`` is the shop's own free text. Left empty when the category is unknown;
+  ``Type`` is the shop's own free text. Left empty when the category is unknown, and when the model is unsure of
+  it (status ``check``): a wrong type filed in the shop is worse than none. The title still names the model's
+  best guess, and the ``report`` column says so, for the merchant to check or correct;
 - ``Published`` FALSE and ``Status`` draft: the products arrive unpublished, for the merchant to price and check;
 - ``Image Src``: the image's file name in the ZIP. Shopify fetches an image from a web address: upload the images
   (Shopify admin > Content > Files) and put the address before the name, or give ``image_url`` to do it here;
@@ -49,10 +51,17 @@ def handle(text: str, used: set[str]) -> str:
     return name
 
 
+def shop_type(pack: Pack) -> str:
+    """The category for Shopify's ``Type``: the merchant's, or the model's when it is sure; else empty."""
+    return pack.category if pack.status in ("ok", "edited") and pack.category != "unknown" else ""
+
+
 def report_text(pack: Pack) -> str:
     """The rules that did not pass, with what was measured, and the notes, in one line."""
     failed = [f"{r.rule}: {r.status} ({r.measured})" for r in pack.report if r.status != "pass"]
-    return "; ".join(failed + pack.notes)
+    unsure = [f"category unsure: Type left empty; the title names the best guess ({pack.category}, "
+              f"{pack.certainty:.2f})"] if pack.status == "check" and pack.certainty is not None else []
+    return "; ".join(failed + unsure + pack.notes)
 
 
 def csv_row(pack: Pack, used: set[str], language: str = "en", vendor: str = "", image_url: str = "") -> dict:
@@ -66,7 +75,7 @@ def csv_row(pack: Pack, used: set[str], language: str = "en", vendor: str = "", 
     english = mine or pack.recognition.title
     certainty = pack.certainty
     return {"Handle": handle(english, used), "Title": title, "Body (HTML)": "", "Vendor": vendor,
-            "Type": "" if pack.category == "unknown" else pack.category, "Tags": ", ".join(tags),
+            "Type": shop_type(pack), "Tags": ", ".join(tags),
             "Published": "FALSE", "Image Src": image_url + pack.image, "Image Position": 1,
             "Image Alt Text": alt_text, "Status": "draft", **own,
             "certainty": "" if certainty is None else f"{certainty:.2f}",

@@ -129,6 +129,24 @@ def test_a_title_of_ones_own_survives_until_the_category_changes():
         corrected(Pack("gone.jpg", reason="gone.jpg: a broken link"), "Mug")
 
 
+def test_an_unsure_category_leaves_shopify_s_type_empty_and_says_why(tmp_path):
+    """A juice carton the model calls "T-shirts" at 0.28 is status check: its Type is empty (a wrong type filed in
+    the shop is worse than none) and the report says the title names a guess; a sure one or the merchant's own
+    fills Type."""
+    from productgen.listing.export import write_csv
+
+    unsure = _compose([("T-shirts", 0.28), ("Tops", 0.2), ("Shirts", 0.1)], None, None,
+                      [ColourTag("Orange", "#f08020", 0.7)], False, False)
+    carton = Pack("carton.jpg", "carton.jpg", recognised=unsure, recognition=unsure, verdict="pass")
+    sure = recognition()
+    tee = Pack("tee.jpg", "tee.jpg", recognised=sure, recognition=sure, verdict="pass")
+    rows = read_rows(write_csv([carton, tee, corrected(carton, "Carton")], tmp_path / "products.csv"))
+    assert [row["status"] for row in rows] == ["check", "ok", "edited"]
+    assert [row["Type"] for row in rows] == ["", "T-shirts", "Carton"]
+    assert "category unsure: Type left empty; the title names the best guess (T-shirts, 0.28)" in rows[0]["report"]
+    assert "unsure" not in rows[1]["report"] + rows[2]["report"]
+
+
 def test_category_names_are_tidied_and_spelled_as_known():
     assert clean_category("t-SHIRTS", ["T-shirts"]) == "T-shirts"
     assert clean_category("carton") == "Carton" and "Carton" in HOUSEHOLD
@@ -179,7 +197,8 @@ def test_the_csv_takes_shopify_s_columns_then_ours_and_image_src_names_the_zip_s
     for row in rows:
         assert row["Published"] == "FALSE" and row["Status"] == "draft" and row["Vendor"] == "Mia's shop"
         assert row["Image Position"] == "1" and row["Image Alt Text"].startswith(row["Title"])
-        assert row["Type"] == ("" if row["status"] == "unknown" else listing.packs[rows.index(row)].category)
+        sure = row["status"] in ("ok", "edited")  # unknown or check: no guess goes into the shop's Type
+        assert row["Type"] == (listing.packs[rows.index(row)].category if sure else "")
         assert row["verdict"] in ("pass", "warn", "fail") and row["colours"]
         assert row["certainty"] == "" or 0 <= float(row["certainty"]) <= 1
 
