@@ -15,6 +15,7 @@ from typing import Callable
 
 from PIL import Image
 
+from productgen.cutout.matting import foreground_colours
 from productgen.cutout.segment import Segmentation, cutout_verdict, over_white, product_box, segment
 from productgen.enhance.filters import EnhanceSettings, apply_enhancements, choose_settings, measure_gains
 from productgen.enhance.framing import add_contact_shadow, count_not_white, frame_product, transparent_product
@@ -166,8 +167,9 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
         alpha = alpha[rows, columns] if alpha is not None else None
     image = apply_enhancements(pixels, settings, background, gains=gains)
     if alpha is not None and recipe.clean_background:
-        # the model's soft edge: blend onto white, so the outline is anti-aliased with no halo of the old surface
-        image, background = over_white(image, alpha), alpha < SOFT_EDGE
+        # the model's soft edge: the product's own colour estimated there (``cutout.matting``: no fringe of the
+        # surface), then blended onto white, so the outline is anti-aliased with no halo of the old surface
+        image, background = over_white(foreground_colours(image, alpha), alpha), alpha < SOFT_EDGE
     # framing trims to the product and whitens the background it keeps (when asked): no separate pass
     framed = frame_product(image, background, recipe.canvas or preset.canvas, recipe.fill or preset.fill,
                            upscaler=recipe.upscaler, whiten=recipe.clean_background)
