@@ -11,8 +11,8 @@ Shopify's columns (https://help.shopify.com/en/manual/products/import-export/usi
 - ``Type``: the category. Shopify's ``Product Category`` column takes only names of its own product taxonomy
   ("Apparel & Accessories > Clothing > ..."), which ours are not, and a name outside it fails the import;
   ``Type`` is the shop's own free text. Left empty when the category is unknown, and when the model is unsure of
-  it (status ``check``): a wrong type filed in the shop is worse than none. The title still names the model's
-  best guess, and the ``report`` column says so, for the merchant to check or correct;
+  it (status ``check``): a wrong type filed in the shop is worse than none. The guess is then no tag either; the
+  title still names it, and the ``report`` column says so, for the merchant to check or correct;
 - ``Published`` FALSE and ``Status`` draft: the products arrive unpublished, for the merchant to price and check;
 - ``Image Src``: the image's file name in the ZIP. Shopify fetches an image from a web address: upload the images
   (Shopify admin > Content > Files) and put the address before the name, or give ``image_url`` to do it here;
@@ -59,8 +59,11 @@ def shop_type(pack: Pack) -> str:
 def report_text(pack: Pack) -> str:
     """The rules that did not pass, with what was measured, and the notes, in one line."""
     failed = [f"{r.rule}: {r.status} ({r.measured})" for r in pack.report if r.status != "pass"]
-    unsure = [f"category unsure: Type left empty; the title names the best guess ({pack.category}, "
-              f"{pack.certainty:.2f})"] if pack.status == "check" and pack.certainty is not None else []
+    unsure = []
+    if pack.status == "check" and pack.certainty is not None:
+        named = "" if pack.title_override else "; the title names it"
+        unsure = [f"category unsure (best guess {pack.category}, {pack.certainty:.2f}): Type and its tag left "
+                  f"empty{named}"]
     return "; ".join(failed + unsure + pack.notes)
 
 
@@ -74,6 +77,9 @@ def csv_row(pack: Pack, used: set[str], language: str = "en", vendor: str = "", 
     mine = pack.title_override if re.search(r"[A-Za-z0-9]", pack.title_override) else ""
     english = mine or pack.recognition.title
     certainty = pack.certainty
+    if pack.status == "check":  # the guessed category is no tag either (the title and alt text name it, to check)
+        guess = pack.category.lower()
+        tags = [tag for tag in tags if tag != guess]
     return {"Handle": handle(english, used), "Title": title, "Body (HTML)": "", "Vendor": vendor,
             "Type": shop_type(pack), "Tags": ", ".join(tags),
             "Published": "FALSE", "Image Src": image_url + pack.image, "Image Position": 1,

@@ -138,7 +138,8 @@ def make_pack(path: str | Path, recipe: Recipe, folder: str | Path, name: str, c
             framed = replace(recipe, canvas=canvas_for(photo.size, recipe, enlarge))
             result = process_image(photo, framed, icc)
         with clock("recognise"):
-            # Recognise reads the product through the cut-out Enhance made (one cut-out per photo, not two)
+            # Recognise reads the product through the cut-out Enhance made (one cut-out per photo, not two; with the
+            # recipe's refine_edges, the GrabCut-refined one the merchant sees)
             recognition = recognise_batch([photo], classifier, segmentations=[result.segmentation])[0]
     except (ImageError, ValueError, OSError) as error:
         return Pack(path.name, reason=unreadable(path, error), seconds=clock.seconds)

@@ -207,6 +207,8 @@ def enlarge_pixels(crops: list[np.ndarray], size: tuple[int, int], model: Upscal
     unsharp mask of the brightness (``sharpen``: amount and sigma, or ``(0, 0)`` for the network's own output)."""
     from productgen.imageops import unsharp_mask  # the project's one unsharp mask (Enhance's sharpening)
 
+    if not crops or any(crop.ndim != 3 or crop.shape[2] != 3 or crop.dtype != np.uint8 for crop in crops):
+        raise ValueError("enlarge_pixels takes one or more (height, width, 3) uint8 arrays")
     small = (crops[0].shape[1], crops[0].shape[0])
     if any((crop.shape[1], crop.shape[0]) != small for crop in crops):
         raise ValueError("enlarge_pixels takes images of one size; upscale_many groups them")
@@ -216,7 +218,7 @@ def enlarge_pixels(crops: list[np.ndarray], size: tuple[int, int], model: Upscal
         pixels = run_tensor(model, pixels, mirror=mirror)
     results = []
     for row in range(len(crops)):
-        result = _to_pixels(pixels[row:row + 1])
+        result = np.ascontiguousarray(_to_pixels(pixels[row:row + 1]))
         if (result.shape[1], result.shape[0]) != size:  # Pillow's Lanczos for the last <= x2 (as ``lanczos``)
             result = np.array(lanczos(Image.fromarray(result), size))
         results.append(unsharp_mask(result, *sharpen, luma=True) if sharpen[0] > 0 else result)

@@ -203,7 +203,8 @@ def test_filters_only_raise_value_errors_and_keep_size(width, height, mode, name
 
 def test_a_photo_is_turned_into_pixels_once_along_the_pipeline(monkeypatch):
     """One image form inside Enhance: the photo becomes an array at the pipeline's edge and every step after it,
-    the upscaler's enlargement of a small product included, passes arrays (no PIL round trip in between)."""
+    the upscaler's enlargement of a small product included, passes arrays (only the upscaler's last Lanczos
+    resample goes through Pillow, as its resampler)."""
     import sys
 
     from productgen.io import images

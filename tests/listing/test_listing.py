@@ -143,7 +143,10 @@ def test_an_unsure_category_leaves_shopify_s_type_empty_and_says_why(tmp_path):
     rows = read_rows(write_csv([carton, tee, corrected(carton, "Carton")], tmp_path / "products.csv"))
     assert [row["status"] for row in rows] == ["check", "ok", "edited"]
     assert [row["Type"] for row in rows] == ["", "T-shirts", "Carton"]
-    assert "category unsure: Type left empty; the title names the best guess (T-shirts, 0.28)" in rows[0]["report"]
+    assert "category unsure (best guess T-shirts, 0.28): Type and its tag left empty; the title names it" in \
+        rows[0]["report"]
+    assert "t-shirts" not in rows[0]["Tags"] and "orange" in rows[0]["Tags"] and "T-shirt" in rows[0]["Title"]
+    assert "t-shirts" in rows[1]["Tags"]
     assert "unsure" not in rows[1]["report"] + rows[2]["report"]
 
 
