@@ -119,3 +119,39 @@ def test_a_stage_rebuilt_in_the_new_layout_starts_from_the_parent_s_colours():
         assert (rebuilt.generator.eval()(z, labels) - enlarged).abs().max() < 1e-5
     parent_judge = parent.discriminator.state_dict()
     assert all(torch.equal(value, parent_judge[key]) for key, value in rebuilt.discriminator.state_dict().items())
+
+
+def test_degrid_takes_out_the_2_px_grid_and_nothing_wider():
+    """``gan.sampling.degrid`` removes a period-2 cross-hatch (what a stride-2 transposed stage draws) and leaves
+    stripes 8 px wide and a smooth ramp as they were."""
+    from productgen.gan.sampling import degrid
+
+    rows, columns = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    ramp = (rows + columns) / 128 - 0.5
+    stripes = torch.where((columns // 4) % 2 == 0, 0.4, -0.4)
+    grid = 0.1 * torch.where((rows % 2 == 0) & (columns % 2 == 0), 1.0, -1 / 3)  # one phase brighter, mean 0
+    clean = (ramp + stripes)[None, None].repeat(2, 3, 1, 1)
+    result = degrid(clean + grid)
+    inside = (slice(None), slice(None), slice(4, -4), slice(4, -4))  # away from the replicated border
+    assert (result - clean)[inside].abs().max() < 0.02  # the grid (0.1 and -0.033) is gone
+    assert (degrid(clean) - clean)[inside].abs().max() < 0.01  # wider stripes and a ramp: within a level
+
+
+def test_the_shipped_128_px_model_samples_without_its_grid():
+    """The shipped generator's 128 px stage is a transposed convolution: drawn raw, its four pixel phases sit apart
+    (the cross-hatch); sampled, they do not."""
+    from productgen.gan.sampling import load_generator, noise_for
+
+    generator = load_generator("default")
+    assert generator.image_size == 128 and generator.generator.config.top_style == "transposed"
+    noise = torch.stack([noise_for(1, i, generator.generator.config.z_dim) for i in range(8)])
+    labels = torch.arange(8) % len(generator.categories)
+
+    def apart(images):  # mean absolute difference between neighbouring phases' local means, in levels
+        phases = [images[:, :, r::2, c::2] for r in (0, 1) for c in (0, 1)]
+        return max(float((a - b).mean((0, 2, 3)).abs().max()) for a in phases for b in phases)
+
+    with torch.no_grad():
+        raw = (generator.generator(noise, labels).float().clamp(-1, 1) + 1) * 127.5
+    sampled = generator.sample_tensor(labels, noise, 1.0).float()
+    assert apart(raw) > 3 * apart(sampled)
