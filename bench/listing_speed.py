@@ -77,7 +77,8 @@ def detail(photos: list[Path], out: Path) -> tuple[float, dict]:
     clock["ZIP and CSV"] = time.perf_counter() - zipping
     clock["rest of Enhance (colour, report)"] = stages["enhance"] - clock["cut-out (Enhance)"] - \
         clock["framing and enlarging"]
-    clock["classifier and colours"] = stages["recognise"] - clock["cut-out (Recognise)"]
+    # Recognise reads the product through Enhance's cut-out: a cut-out of its own would be counted here (none is)
+    clock["classifier and colours"] = stages["recognise"] - clock.get("cut-out (Recognise)", 0.0)
     clock["reading photos"], clock["writing images"] = stages["read"], stages["write"]
     return seconds, clock
 
