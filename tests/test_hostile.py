@@ -76,6 +76,19 @@ def test_exif_rotation_is_applied(tmp_path):
     assert open_image(tmp_path / "rotated.jpg").size == (20, 60)
 
 
+def test_a_preview_is_opened_small_upright_and_like_the_photo(tmp_path):
+    gradient = np.tile(np.linspace(0, 255, 1200, dtype=np.uint8)[None, :, None], (800, 1, 3))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(gradient).save(tmp_path / "big.jpg", exif=exif, quality=95)
+    preview = open_image(tmp_path / "big.jpg", longest=300)
+    assert preview.size == (200, 300)  # upright (rotated) and at most 300 px
+    whole = open_image(tmp_path / "big.jpg").resize(preview.size, Image.LANCZOS)
+    assert np.abs(np.asarray(preview, np.int16) - np.asarray(whole, np.int16)).mean() < 3
+    Image.new("RGB", (50, 40)).save(tmp_path / "small.png")
+    assert open_image(tmp_path / "small.png", longest=300).size == (50, 40)  # never enlarged
+
+
 def make_zip(path, entries: dict, symlink: str | None = None):
     with zipfile.ZipFile(path, "w") as bundle:
         for name, data in entries.items():

@@ -38,6 +38,10 @@ def build_enhance_tab():
                     w["mask"] = gr.Image(label=t("What is kept (the background shows as a chequerboard): tap your "
                                                  "product to keep only it"), type="pil", format="jpeg",
                                          interactive=False, height=320)
+                    with gr.Row():
+                        w["tap_mode"] = gr.Radio([(t("Keep what I tap"), "keep"), (t("Remove what I tap"), "remove")],
+                                                 value="keep", label=t("A tap on the kept view"), min_width=200)
+                        w["clear_taps"] = gr.Button(t("Clear my taps"), size="sm", min_width=100)
             build_painter(w)
             w["report"] = gr.Dataframe(headers=REPORT_HEADERS, label=t("Compliance"), wrap=True, interactive=False,
                                        datatype=["str", "str", "str", "markdown"],

@@ -15,6 +15,7 @@ from productgen.io.archives import write_zip
 
 from .common import USER_ERRORS, as_user_error, problem, unpacked, work_folder
 from .enhance_layout import BATCH_HEADERS, REPORT_HEADERS, build_enhance_tab  # noqa: F401 (app.py builds it here)
+from .enhance_taps import on_tap, photo_taps, show_taps
 from .server import BUSY_NOTE, GIVE_WAY_S, JOBS, PHOTO_WORKERS, SINGLE_PHOTOS, busy, in_background
 from .words import said, say, table
 
@@ -105,7 +106,8 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
     """The chosen uploaded photo through the recipe: ((before, after), report rows, verdict, output file,
     settings used, what is kept, the settings as slider values). ``painting``: the "Fix the cut-out" painter, whose
     strokes correct the cut-out when they were painted on this photo (``painted_for``); ``tapped``: the merchant's
-    tap on the product in the kept view ({"photo", "x", "y"}, shares of the photo), which keeps the object under it."""
+    taps in the kept view ({"photo", "taps": [{"x", "y", "keep"}]}, shares of the photo): the cut-out keeps what
+    is under a keep tap and takes away what is under a remove tap."""
     from productgen.enhance import studio
 
     try:
@@ -114,10 +116,11 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
         with unpacked(files, request) as (photos, _):
             photo = pick_photo(photos, name)
             original, icc = studio.read_photo(photo)
-        points = keep_points(tapped, photo.name, original.size)
+        taps = photo_taps(tapped, photo.name, original.size)
         with JOBS.one() as others, SINGLE_PHOTOS.one():
             quick = when_busy(recipe, others)
-            result = studio.process_image(original, quick, icc, strokes=strokes, keep_points=points)
+            result = studio.process_image(original, quick, icc, strokes=strokes, keep_points=taps.keep,
+                                          remove_points=taps.remove)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
     # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
@@ -129,7 +132,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
     rows = table(request, REPORT_HEADERS, [[say(request, rule), say(request, status), said(request, measured),
                                             source_link(source)]
                                            for rule, status, measured, source in (r.row() for r in result.report)])
-    kept = studio.mask_overlay(original, result.segmentation)
+    kept = show_taps(studio.mask_overlay(original, result.segmentation), tapped, photo.name)
     values = result.settings.to_dict()
     return pair, rows, text, str(out), settings_words(request, result.settings, recipe.auto), kept, \
         [values[control] for control in CONTROL_NAMES]
@@ -159,22 +162,6 @@ def report_text(request: gr.Request | None, result, preset: str, notes: list[str
 
 TAP_HINT = "Not the right object? What was dropped is outlined in blue in the kept view: tap your product there."
 SEVERAL_HINT = "Several objects are kept: tap your product in the kept view to keep only it."
-
-
-def keep_points(tapped, name: str, size: tuple[int, int]):
-    """The merchant's tap ({"photo", "x", "y"}) as keep-points in the photo's pixels, when it was on this photo."""
-    if not isinstance(tapped, dict) or tapped.get("photo") != name:
-        return None
-    return [(min(size[0] - 1, tapped["x"] * size[0]), min(size[1] - 1, tapped["y"] * size[1]))]
-
-
-def tap(kept, name: str | None, evt: gr.SelectData):
-    """A tap on the kept view: which photo, and where, as shares of the picture (the view has the photo's shape)."""
-    if kept is None or not name or evt is None or not evt.index:
-        return None
-    width, height = kept.size if hasattr(kept, "size") else (kept.shape[1], kept.shape[0])
-    return {"photo": name, "x": min(0.999, max(0.0, evt.index[0] / width)),
-            "y": min(0.999, max(0.0, evt.index[1] / height))}
 
 
 def source_link(url: str) -> str:
@@ -343,7 +330,12 @@ def wire_enhance(w: dict):
                                                  api_visibility="private"), api_name="enhance")
     enhance_then_paint(w["touch_button"].click(recipe_from_controls, top + controls, w["recipe"],
                                                api_visibility="private"), api_visibility="private")
-    enhance_then_paint(w["mask"].select(tap, [w["mask"], w["photo"]], w["tapped"], api_visibility="private"),
+    # the kept view answers the tap at once; Enhance of the whole photo follows
+    enhance_then_paint(w["mask"].select(on_tap, [w["mask"], w["photo"], w["tap_mode"], w["tapped"], w["files"]],
+                                        [w["tapped"], w["mask"]], concurrency_id="tap",
+                                        concurrency_limit=PHOTO_WORKERS, api_visibility="private"),
+                       api_visibility="private")
+    enhance_then_paint(w["clear_taps"].click(lambda: None, None, w["tapped"], api_visibility="private"),
                        api_visibility="private")
     gr.api(auto_settings, api_name="auto_settings")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],

@@ -43,6 +43,9 @@ def command_train_cutout(args) -> None:
                                     product_ids=_read_ids(args.exclude_ids), skip_worn=args.skip_worn)
     sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
     sources.native_share = args.native_share
+    if args.taps and not args.start_from and not args.resume:
+        raise ValueError("--taps teaches a trained cut-out what a tap means: give --start-from too")
+    sources.tap_share = args.taps
     if args.package_share:
         from productgen.cutout.packages import carton_prints
         from productgen.cutout.training import realphoto_split
@@ -86,7 +89,7 @@ def command_train_cutout(args) -> None:
                      "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn),
                      "shop_photos": len(sources.shops), "shop_share": sources.shop_share,
                      "native_share": sources.native_share, "real_products": len(sources.real_products),
-                     "real_product_share": sources.real_product_share}}
+                     "real_product_share": sources.real_product_share, "tap_share": args.taps}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -102,6 +105,9 @@ def command_train_cutout(args) -> None:
         if args.grow:
             start = start.grown(tuple(args.grow))
             info["grown_by"] = list(args.grow)
+        if args.taps and not start.config.tap_channels:
+            start = start.with_taps()
+            info["tap_inputs_added"] = True
     model = train_cutout(sources, args.out, options, CutoutConfig(input_side=args.input_side), args.resume, info,
                          progress, stop_on_ctrl_c(), start)
     print(f"cut-out model ({parameter_count(model):,} parameters) in {args.out}")
@@ -121,7 +127,9 @@ def command_cutout(args) -> None:
     points = read_points(args, args.inputs)
 
     def handle(path, photo, out):
-        mask = cutout(photo, model, keep_points=points.get(path.name))
+        taps = points.get(path.name)
+        mask = cutout(photo, model, keep_points=taps.keep if taps else None,
+                      remove_points=taps.remove if taps else None)
         if strokes is not None:
             from productgen.cutout.touchup import touched_mask
 
@@ -182,6 +190,9 @@ def add_cutout_commands(commands) -> None:
                      help="with --start-from: add N residual blocks to each of the four encoder stages (strides "
                           "4, 8, 16, 32), each starting almost as the identity, so the larger network starts as the "
                           "trained one")
+    cut.add_argument("--taps", type=float, default=0.0, metavar="SHARE",
+                     help="share of pictures with simulated taps (keep and remove); the model reads taps (a "
+                          "--start-from model without tap inputs gets them, starting as it was)")
     cut.add_argument("--batch-size", type=int, default=16, help="composites per training step")
     cut.add_argument("--side", type=int, default=256, help="side of the training composites (px)")
     cut.add_argument("--input-side", type=int, default=320, help="longer side the model sees a photo at (px)")

@@ -111,10 +111,14 @@ def add_stroke_arguments(parser) -> None:
 
 def add_point_arguments(parser) -> None:
     parser.add_argument("--point", action="append", metavar="X,Y",
-                        help="a tap on the product of one photo, in its pixels (may repeat): of several objects the "
-                             "cut-out keeps the one under it")
+                        help="a tap on the product of one photo, in its pixels (may repeat): the cut-out keeps the "
+                             "object under it, and of several objects only it")
+    parser.add_argument("--point-remove", action="append", metavar="X,Y",
+                        help="a tap on what is not product in one photo, in its pixels (may repeat): the cut-out "
+                             "takes the region under it away")
     parser.add_argument("--points", metavar="FILE",
-                        help="taps for a batch: a CSV with columns file,x,y,keep (file as given or its name; keep 1)")
+                        help="taps for a batch: a CSV with columns file,x,y,keep (file as given or its name; keep 1 "
+                             "on the product, 0 to remove)")
 
 
 def parse_point(text: str) -> tuple[float, float]:
@@ -125,15 +129,19 @@ def parse_point(text: str) -> tuple[float, float]:
     return x, y
 
 
-def read_points(args, inputs: list[str]) -> dict[str, list[tuple[float, float]]]:
-    """The taps of ``--point`` (one photo) and ``--points FILE``, by file name (and by the path as given)."""
+def read_points(args, inputs: list[str]) -> dict:
+    """The taps of ``--point`` and ``--point-remove`` (one photo) and ``--points FILE``, by file name (and by the
+    path as given): ``cutout.taps.Taps`` each."""
     import csv
 
-    points: dict[str, list[tuple[float, float]]] = {}
-    if args.point:
+    from productgen.cutout.taps import Taps
+
+    points: dict[str, Taps] = {}
+    if args.point or args.point_remove:
         if len(inputs) != 1 or Path(inputs[0]).is_dir() or Path(inputs[0]).suffix.lower() == ".zip":
-            raise ValueError("--point taps one photo; give one photo, or a --points CSV for several")
-        points[Path(inputs[0]).name] = [parse_point(text) for text in args.point]
+            raise ValueError("--point and --point-remove tap one photo; give one photo, or a --points CSV for several")
+        points[Path(inputs[0]).name] = Taps([parse_point(text) for text in args.point or []],
+                                            [parse_point(text) for text in args.point_remove or []])
     if args.points:
         require(args.points, "--points", "a CSV with columns file,x,y,keep")
         with open(args.points, newline="", encoding="utf-8-sig") as handle:
@@ -144,11 +152,9 @@ def read_points(args, inputs: list[str]) -> dict[str, list[tuple[float, float]]]
             for line, row in enumerate(reader, 2):
                 if (row["keep"] or "").strip() not in ("1", "0"):
                     raise ValueError(f"--points {args.points} line {line}: keep is 1 or 0, got {row['keep']!r}")
-                if row["keep"].strip() == "0":
-                    raise ValueError(f"--points {args.points} line {line}: a remove tap (keep 0) needs the "
-                                     "tap-trained cut-out, which is not shipped yet; correct with --remove MASK")
                 point = parse_point(f"{row['x']},{row['y']}")
-                points.setdefault(Path(row["file"].strip()).name, []).append(point)
+                taps = points.setdefault(Path(row["file"].strip()).name, Taps())
+                (taps.keep if row["keep"].strip() == "1" else taps.remove).append(point)
     return points
 
 

@@ -43,6 +43,9 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "", limitation
         "it with the photo's own colours where the network is unsure (a colour cut by GrabCut: Rother et al. 2004, "
         "OpenCV; a colour-decided edge; specks dropped: `productgen/cutout/network.py`) and judges the network's own "
         "answer (a verdict with its doubts, which Enhance shows).")
+    if architecture.get("tap_channels"):
+        intro += (" It also reads the merchant's taps: two more input maps, a round bump where a tap keeps and one "
+                  "where a tap removes (`productgen/cutout/taps.py`); without taps it answers from the photo alone.")
     data_lines = [
         f"Products: {CATALOGUE_SOURCE}; their backdrop is white, so each mask comes from the flood fill; "
         f"{HELD_OUT_PRODUCTS}. Each is composited onto a surface below.",
@@ -67,7 +70,10 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "", limitation
             "from productgen.io.images import open_image\n"
             f'\nphoto = open_image("photo.jpg")\nmask = cutout(photo, load_cutout("{model_dir.name}").fused())'
             "  # mask.alpha (H, W), mask.confidence, mask.notes\n"
-            'rgba(photo, mask).save("product.png")  # the product on transparency',
+            'rgba(photo, mask).save("product.png")  # the product on transparency' + (
+                '\nmask = cutout(photo, load_cutout("{0}").fused(), keep_points=[(420, 310)], '
+                'remove_points=[(90, 200)])  # taps, in the photo\'s pixels'.format(model_dir.name)
+                if architecture.get("tap_channels") else ""),
             f"python -m productgen cutout photos/ --model {model_dir.name} --out cutouts/"),
         "Training data": bullets(*data_lines),
         **closing_sections(

@@ -86,6 +86,7 @@ def colour_cut(guide: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, 
     pixels = at_size(guide, (size[1], size[0]))
     cut = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
     try:
+        cv2.setRNGSeed(0)  # GrabCut draws on OpenCV's random state: the same photo, the same mask
         cv2.grabCut(pixels, cut, None, np.zeros((1, 65)), np.zeros((1, 65)), COLOUR_CUT_ITERATIONS,
                     cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # a photo of one flat colour: GrabCut has nothing to model

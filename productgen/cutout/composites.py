@@ -89,14 +89,17 @@ def _layer(rng: np.random.Generator, picture: np.ndarray, side: int, surfaces, c
     return np.clip(picture * (1 - region[:, :, None]) + cover * region[:, :, None], 0, 255)
 
 
-def _place(rng: np.random.Generator, product: Product, side: int, large: bool):
-    """The product warped into a ``side`` canvas: (pixels float32, alpha float32)."""
+def _place(rng: np.random.Generator, product: Product, side: int, large: bool, sizes: tuple | None = None,
+           spread: float = 0.25):
+    """The product warped into a ``side`` canvas: (pixels float32, alpha float32); its longer side a share of
+    ``side`` drawn from ``sizes`` (by default 1.0-1.35 when ``large``, else 0.3-0.95), its centre at least
+    ``spread`` of the side from the picture's edges."""
     h, w = product.alpha.shape
-    longest = side * (rng.uniform(1.0, 1.35) if large else rng.uniform(0.3, 0.95))
+    longest = side * (rng.uniform(*sizes) if sizes else rng.uniform(1.0, 1.35) if large else rng.uniform(0.3, 0.95))
     scale = longest / max(h, w)
     angle = rng.uniform(-25, 25) if rng.random() < 0.5 else 0.0
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
-    centre = rng.uniform(0.25, 0.75, 2) * side
+    centre = rng.uniform(spread, 1 - spread, 2) * side
     matrix[:, 2] += centre - np.array([w / 2, h / 2])
     pixels, source_alpha = product.pixels, product.alpha
     if rng.random() < 0.5:
@@ -124,14 +127,16 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
               real: list[Product] | None = None, real_share: float = 0.0, shape_share: float = 0.0,
               layered_share: float = 0.0, package_share: float = 0.0, prints: list[np.ndarray] | None = None,
               shops: list | None = None, shop_share: float = 0.0, native_share: float = 0.0,
-              real_products: list[Product] | None = None, real_product_share: float = 0.0):
+              real_products: list[Product] | None = None, real_product_share: float = 0.0,
+              second_share: float = 0.15):
     """One training picture: (uint8 RGB (side, side, 3), float32 alpha (side, side)). ``real_share`` of them
     are pseudo-labelled real photos (``real``); ``package_share`` are packages held up in front of a shop shelf
     (:func:`productgen.cutout.packages.held_package`, printed with ``prints`` too; ``shop_share`` of those on a
     real shop photo of ``shops``); ``shape_share`` of the
     products are drawn objects; ``layered_share`` of the others lie on a second surface (:func:`_layer`);
     ``native_share`` of the surfaces are real photos' corners at their own scale (:func:`_surface`);
-    ``real_product_share`` of the products are real photos' products (``real_products``, :func:`cut_product`)."""
+    ``real_product_share`` of the products are real photos' products (``real_products``, :func:`cut_product`);
+    ``second_share`` of the pictures hold a second product (the mask holds both)."""
     if real and rng.random() < real_share:
         return real_example(rng, real[rng.integers(len(real))], side)
     if package_share and rng.random() < package_share:
@@ -148,7 +153,7 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
     if layered_share and rng.random() < layered_share:
         picture = _layer(rng, picture, side, surfaces, corners, colour)
     target = np.zeros((side, side), np.float32)
-    count = 2 if rng.random() < 0.15 else 1
+    count = 2 if rng.random() < second_share else 1
     for index in range(count):
         product = first if index == 0 else pick()
         pixels, alpha = _place(rng, product, side, large=rng.random() < 0.12)

@@ -22,6 +22,7 @@ class CutoutConfig:
     decoder_width: int = 40
     input_side: int = 320  # the longer side the network sees; the shorter keeps the aspect (multiple of 32)
     extra_blocks: tuple[int, ...] = (0, 0, 0, 0)  # residual blocks added to each encoder stage (strides 4-32)
+    tap_channels: int = 0  # 2: the network also reads the merchant's taps (keep, remove maps; ``cutout.taps``)
     version: int = 1
 
     def __post_init__(self):
@@ -33,6 +34,8 @@ class CutoutConfig:
             raise ValueError(f"extra_blocks must be 4 counts of 0-8 (one per encoder stage), got {self.extra_blocks}")
         if self.input_side % 32 or not 64 <= self.input_side <= 1024:
             raise ValueError(f"input_side must be a multiple of 32 in 64..1024, got {self.input_side}")
+        if self.tap_channels not in (0, 2):
+            raise ValueError(f"tap_channels is 0 (no taps) or 2 (keep and remove maps), got {self.tap_channels}")
 
     @classmethod
     def from_dict(cls, values: dict) -> "CutoutConfig":
@@ -67,7 +70,7 @@ class CutoutNet(nn.Module):
         super().__init__()
         self.config = config
         w = config.widths
-        self.stem = conv_bn(3, w[0], 3, 2)
+        self.stem = conv_bn(3 + config.tap_channels, w[0], 3, 2)
         self.down = nn.ModuleList([
             nn.Sequential(SeparableBlock(w[i], w[i + 1], stride=2), SeparableBlock(w[i + 1], w[i + 1]),
                           *(SeparableBlock(w[i + 1], w[i + 1]) for _ in range(config.extra_blocks[i])))
@@ -82,7 +85,12 @@ class CutoutNet(nn.Module):
         self.side_heads = nn.ModuleList([nn.Conv2d(d, 1, 1) for _ in range(2)])  # deep supervision at /16, /8
 
     def forward(self, images: torch.Tensor, side_outputs: bool = False):
-        """``images`` (N, 3, H, W) in -1..1, H and W multiples of 32 -> mask logits (N, 1, H/2, W/2)."""
+        """``images`` (N, 3, H, W) in -1..1, H and W multiples of 32 -> mask logits (N, 1, H/2, W/2). A network
+        that reads taps takes (N, 3 + tap_channels, H, W), the tap maps after the colours; 3 channels mean no
+        taps."""
+        missing = 3 + self.config.tap_channels - images.shape[1]
+        if missing > 0 and images.shape[1] == 3:
+            images = torch.cat([images, images.new_zeros((images.shape[0], missing, *images.shape[2:]))], 1)
         skips = [self.stem(images)]
         for block in self.down:
             skips.append(block(skips[-1]))
@@ -111,6 +119,18 @@ class CutoutNet(nn.Module):
             for block in list(stage)[2 + self.config.extra_blocks[i]:]:
                 nn.init.constant_(block.pointwise[1].weight, 0.01)
         return grown
+
+    def with_taps(self, channels: int = 2) -> "CutoutNet":
+        """A copy that also reads taps: the stem gets ``channels`` more inputs whose weights start at 0, so
+        without taps it answers exactly as this one, and training teaches it what a tap means."""
+        if self.config.tap_channels:
+            raise ValueError("this network already reads taps")
+        tapped = CutoutNet(CutoutConfig(**{**asdict(self.config), "tap_channels": channels}))
+        state = self.state_dict()
+        stem = state["stem.0.weight"]
+        state["stem.0.weight"] = torch.cat([stem, stem.new_zeros((stem.shape[0], channels, *stem.shape[2:]))], 1)
+        tapped.load_state_dict(state)
+        return tapped
 
     def fused(self) -> "CutoutNet":
         """A copy for inference only: each batch norm folded into the convolution before it (the same answer,

@@ -7,7 +7,9 @@ largest; smaller ones are specks and, with the faint probability between the obj
 them):
 
 1. A keep-point (a merchant's tap, in shares of the photo's width and height) picks the object under it, or the
-   nearest within TAP_REACH; then nothing is left to chance. A tap on no object is said, and step 2 decides.
+   nearest within TAP_REACH; then nothing is left to chance. A tap on no object is said, and step 2 decides. An
+   object under a remove tap is out of the running (unless a keep-point picks it too, or it is the only object:
+   a remove tap never cuts the whole product away; a network that reads taps has taken it in already).
 2. Otherwise every object scores its area times (1 - the distance of its centre from the photo's centre)^2: a
    merchant frames the product, large and near the middle. An object cut by the photo's frame (along FRAME_CUT of
    the border, or on two sides) and large (LARGE of the photo) is what the product stands on or in front of
@@ -42,6 +44,7 @@ TOUCH = 0.02  # boxes this close (share of the product's size) overlap: pieces o
 TAP_REACH = 0.05  # share of the photo's longer side
 
 TAP_MISSED = "the tap is on no object, so the main object was chosen"
+REMOVE_KEPT = "the remove tap is on the product itself, so nothing was dropped there"
 
 
 @dataclass
@@ -131,10 +134,10 @@ def _goes_with(piece: _Piece, main: _Piece) -> bool:
     return gap <= TOUCH * size or (gap <= NEAR * size and np.minimum(piece.colours, main.colours).sum() >= SAME_COLOUR)
 
 
-def _tapped(labels: np.ndarray, objects: list[int], points) -> list[int]:
-    """The objects under the keep-points (or nearest them within TAP_REACH)."""
+def _tapped(labels: np.ndarray, objects: list[int], points, reach: float = TAP_REACH) -> list[int]:
+    """The objects under the points (or nearest them within ``reach`` of the photo's longer side)."""
     height, width = labels.shape
-    reach = TAP_REACH * max(height, width)
+    reach = reach * max(height, width)
     hit = []
     for x, y in points:
         column, row = min(width - 1, max(0, int(x * width))), min(height - 1, max(0, int(y * height)))
@@ -142,7 +145,7 @@ def _tapped(labels: np.ndarray, objects: list[int], points) -> list[int]:
             hit.append(int(labels[row, column]))
             continue
         rows, columns = np.nonzero(np.isin(labels, objects))
-        if len(rows):
+        if len(rows) and reach > 0:
             nearest = int(np.argmin(np.hypot(rows - row, columns - column)))
             if np.hypot(rows[nearest] - row, columns[nearest] - column) <= reach:
                 hit.append(int(labels[rows[nearest], columns[nearest]]))
@@ -168,10 +171,14 @@ def _describe(piece: _Piece, kept: list[_Piece], shape: tuple[int, int], region:
     return Dropped(where, size, box, region)
 
 
-def choose(probability: np.ndarray, view: np.ndarray, points=None) -> Choice:
+def choose(probability: np.ndarray, view: np.ndarray, points=None, removes=None, main: bool = True) -> Choice:
     """Which objects of the mask ``probability`` (>= 0.5 is product; any size) to keep, with ``view`` the photo at
-    that size (RGB uint8) and ``points`` the merchant's keep-points as (x, y) shares of the photo's width and height
-    (None or empty: none). See the module's notes for how."""
+    that size (RGB uint8), ``points`` the merchant's keep-points and ``removes`` the remove taps, as (x, y) shares of
+    the photo's width and height (None or empty: none). See the module's notes for how; an object under a remove
+    tap (on it, not near it: a tap on the surface beside the product is not a tap on the product) is dropped, unless
+    it is under a keep-point too or it is the only object (the network, when it reads taps, has taken the tap in;
+    cutting the whole product away is never what a remove tap asks). With ``main`` False and no keep-points, only
+    the objects under remove taps go (a clean backdrop keeps every object)."""
     product = probability >= 0.5
     keep = np.ones(product.shape, bool)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(product.view(np.uint8), connectivity=8)
@@ -182,14 +189,18 @@ def choose(probability: np.ndarray, view: np.ndarray, points=None) -> Choice:
     tapped = _tapped(labels, objects, points) if points else []
     missed = TAP_MISSED if points and not tapped else None
     if len(objects) == 1:
-        return Choice(keep, [], missed)
+        return Choice(keep, [], missed or (REMOVE_KEPT if removes and _tapped(labels, objects, removes, 0) else None))
+    removed = [label for label in (_tapped(labels, objects, removes, 0) if removes else []) if label not in tapped]
+    if removed and set(removed) >= set(objects):
+        removed, missed = [], missed or REMOVE_KEPT
     pieces = {piece.label: piece for piece in _pieces(labels, stats, centroids, objects, view)}
     ranked = sorted(pieces.values(), key=lambda piece: -piece.score)
-    mains = [pieces[label] for label in tapped] or ranked[:1]
+    candidates = [piece for piece in ranked if piece.label not in removed]
+    mains = [pieces[label] for label in tapped] or (candidates[:1] if main else candidates)
     if not tapped:  # an object about as likely to be the product stays too: the verdict says there are two
-        mains += [piece for piece in ranked[1:] if piece.score >= AMBIGUOUS * ranked[0].score]
+        mains += [piece for piece in candidates[1:] if piece.score >= AMBIGUOUS * candidates[0].score]
     kept = {piece.label for piece in mains}
-    kept |= {piece.label for piece in ranked if any(_goes_with(piece, main) for main in mains)}
+    kept |= {piece.label for piece in candidates if any(_goes_with(piece, main) for main in mains)}
     gone = [piece for piece in ranked if piece.label not in kept]
     if not gone:
         return Choice(keep, [], missed)
@@ -209,16 +220,39 @@ def choose(probability: np.ndarray, view: np.ndarray, points=None) -> Choice:
                   missed)
 
 
-def photo_points(points, width: int, height: int) -> list[tuple[float, float]]:
-    """Keep-points given in the photo's pixels, as (x, y) shares of its size; a point outside the photo is refused
-    with a clear error."""
+def weigh_taps(tapped: np.ndarray, plain: np.ndarray, view: np.ndarray, removing: bool):
+    """A network that reads taps, with taps (``tapped``) against without (``plain``), both maps of ``view``'s size:
+    (the map to use, the objects the taps took away, a note or None). A remove tap never takes the whole product
+    (when the taps leave under a tenth of it, the answer without taps stands, with REMOVE_KEPT); an object of the
+    answer without taps that the taps took (more than half of it gone) is dropped, described as :func:`choose`
+    describes the objects it drops, so the report names it."""
+    product, before = tapped >= 0.5, plain >= 0.5
+    if removing and before.any() and product.sum() < 0.1 * before.sum():
+        return plain, [], REMOVE_KEPT
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(before.view(np.uint8), connectivity=8)
+    if count < 2:
+        return tapped, [], None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    objects = [int(label) for label in np.flatnonzero(areas >= OBJECT_SHARE * areas.max()) + 1]
+    gone = {label for label in objects if (product & (labels == label)).sum() < 0.5 * stats[label, cv2.CC_STAT_AREA]}
+    pieces = _pieces(labels, stats, centroids, objects, view)
+    kept = [piece for piece in pieces if piece.label not in gone]
+    if not gone or not kept:
+        return tapped, [], None
+    return tapped, [_describe(piece, kept, labels.shape, labels == piece.label) for piece in pieces
+                    if piece.label in gone], None
+
+
+def photo_points(points, width: int, height: int, kind: str = "keep") -> list[tuple[float, float]]:
+    """Taps given in the photo's pixels, as (x, y) shares of its size; a point outside the photo is refused with a
+    clear error naming the ``kind`` of tap ("keep" or "remove")."""
     shares = []
     for point in points or []:
         try:
             x, y = (float(value) for value in point)
         except (TypeError, ValueError):
-            raise ValueError(f"a keep-point is two numbers x,y in the photo's pixels, got {point!r}") from None
+            raise ValueError(f"a {kind}-point is two numbers x,y in the photo's pixels, got {point!r}") from None
         if not (0 <= x < width and 0 <= y < height):
-            raise ValueError(f"the keep-point {x:g},{y:g} is outside the photo ({width}x{height} px)")
+            raise ValueError(f"the {kind}-point {x:g},{y:g} is outside the photo ({width}x{height} px)")
         shares.append((x / width, y / height))
     return shares

@@ -16,7 +16,7 @@ from torch.nn import functional as F
 
 from productgen.cutout.colour_fix import COLOUR_CUT_DOUBT, at_size, colour_cut, colour_edge, drop_specks
 from productgen.cutout.network import CutoutNet, cached_cutout
-from productgen.cutout.objects import Dropped, choose, photo_points
+from productgen.cutout.objects import Dropped, choose, photo_points, weigh_taps
 from productgen.io.images import as_pixels
 
 REFINE_SIDE = 4096
@@ -91,11 +91,21 @@ def network_input(pixels: np.ndarray, side: int) -> tuple[torch.Tensor, tuple[in
 
 
 @torch.inference_mode()
-def predict_small(model: CutoutNet, pixels: np.ndarray) -> np.ndarray:
+def predict_small(model: CutoutNet, pixels: np.ndarray, keep=None, remove=None) -> np.ndarray:
     """Mask probabilities at the network's resolution (the photo's aspect, longer side ``input_side``): the
     mean of the network's answers for the photo and its mirror image (on 150 held-out composites, IoU 0.937 ->
-    0.941 and boundary F 0.931 -> 0.940, for a second pass of ~40 ms; a third at 384 px added 0.001)."""
+    0.941 and boundary F 0.931 -> 0.940, for a second pass of ~40 ms; a third at 384 px added 0.001).
+    ``keep`` and ``remove``: the merchant's taps as (x, y) shares of the photo, read by a network that reads taps
+    (``CutoutConfig.tap_channels``; others leave them to ``cutout.objects``)."""
     tensor, (height, width) = network_input(pixels, model.config.input_side)
+    if model.config.tap_channels and (keep or remove):
+        from productgen.cutout.taps import tap_maps
+
+        maps = tap_maps([(x * width, y * height) for x, y in keep or []],
+                        [(x * width, y * height) for x, y in remove or []], height, width)
+        padded = np.zeros((2, *tensor.shape[2:]), np.float32)
+        padded[:, :height, :width] = maps
+        tensor = torch.cat([tensor, torch.from_numpy(padded)[None]], 1)
     device = next(model.parameters()).device
     both = model(torch.cat([tensor, tensor.flip(3)]).contiguous(memory_format=torch.channels_last).to(device))
     logits = (both[:1] + both[1:].flip(3)) / 2
@@ -228,23 +238,29 @@ def drop_ghosts(probability: np.ndarray) -> np.ndarray:
 
 
 def cutout(image, model: CutoutNet | None = None, refine: bool = True, keep_points=None,
-           main_only: bool = True) -> Mask:
+           main_only: bool = True, remove_points=None) -> Mask:
     """The product's mask for ``image`` (PIL image or RGB uint8 array), at the image's own size. With
     ``main_only``, when the mask holds several separate objects only the product is kept (``cutout.objects``:
-    the one the photo is about, or the one under a keep-point); ``keep_points`` are (x, y) in the photo's pixels
-    (a merchant's taps). What was dropped is in ``Mask.dropped``."""
+    the one the photo is about, or the one under a keep-point); ``keep_points`` and ``remove_points`` are (x, y)
+    in the photo's pixels (a merchant's taps on the product and on what is not product): a network that reads
+    taps takes them in, and a separate object under a remove tap is dropped. What was dropped is in
+    ``Mask.dropped``."""
     model = model or cached_cutout()
     pixels = as_pixels(image)
     height, width = pixels.shape[:2]
     points = photo_points(keep_points, width, height)
+    removes = photo_points(remove_points, width, height, "remove")
     # edges are refined on at most REFINE_SIDE px (far beyond any listing's size), then scaled up
     scale = min(1.0, REFINE_SIDE / max(height, width))
     guide = pixels if scale == 1.0 else cv2.resize(
         pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     # the photo at the network's size, made once: the network, the verdict and the colour steps all read it
     view = map_pixels(guide, model.config.input_side)
-    small = predict_small(model, view)
-    choice = choose(small, view, points) if main_only or points else None
+    small = predict_small(model, view, points, removes)
+    taken, tap_note = [], None
+    if model.config.tap_channels and (points or removes):  # what the taps took away is named, as choose() does
+        small, taken, tap_note = weigh_taps(small, predict_small(model, view), view, bool(removes))
+    choice = choose(small, view, points, removes, main=main_only) if main_only or points or removes else None
     if choice is not None and choice.dropped:
         small = np.where(choice.keep, small, 0.0).astype(small.dtype)
     confidence, objects, border = describe(small)
@@ -265,9 +281,10 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True, keep_poin
         alpha = drop_specks(alpha)
     notes = doubts(objects, border, kept, cut_share, bool((small >= 0.5).any()))
     notes += [choice.doubt] if choice is not None and choice.doubt else []
+    notes += [tap_note] if tap_note and tap_note not in notes else []
     return Mask(alpha.astype(np.float32), confidence, objects, border, notes, kept, cut_share, kept_cleaned, judged,
                 doubt=doubt if doubt is not None and doubt.any() else None,
-                dropped=choice.dropped if choice is not None else [])
+                dropped=taken + (choice.dropped if choice is not None else []))
 
 
 def doubts(objects: int, border: float, kept: float, cut_share: float, found: bool) -> list[str]:

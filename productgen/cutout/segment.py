@@ -92,24 +92,27 @@ def clean_backdrop(pixels: np.ndarray, background: np.ndarray) -> bool:
                 and 0.1 <= share <= 0.97)
 
 
-def segment(image, refine: bool = False, model=None, strokes=None, keep_points=None) -> Segmentation:
+def segment(image, refine: bool = False, model=None, strokes=None, keep_points=None,
+            remove_points=None) -> Segmentation:
     """The product's mask: the fast flood fill where the backdrop is provably clean (``clean_backdrop``),
     else the cut-out model (``productgen.cutout.network``), whose confidence and doubts come along; of several
     separate objects only the product (``cutout.objects``). ``keep_points``: (x, y) in the photo's pixels, the
-    merchant's taps on the product: the object under them is kept (on a clean backdrop too). ``strokes``
+    merchant's taps on the product: the object under them is kept (on a clean backdrop too); ``remove_points``,
+    taps on what is not product, take what is under them out (a separate object; the network that reads taps
+    takes them in whole). ``strokes``
     (``cutout.touchup.Strokes``): the merchant's corrections, applied to either, and the doubts measured again."""
     pixels = as_pixels(image)
     touching = strokes is not None and not strokes.empty
     flood = find_background(pixels, refine=refine)
     clean = clean_backdrop(pixels, flood)
-    if clean and not touching and not keep_points:
+    if clean and not touching and not keep_points and not remove_points:
         return Segmentation(flood, None, "backdrop", 1.0, [])
     from productgen.cutout.pipeline import cutout
 
     if clean:
-        mask, method = backdrop_mask(pixels, flood, keep_points), "backdrop"
+        mask, method = backdrop_mask(pixels, flood, keep_points, remove_points=remove_points), "backdrop"
     else:
-        mask, method = cutout(pixels, model, keep_points=keep_points), "model"
+        mask, method = cutout(pixels, model, keep_points=keep_points, remove_points=remove_points), "model"
     if touching:
         from productgen.cutout.touchup import touched_mask
 
@@ -118,9 +121,11 @@ def segment(image, refine: bool = False, model=None, strokes=None, keep_points=N
                         mask.doubt, list(mask.dropped))
 
 
-def backdrop_mask(pixels: np.ndarray, background: np.ndarray, keep_points=None, input_side: int = 320):
+def backdrop_mask(pixels: np.ndarray, background: np.ndarray, keep_points=None, input_side: int = 320,
+                  remove_points=None):
     """The flood fill's answer as a ``cutout.pipeline.Mask`` (sure, with a map at ``input_side`` for the touch-up),
-    keeping only the objects under ``keep_points`` (the photo's pixels) when there are any."""
+    keeping only the objects under ``keep_points`` (the photo's pixels) when there are any, and not those under
+    ``remove_points``."""
     from productgen.cutout.colour_fix import at_size
     from productgen.cutout.objects import choose, photo_points
     from productgen.cutout.pipeline import Mask, map_pixels
@@ -129,7 +134,8 @@ def backdrop_mask(pixels: np.ndarray, background: np.ndarray, keep_points=None, 
     view = map_pixels(pixels, input_side)
     small = at_size(alpha, view.shape)
     points = photo_points(keep_points, pixels.shape[1], pixels.shape[0])
-    choice = choose(small, view, points) if points else None
+    removes = photo_points(remove_points, pixels.shape[1], pixels.shape[0], "remove")
+    choice = choose(small, view, points, removes, main=bool(points)) if points or removes else None
     notes = [choice.doubt] if choice is not None and choice.doubt else []
     if choice is not None and choice.dropped:
         small = np.where(choice.keep, small, 0.0).astype(np.float32)
@@ -193,6 +199,7 @@ def _grabcut(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
     mask[band & ~background] = cv2.GC_PR_FGD
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
+        cv2.setRNGSeed(0)  # GrabCut draws on OpenCV's random state: the same photo, the same mask
         cv2.grabCut(np.ascontiguousarray(pixels[:, :, ::-1]), mask, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
     except cv2.error:
         return background  # too little of one class to model: keep the flood-fill answer

@@ -153,6 +153,7 @@ def corrections(pixels: np.ndarray, product: np.ndarray, strokes: Strokes) -> tu
     labels[~product & _coloured_like(bins, keep, ~product)] = cv2.GC_PR_FGD
     labels[remove], labels[keep] = cv2.GC_BGD, cv2.GC_FGD
     try:
+        cv2.setRNGSeed(0)  # GrabCut draws on OpenCV's random state: the same photo, the same mask
         cv2.grabCut(np.ascontiguousarray(pixels), labels, None, np.zeros((1, 65)), np.zeros((1, 65)),
                     GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
         grown = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)

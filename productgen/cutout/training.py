@@ -23,6 +23,7 @@ from productgen.store import weights as weights_io
 from productgen.train.runbook import STATE_NAME, RunBook, RunOptions, check_finite, resume_state
 
 REALPHOTOS_VAL_SHARE = 0.15
+HISTORY = ("started_from", "grown_by", "tap_inputs_added")  # what a run's model card tells of where it began
 
 
 @dataclass
@@ -98,6 +99,7 @@ class CompositeSources:
     native_share: float = 0.0  # surfaces that are a real photo's corner at its own scale (sharp prints)
     real_products: list = field(default_factory=list)  # ``real`` cut down to their products (``cut_product``)
     real_product_share: float = 0.0  # share of the composites' products taken from ``real_products``
+    tap_share: float = 0.0  # pictures with simulated taps (``cutout.taps``), for a network that reads taps
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
@@ -119,11 +121,19 @@ class CompositeSources:
     def batch(self, rng: np.random.Generator, size: int, side: int):
         from productgen.cutout.composites import batch
 
-        return batch(rng, self.products, self.surfaces, self.corners, size, side, real=self.real,
-                     real_share=self.real_share, shape_share=self.shape_share,
-                     layered_share=self.layered_share, package_share=self.package_share, prints=self.prints,
-                     shops=self.shops, shop_share=self.shop_share, native_share=self.native_share,
-                     real_products=self.real_products, real_product_share=self.real_product_share)
+        if self.tap_share:
+            from productgen.cutout.tap_pictures import tap_batch
+
+            return tap_batch(rng, self, size, side, self.tap_share)
+
+        return batch(rng, self.products, self.surfaces, self.corners, size, side, **self.mix())
+
+    def mix(self, **changes) -> dict:
+        """The keyword arguments of ``composites.composite`` for these sources' recipe, with ``changes``."""
+        return {"real": self.real, "real_share": self.real_share, "shape_share": self.shape_share,
+                "layered_share": self.layered_share, "package_share": self.package_share, "prints": self.prints,
+                "shops": self.shops, "shop_share": self.shop_share, "native_share": self.native_share,
+                "real_products": self.real_products, "real_product_share": self.real_product_share, **changes}
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,
@@ -152,6 +162,11 @@ def train_cutout(sources: CompositeSources, out_dir: str | Path, options: Cutout
         optimizer = torch.optim.AdamW(model.parameters(), options.lr, weight_decay=options.weight_decay)
         optimizer.load_state_dict(state["optimizer"])
         step, seconds = state["step"], state["seconds"]
+    if sources.tap_share and not model.config.tap_channels:
+        raise ValueError("pictures with taps train a network that reads taps: start from one, or add the tap inputs")
+    if state is not None and (out_dir / weights_io.CONFIG_NAME).is_file():  # a resumed run keeps its history
+        earlier = weights_io.read_json(out_dir / weights_io.CONFIG_NAME).get("training", {})
+        info = {**{key: earlier[key] for key in HISTORY if key in earlier}, **(info or {})}
     info = {**(info or {}), "options": asdict(options)}
     rng = np.random.default_rng([options.seed, step])
 

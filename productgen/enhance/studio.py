@@ -132,19 +132,20 @@ class Processed:
 
 def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None = None, model=None,
                   ai_generated: bool | None = None, strokes=None, keep_points=None,
-                  name_dropped: bool = True) -> Processed:
+                  name_dropped: bool = True, remove_points=None) -> Processed:
     """Run the whole pipeline on one photo (any size; processed at full resolution). ``model`` is the cut-out
     model for photos without a clean backdrop (the shipped one by default). ``ai_generated`` (by default: read
     from the opened photo's metadata) keeps the AI label on the result and adds a rule to disclose it.
     ``strokes`` (``cutout.touchup.Strokes``): the merchant's corrections to the cut-out of this photo.
     ``keep_points``: (x, y) in the photo's pixels, taps on the product: of several objects, the one under them is
-    kept. Other objects the cut-out dropped are named by the product classifier when it is sure of them
+    kept; ``remove_points``, taps on what is not product, take it out. Other objects the cut-out dropped are named by the product classifier when it is sure of them
     (``name_dropped``), else by where they are."""
     if ai_generated is None:
         ai_generated = isinstance(photo, Image.Image) and is_ai_generated(photo)
     preset = get_preset(recipe.preset)
     pixels = as_pixels(photo)  # the steps below pass arrays; one PIL image is made at the end
-    found = segment(pixels, refine=recipe.refine_edges, model=model, strokes=strokes, keep_points=keep_points)
+    found = segment(pixels, refine=recipe.refine_edges, model=model, strokes=strokes, keep_points=keep_points,
+                    remove_points=remove_points)
     if name_dropped and found.dropped:
         from productgen.enhance.dropped import name_objects
 
@@ -271,8 +272,8 @@ def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
                   should_stop: Callable[[], bool] | None = None, strokes=None,
                   points: dict[str, list] | None = None) -> list[BatchRow]:
     """Process each photo into ``out_dir``; returns one row per input (failures carry the reason). ``strokes``
-    (``cutout.touchup.Strokes``) correct the cut-out of a single photo; ``points`` are taps on the product, (x, y)
-    in the photo's pixels, by file name (of several objects the cut-out keeps the one under them)."""
+    (``cutout.touchup.Strokes``) correct the cut-out of a single photo; ``points`` are the taps on each photo
+    (``cutout.taps.Taps``: keep and remove, (x, y) in the photo's pixels), by file name."""
     if strokes is not None and len(paths) != 1:
         raise ValueError(f"strokes correct the cut-out of one photo; {len(paths)} were given")
     out_dir = Path(out_dir)
@@ -289,12 +290,14 @@ def process_files(paths: list[str | Path], recipe: Recipe, out_dir: str | Path,
 
 
 def process_one(path: Path, recipe: Recipe, out_dir: Path, used: set[str], strokes=None,
-                keep_points=None) -> BatchRow:
-    """One photo of a batch into ``out_dir`` under a name not yet in ``used``; a failure is a row with its reason."""
+                taps=None) -> BatchRow:
+    """One photo of a batch into ``out_dir`` under a name not yet in ``used``; a failure is a row with its reason.
+    ``taps`` (``cutout.taps.Taps``): the merchant's taps on it."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     try:
         photo, icc = read_photo(path)
-        result = process_image(photo, recipe, icc, strokes=strokes, keep_points=keep_points)
+        result = process_image(photo, recipe, icc, strokes=strokes, keep_points=taps.keep if taps else None,
+                               remove_points=taps.remove if taps else None)
     except (ImageError, ValueError, OSError) as error:
         return BatchRow(path.name, verdict="error", reason=str(error))
     name = output_name(path, recipe)

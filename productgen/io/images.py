@@ -53,8 +53,11 @@ def normalise_mode(image: Image.Image, keep_alpha: bool = False) -> Image.Image:
     return image.convert("RGB")
 
 
-def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Open a path, bytes or file object as an upright RGB (or RGBA) image.
+def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS,
+               longest: int | None = None) -> Image.Image:
+    """Open a path, bytes or file object as an upright RGB (or RGBA) image; with ``longest``, a copy at most that
+    many px on its longer side, decoded at a reduced size where the format can (a JPEG's DCT scaling: a 12 MP
+    phone photo's preview in a fraction of the full decode).
 
     Raises :class:`ImageError` for empty files, non-images, truncated files and
     images over ``max_pixels`` (checked from the header, before decoding).
@@ -76,8 +79,14 @@ def open_image(source, keep_alpha: bool = False, max_pixels: int = MAX_PIXELS) -
                     f"{max_pixels / 1e6:.0f} MP limit; resize it below that first"
                 )
             image.seek(0)  # animated images: the first frame
+            if longest and max(width, height) > longest:  # JPEG only: decoded at 1/2, 1/4 or 1/8 of the size
+                scale = longest / max(width, height)
+                image.draft("RGB", (int(width * scale) + 1, int(height * scale) + 1))
             image = ImageOps.exif_transpose(image)
             image.load()
+            if longest and max(image.size) > longest:
+                image = normalise_mode(image, keep_alpha=keep_alpha)  # a palette is shrunk in colour, not nearest
+                image.thumbnail((longest, longest), Image.LANCZOS)
     except ImageError:
         raise
     except Image.DecompressionBombError as error:

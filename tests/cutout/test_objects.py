@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from productgen.cutout.objects import TAP_MISSED, choose, dropped_note, photo_points
+from productgen.cutout.objects import REMOVE_KEPT, TAP_MISSED, choose, dropped_note, photo_points
 
 from .test_cutout import textured_surface
 
@@ -47,6 +47,39 @@ def test_the_mug_is_kept_and_the_candle_and_the_chest_are_dropped_and_named_by_p
     assert dropped_note(choice.dropped).startswith("2 other objects dropped: a ")
     chest_item = next(item for item in choice.dropped if item.where == "behind")
     assert chest_item.region.sum() == chest.sum() and chest_item.box[1] == 0.0 and chest_item.box[2] == 1.0
+
+
+def test_a_remove_tap_drops_the_object_under_it_but_never_the_only_one():
+    probability, view, mug, candle, chest = desk_map()
+    on_mug = [(160 / SIZE, 185 / SIZE)]
+    choice = choose(probability, view, removes=on_mug)  # the mug goes; of the rest, the usual choice
+    assert choice.keep[candle].all() and not choice.keep[mug].any()
+    assert any(item.region[mug].all() for item in choice.dropped)  # and the report names it
+    choice = choose(probability, view, points=on_mug, removes=on_mug)  # a keep tap on it too wins
+    assert choice.keep[mug].all()
+    probability, view = canvas()
+    alone = put(probability, view, ("ellipse", 160, 160, 60, 60), (200, 40, 40))
+    put(probability, view, ("rect", 10, 10, 13, 13), (200, 40, 40))  # a speck, not an object
+    choice = choose(probability, view, removes=[(0.5, 0.5)])
+    assert choice.keep[alone].all() and choice.doubt == REMOVE_KEPT
+    probability, view, mug, candle, chest = desk_map()  # a tap on the desk beside the mug is not a tap on the mug
+    choice = choose(probability, view, removes=[(160 / SIZE, 240 / SIZE)])
+    assert choice.keep[mug].all() and not any(item.region[mug].any() for item in choice.dropped)
+    choice = choose(probability, view, removes=[(55 / SIZE, 200 / SIZE)], main=False)  # a clean backdrop: only
+    assert not choice.keep[candle].any() and choice.keep[mug].all() and choice.keep[chest].all()  # the tapped goes
+
+
+def test_what_a_tap_reading_network_took_away_is_named_and_it_never_takes_the_whole_product():
+    from productgen.cutout.objects import weigh_taps
+
+    plain, view, mug, candle, chest = desk_map()
+    tapped = np.where(candle, plain, 0.0).astype(np.float32)  # a tap on the candle: the network keeps it alone
+    used, taken, note = weigh_taps(tapped, plain, view, removing=False)
+    assert used is tapped and note is None
+    assert {(item.where, item.size) for item in taken} == {("at the right", "larger"), ("behind", "larger")}
+    emptied = np.zeros_like(plain)  # a remove tap on the product that the network took too far
+    used, taken, note = weigh_taps(emptied, plain, view, removing=True)
+    assert used is plain and not taken and note == REMOVE_KEPT
 
 
 def test_a_pair_of_shoes_and_a_cut_off_strap_stay_together():
@@ -202,9 +235,18 @@ def test_the_cutout_command_takes_a_tap_or_a_csv_of_taps(tmp_path, capsys):
     main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "none")])
     kept = np.asarray(Image.open(tmp_path / "none" / "desk.png"))[:, :, 3] > 127
     assert (kept & mug).sum() > 0.95 * mug.sum() and not (kept & candle).any()  # no tap: the main product
-    (tmp_path / "bad.csv").write_text("file,x,y,keep\ndesk.png,10,10,0\n")
+    rows, columns = np.nonzero(mug)
+    (tmp_path / "remove.csv").write_text(f"file,x,y,keep\ndesk.png,{columns.mean():.0f},{rows.mean():.0f},0\n")
+    main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "removed"),
+          "--points", str(tmp_path / "remove.csv")])
+    alpha = np.asarray(Image.open(tmp_path / "removed" / "desk.png"))[:, :, 3] > 127
+    assert (alpha & candle).sum() > 0.8 * candle.sum() and not (alpha & mug).any()  # a remove tap on the mug
+    main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "removed2"),
+          "--point-remove", f"{columns.mean():.0f},{rows.mean():.0f}"])
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "removed2" / "desk.png"))[:, :, 3] > 127, alpha)
+    (tmp_path / "bad.csv").write_text("file,x,y,keep\ndesk.png,10,10,2\n")
     bad = ["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "x"), "--points", str(tmp_path / "bad.csv")]
-    assert main(bad) == 2 and "remove tap (keep 0)" in capsys.readouterr().err
+    assert main(bad) == 2 and "keep is 1 or 0" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # a point outside the photo: that photo is listed with its reason, exit 1
         main(["cutout", str(tmp_path / "desk.png"), "--out", str(tmp_path / "y"), "--point", "9999,10"])
     assert "outside the photo" in capsys.readouterr().out

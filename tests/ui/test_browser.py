@@ -203,9 +203,10 @@ def test_fix_the_cut_out_with_a_red_stroke(page, tmp_path):
         shot(page, "enhance_fix_cut_out")
 
 
-def test_a_tap_on_the_kept_view_keeps_the_object_under_it(page, tmp_path):
+def test_a_tap_on_the_kept_view_keeps_the_object_under_it_and_a_remove_tap_takes_one_away(page, tmp_path):
     """A red mug with a blue candle beside it: Enhance keeps the mug and says the candle was dropped; a tap on the
-    candle in the kept view keeps the candle instead, and the report says the mug was dropped."""
+    candle in the kept view keeps the candle instead, and the report says the mug was dropped. After "Clear my
+    taps" the mug is back; a remove tap on it keeps the candle again."""
     import numpy as np
 
     from ..cutout.test_objects import desk_photo
@@ -228,6 +229,16 @@ def test_a_tap_on_the_kept_view_keeps_the_object_under_it(page, tmp_path):
         page.get_by_text("a larger one at the right", exact=False).first.wait_for()
     finally:
         shot(page, "enhance_tap_to_keep")
+    # taps add up: "Clear my taps", then a remove tap on the mug keeps the candle
+    page.get_by_role("button", name="Clear my taps").click()
+    page.get_by_text(re.compile(r"other objects? dropped: .*a smaller one at the left")).first.wait_for()
+    page.get_by_label("Remove what I tap").check()
+    rows, columns = np.nonzero(mug)
+    page.mouse.click(left + columns.mean() / size * natural[0] * scale, top + rows.mean() / size * natural[1] * scale)
+    try:
+        page.get_by_text("a larger one at the right", exact=False).first.wait_for()
+    finally:
+        shot(page, "enhance_tap_to_remove")
 
 
 def draw_photos(folder: Path, count: int, name: str, size: int) -> list[str]:

@@ -11,7 +11,8 @@ from productgen.cutout.segment import Segmentation
 from productgen.enhance.filters import EnhanceSettings
 from productgen.enhance.marketplaces import RuleResult
 from productgen.enhance.studio import Processed
-from ui.enhance_tab import SEVERAL_HINT, TAP_HINT, keep_points, report_text, settings_words, source_link
+from ui.enhance_tab import SEVERAL_HINT, TAP_HINT, report_text, settings_words, source_link
+from ui.enhance_taps import photo_taps, tap
 
 CHINESE = SimpleNamespace(headers={"accept-language": "zh-CN,zh;q=0.9"})
 
@@ -63,14 +64,24 @@ def test_chinese_sentences_end_with_a_chinese_full_stop():
     assert settings_words(None, EnhanceSettings(sharpen_amount=1.0), auto=True).endswith("sharpened.")
 
 
-def test_a_source_is_a_short_link_and_a_tap_becomes_a_keep_point_on_its_photo_only():
+class _Select:  # what Gradio passes a select event: the tapped pixel of the view
+    def __init__(self, x, y):
+        self.index = [x, y]
+
+
+def test_a_source_is_a_short_link_and_taps_add_up_as_keep_and_remove_points_on_their_photo_only():
     assert source_link("https://www.ebay.com/help/selling/x?id=4148") == \
         "[ebay.com](https://www.ebay.com/help/selling/x?id=4148)"
     assert source_link("https://sellercentral.amazon.com/help/hub/x") == "[amazon.com](https://sellercentral.amazon.com/help/hub/x)"
     assert source_link("productgen") == "productgen"
-    tapped = {"photo": "mug.jpg", "x": 0.25, "y": 0.5}
-    assert keep_points(tapped, "mug.jpg", (400, 300)) == [(100.0, 150.0)]
-    assert keep_points(tapped, "other.jpg", (400, 300)) is None and keep_points(None, "mug.jpg", (400, 300)) is None
+    view = Image.new("RGB", (200, 100))
+    tapped = tap(view, "mug.jpg", "keep", None, _Select(50, 50))
+    tapped = tap(view, "mug.jpg", "remove", tapped, _Select(150, 25))
+    taps = photo_taps(tapped, "mug.jpg", (400, 300))
+    assert taps.keep == [(100.0, 150.0)] and taps.remove == [(300.0, 75.0)]
+    assert not photo_taps(tapped, "other.jpg", (400, 300)) and not photo_taps(None, "mug.jpg", (400, 300))
+    other = tap(view, "other.jpg", "keep", tapped, _Select(10, 10))  # another photo's taps start afresh
+    assert len(other["taps"]) == 1 and other["photo"] == "other.jpg"
 
 
 def test_a_stroke_that_runs_to_the_photos_edge_is_noted_and_one_inside_is_not():

@@ -1,0 +1,138 @@
+"""Taps read by the cut-out network: the tap maps, a network given tap inputs that answers as before without taps,
+training pictures whose taps agree with their masks, a training run with taps, and the pipeline handing a tap to
+the network at the right place."""
+import numpy as np
+import pytest
+import torch
+
+from productgen.cutout.data import drawn_product
+from productgen.cutout.network import CutoutConfig, CutoutNet, load_cutout
+from productgen.cutout.pipeline import cutout
+from productgen.cutout.tap_pictures import room, tap_picture
+from productgen.cutout.taps import TAP_SIGMA, farthest_point, tap_maps
+from productgen.cutout.training import CompositeSources, CutoutTrainOptions, train_cutout
+from productgen.store.weights import read_json
+
+from .test_cutout import textured_surface, tiny_sources
+
+SMALL = CutoutConfig(widths=(8, 8, 16, 16, 32), decoder_width=8, input_side=128)
+
+
+def test_a_tap_is_a_bump_on_its_own_map_whose_size_follows_the_photo():
+    maps = tap_maps([(30, 20)], [(70, 50)], 80, 100)
+    assert maps.shape == (2, 80, 100)
+    assert maps[0, 20, 30] == pytest.approx(1.0) and maps[1, 50, 70] == pytest.approx(1.0)
+    assert maps[0, 50, 70] == 0 and maps[1, 20, 30] == 0 and maps[0, 79, 99] == 0
+    sigma = TAP_SIGMA * 100
+    assert maps[0, 20, 30 + round(sigma)] == pytest.approx(np.exp(-0.5), abs=0.02)
+    large = tap_maps([(300, 200)], [], 800, 1000)  # ten times the photo: ten times the bump
+    assert large[0, 200, 300 + round(10 * sigma)] == pytest.approx(np.exp(-0.5), abs=0.02)
+
+
+def test_the_farthest_point_is_the_middle_of_a_disk():
+    mask = np.zeros((60, 80), bool)
+    yy, xx = np.mgrid[0:60, 0:80]
+    mask[(yy - 30) ** 2 + (xx - 50) ** 2 <= 15 ** 2] = True
+    x, y = farthest_point(mask)
+    assert abs(x - 50) <= 1 and abs(y - 30) <= 1
+    assert farthest_point(np.zeros((5, 5), bool)) is None
+
+
+def test_a_network_given_tap_inputs_answers_as_before_without_taps_and_hears_them_once_trained():
+    torch.manual_seed(0)
+    plain = CutoutNet(SMALL).eval()
+    tapped = plain.with_taps().eval()
+    assert tapped.config.tap_channels == 2
+    images = torch.rand(2, 3, 64, 64) * 2 - 1
+    maps = torch.from_numpy(np.stack([tap_maps([(20, 20)], [(40, 40)], 64, 64)] * 2))
+    with torch.no_grad():
+        assert torch.allclose(plain(images), tapped(images), atol=1e-6)  # no taps: three channels
+        assert torch.allclose(plain(images), tapped(torch.cat([images, maps], 1)), atol=1e-6)  # taps start unheard
+        tapped.stem[0].weight[:, 3:] = 0.5
+        assert not torch.allclose(plain(images), tapped(torch.cat([images, maps], 1)), atol=1e-3)
+    with pytest.raises(ValueError, match="already reads taps"):
+        tapped.with_taps()
+    with pytest.raises(ValueError, match="tap_channels"):
+        CutoutConfig(tap_channels=1)
+
+
+def _sources() -> CompositeSources:
+    rng = np.random.default_rng(0)
+    products = [drawn_product(rng) for _ in range(8)]
+    surfaces = [textured_surface(seed, 96) for seed in range(3)]
+    return CompositeSources(products, surfaces, [textured_surface(9, 40)], shape_share=0.2)
+
+
+def test_training_taps_agree_with_their_masks():
+    sources, rng = _sources(), np.random.default_rng(1)
+    counts = {"keep": 0, "remove": 0}
+    for _ in range(60):
+        picture, target, keep, remove = tap_picture(rng, sources, 96)
+        assert picture.shape == (96, 96, 3) and picture.dtype == np.uint8 and target.shape == (96, 96)
+        for x, y in keep:  # a keep tap is on what the mask keeps
+            assert target[int(y), int(x)] >= 0.5
+        for x, y in remove:  # a remove tap is on what the mask leaves out
+            assert target[int(y), int(x)] < 0.5
+        counts["keep"] += len(keep)
+        counts["remove"] += len(remove)
+    assert counts["keep"] > 20 and counts["remove"] > 5
+
+
+def test_a_drawn_room_has_a_wall_a_floor_and_furniture():
+    sources = _sources()
+    for seed in range(40):
+        picture = room(np.random.default_rng(seed), 128, sources.surfaces, sources.corners)
+        assert picture.shape == (128, 128, 3) and np.isfinite(picture).all()
+        assert 0 <= picture.min() and picture.max() <= 255
+
+
+@pytest.mark.slow
+def test_a_run_with_taps_trains_a_network_that_reads_them_and_refuses_one_that_does_not(tmp_path):
+    products, backgrounds = tiny_sources(tmp_path)
+    sources = CompositeSources.load(products, backgrounds, None, validation=False)
+    sources.tap_share = 0.7
+    start = CutoutNet(SMALL)
+    with pytest.raises(ValueError, match="reads taps"):
+        train_cutout(sources, tmp_path / "plain", CutoutTrainOptions(batch_size=2, side=64, steps=1),
+                     start_from=start)
+    model = train_cutout(sources, tmp_path / "taps", CutoutTrainOptions(batch_size=3, side=64, steps=2),
+                         info={"started_from": {"model": "plain", "step": 5}, "tap_inputs_added": True},
+                         start_from=start.with_taps())
+    assert load_cutout(tmp_path / "taps").config.tap_channels == 2 and model.config.tap_channels == 2
+    resumed = train_cutout(sources, tmp_path / "taps", CutoutTrainOptions(batch_size=3, side=64, steps=3), SMALL,
+                           resume=True)  # the saved run reads taps, whatever config the command gives
+    assert resumed.config.tap_channels == 2
+    assert torch.load(tmp_path / "taps" / "train_state.pt", weights_only=True)["step"] == 3
+    history = read_json(tmp_path / "taps" / "config.json")["training"]  # the resumed run still says where it began
+    assert history["started_from"] == {"model": "plain", "step": 5} and history["tap_inputs_added"] is True
+
+
+class _Spy(CutoutNet):
+    """A network that reads taps and keeps what it was given."""
+
+    seen: list
+
+    def forward(self, images, side_outputs=False):
+        self.seen.append(images.detach().clone())
+        return super().forward(images, side_outputs)
+
+
+def test_the_pipeline_hands_a_tap_to_the_network_where_it_is_on_the_photo():
+    torch.manual_seed(0)
+    spy = _Spy(CutoutConfig(**{**SMALL.__dict__, "tap_channels": 2})).eval()
+    spy.seen = []
+    photo = textured_surface(3, 200)[:, :160]  # 200 high, 160 wide: the network sees 128x102
+    cutout(photo, spy, keep_points=[(40, 150)], remove_points=[(120, 20)])
+    given = spy.seen[0]
+    assert given.shape[1] == 5
+    keep_map, remove_map = given[0, 3].numpy(), given[0, 4].numpy()
+    y, x = np.unravel_index(keep_map.argmax(), keep_map.shape)
+    assert abs(x - 40 * 128 / 200) <= 1 and abs(y - 150 * 128 / 200) <= 1
+    y, x = np.unravel_index(remove_map.argmax(), remove_map.shape)
+    assert abs(x - 120 * 128 / 200) <= 1 and abs(y - 20 * 128 / 200) <= 1
+    assert torch.equal(given[1, 3:], given[0, 3:].flip(2))  # the mirror image's taps are mirrored too
+    spy.seen = []
+    cutout(photo, spy)  # no taps: the colours only, as any network gets them
+    assert spy.seen[0].shape[1] == 3
+    with pytest.raises(ValueError, match="remove-point 999,5 is outside the photo"):
+        cutout(photo, spy, remove_points=[(999, 5)])
