@@ -64,7 +64,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     data = Path(args.data)
     sources = CompositeSources.load(data / "products" / "images", data / "backgrounds", data / "realphotos",
-                                    validation=True, product_ids=_read_ids(ROOT / "productgen/splits/products_val_ids.txt"))
+                                    validation=True,
+                                    product_ids=_read_ids(ROOT / "productgen/splits/products_val_ids.txt"))
     sets = held_out_sets(sources, args.count, args.side)
     print("held-out pictures (" + ", ".join(f"{name} {len(pictures)}" for name, pictures in sets.items())
           + f"; {args.side} px)")

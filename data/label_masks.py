@@ -73,9 +73,9 @@ def pick(realphotos: Path, parts: int, out: Path, seed: int, quota: dict | None 
     rng.shuffle(chosen)
     out.mkdir(parents=True, exist_ok=True)
     for part in range(parts):
-        photos = [{"id": first_id + index, "file": row["file"], "kind": row["label"].split("/")[1] if row["source"] == "grocery"
-                   else row["label"], "split": "held_out" if held_out(f"labels:{group_of(row, senders)}",
-                                                                        HELD_OUT_SHARE) else "train",
+        photos = [{"id": first_id + index, "file": row["file"],
+                   "kind": row["label"].split("/")[1] if row["source"] == "grocery" else row["label"],
+                   "split": "held_out" if held_out(f"labels:{group_of(row, senders)}", HELD_OUT_SHARE) else "train",
                    "keep": [], "remove": [], "erase": [], "restore": [], "status": "pending", "note": ""}
                   for index, row in enumerate(chosen) if index % parts == part]
         (out / f"part_{first_part + part}.json").write_text(json.dumps(photos, indent=1))

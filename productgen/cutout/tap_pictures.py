@@ -13,7 +13,6 @@ import numpy as np
 
 from productgen.cutout.taps import inside_point, outside_point, tap_maps
 
-
 # -- drawn rooms --------------------------------------------------------------------------------------------
 
 def _texture(rng: np.random.Generator, side: int, surfaces, corners) -> np.ndarray:
@@ -66,8 +65,8 @@ def room(rng: np.random.Generator, side: int, surfaces, corners) -> np.ndarray:
                 y = int(row * (bottom - top) / rows)
                 body[max(0, y - 1):y + 1] *= 0.45
                 for share in (0.3, 0.7):
-                    cv2.circle(body, (int((x1 - x0) * share), min(bottom - top - 1, y + int((bottom - top) / rows / 2))),
-                               max(1, side // 120), tuple(float(v) for v in rng.uniform(60, 220, 3)), -1)
+                    knob = (int((x1 - x0) * share), min(bottom - top - 1, y + int((bottom - top) / rows / 2)))
+                    cv2.circle(body, knob, max(1, side // 120), tuple(float(v) for v in rng.uniform(60, 220, 3)), -1)
         elif kind < 0.75 and x1 - x0 > 8 * leg:  # a table: a top and two legs, the wall between them
             top_height = max(3, int((bottom - top) * 0.12))
             hole = picture[top + top_height:bottom, x0 + leg:x1 - leg].copy()

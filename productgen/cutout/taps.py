@@ -18,7 +18,8 @@ KEEP, REMOVE = 0, 1  # the maps' order
 
 @dataclass
 class Taps:
-    """A merchant's taps on one photo, (x, y) in its pixels: on the product (``keep``) and on what is not (``remove``)."""
+    """A merchant's taps on one photo, (x, y) in its pixels: on the product (``keep``) and on what is not
+    (``remove``)."""
 
     keep: list = field(default_factory=list)
     remove: list = field(default_factory=list)

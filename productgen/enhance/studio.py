@@ -138,8 +138,8 @@ def process_image(photo: Image.Image, recipe: Recipe, icc_profile: bytes | None 
     from the opened photo's metadata) keeps the AI label on the result and adds a rule to disclose it.
     ``strokes`` (``cutout.touchup.Strokes``): the merchant's corrections to the cut-out of this photo.
     ``keep_points``: (x, y) in the photo's pixels, taps on the product: of several objects, the one under them is
-    kept; ``remove_points``, taps on what is not product, take it out. Other objects the cut-out dropped are named by the product classifier when it is sure of them
-    (``name_dropped``), else by where they are."""
+    kept; ``remove_points``, taps on what is not product, take it out. Other objects the cut-out dropped are
+    named by the product classifier when it is sure of them (``name_dropped``), else by where they are."""
     if ai_generated is None:
         ai_generated = isinstance(photo, Image.Image) and is_ai_generated(photo)
     preset = get_preset(recipe.preset)
