@@ -4,7 +4,7 @@ a third product enlarged and run off the top corner), or both. For each scene: i
 every other object dropped, and is each dropped object named by the right place ("at the left", "at the right",
 "behind")? The same cut-out without the choice (``main_only=False``) is the baseline, in the same run.
 
-    python bench/main_object.py --data ../shared/data [--count 60] [--seed 0] [--side 480]
+    python bench/main_object.py --data ../shared/data [--count 60] [--seed 0] [--side 480] [--model M]
 
 Scenes are laid out with a fixed seed: the main product near the middle (height 40-55% of the scene), the
 second one at the left or right with a gap of 4-8% of the scene between them (height 22-35%; it may run off the
@@ -111,13 +111,14 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=480)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default="cutout", help="cut-out model folder or name (default: the shipped one)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = Path(args.data)
     val_ids = _read_ids(ROOT / "productgen/splits/products_val_ids.txt")
     sources = CompositeSources.load(data / "products" / "images", data / "backgrounds", None, validation=True,
                                     product_ids=val_ids, skip_worn=True)
-    model = load_cutout().fused()
+    model = load_cutout(args.model).fused()
     rng = np.random.default_rng(args.seed)
     print(f"{args.count} scenes of each kind ({args.side} px): held-out products on {len(sources.surfaces)} held-out "
           "surfaces")

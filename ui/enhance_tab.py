@@ -15,7 +15,7 @@ from productgen.io.archives import write_zip
 
 from .common import USER_ERRORS, as_user_error, problem, unpacked, work_folder
 from .enhance_layout import BATCH_HEADERS, REPORT_HEADERS, build_enhance_tab  # noqa: F401 (app.py builds it here)
-from .enhance_taps import on_tap, photo_taps, show_taps
+from .enhance_taps import ORDER, no_taps, photo_taps, show_taps, tap, tap_answer
 from .server import BUSY_NOTE, GIVE_WAY_S, JOBS, PHOTO_WORKERS, SINGLE_PHOTOS, busy, in_background
 from .words import said, say, table
 
@@ -110,6 +110,9 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
     is under a keep tap and takes away what is under a remove tap."""
     from productgen.enhance import studio
 
+    skip = (gr.skip(),) * 7
+    if ORDER.overtaken(tapped, request):  # a newer tap's Enhance follows
+        return skip
     try:
         recipe = read_recipe(recipe_json)
         strokes, note = painted_strokes(painting, name, painted_for)
@@ -123,6 +126,8 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
                                           remove_points=taps.remove)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
+    if ORDER.overtaken(tapped, request):  # a newer tap came while this one was enhanced: its answer follows
+        return skip
     # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
     gave_way = quick is not recipe and result.enlarged_by == "lanczos"
     out = studio.save_result(result.image, work_folder("enhance-", request) / studio.output_name(photo, recipe),
@@ -181,9 +186,10 @@ def paint_on(kept, name: str | None, painted_for: str | None):
     return {"background": kept, "layers": [], "composite": None}, name
 
 
-def clear_painting():
-    """Another photo or upload: the strokes painted on the last one, and its tap, do not apply."""
-    return None, None, None
+def clear_painting(request: gr.Request = None):
+    """Another photo or upload: the strokes painted on the last one, and its taps, do not apply (an answer to a tap
+    on it still on its way is not shown)."""
+    return None, None, no_taps(request)
 
 
 WHITE_BALANCE_WORDS = {"background": "white balance from the backdrop", "product": "white balance from the product",
@@ -331,11 +337,14 @@ def wire_enhance(w: dict):
     enhance_then_paint(w["touch_button"].click(recipe_from_controls, top + controls, w["recipe"],
                                                api_visibility="private"), api_visibility="private")
     # the kept view answers the tap at once; Enhance of the whole photo follows
-    enhance_then_paint(w["mask"].select(on_tap, [w["mask"], w["photo"], w["tap_mode"], w["tapped"], w["files"]],
-                                        [w["tapped"], w["mask"]], concurrency_id="tap",
-                                        concurrency_limit=PHOTO_WORKERS, api_visibility="private"),
-                       api_visibility="private")
-    enhance_then_paint(w["clear_taps"].click(lambda: None, None, w["tapped"], api_visibility="private"),
+    # every tap is recorded, one after another (each reads the taps before it; a few ms), then answered
+    tapped = w["mask"].select(tap, [w["mask"], w["photo"], w["tap_mode"], w["tapped"]], w["tapped"],
+                              trigger_mode="multiple", concurrency_id="tap-record", concurrency_limit=1,
+                              show_progress="hidden", api_visibility="private")
+    enhance_then_paint(tapped.then(tap_answer, [w["files"], w["photo"], w["tapped"], w["painting"], w["painted_for"]],
+                                   w["mask"], concurrency_id="tap", concurrency_limit=PHOTO_WORKERS,
+                                   api_visibility="private"), api_visibility="private")
+    enhance_then_paint(w["clear_taps"].click(no_taps, None, w["tapped"], api_visibility="private"),
                        api_visibility="private")
     gr.api(auto_settings, api_name="auto_settings")
     batch = w["batch_button"].click(enhance_batch, [w["files"], w["recipe"]],

@@ -29,6 +29,9 @@ def command_train_cutout(args) -> None:
                          "--pseudo-labels-from too")
     if args.grow and not args.start_from:
         raise ValueError("--grow adds blocks to a trained network: give --start-from too")
+    for option, given in (("--pseudo-labels-from", args.pseudo_labels_from), ("--real-masks", args.real_masks)):
+        if given and not args.realphotos:
+            raise ValueError(f"{option} needs --realphotos (the shared realphotos folder)")
     if args.shop_share and not args.package_share:
         raise ValueError("--shop-share is a share of the package pictures: give --package-share too")
     require(args.products, "--products", "a folder of catalogue photos on white")
@@ -39,8 +42,19 @@ def command_train_cutout(args) -> None:
     options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, lr_end=args.lr_end,
                                  minutes=args.minutes, steps=args.steps,
                                  checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
+    from productgen.cutout.training import realphoto_split
+
+    # the held-out senders are never trained on
+    train_files = realphoto_split(args.realphotos)[0] if args.realphotos else []
+    labelled = []
+    if args.real_masks:
+        from productgen.cutout.real_masks import labelled_photos, without_held_out
+
+        train_files = without_held_out(train_files, args.realphotos, args.real_masks)
+        labelled = labelled_photos(args.realphotos, args.real_masks, "train")
     sources = CompositeSources.load(args.products, args.backgrounds, args.realphotos, validation=False,
-                                    product_ids=_read_ids(args.exclude_ids), skip_worn=args.skip_worn)
+                                    product_ids=_read_ids(args.exclude_ids), skip_worn=args.skip_worn,
+                                    realphoto_files=train_files)
     sources.shape_share, sources.layered_share = args.shape_share, args.layered_share
     sources.native_share = args.native_share
     if args.taps and not args.start_from and not args.resume:
@@ -48,28 +62,28 @@ def command_train_cutout(args) -> None:
     sources.tap_share = args.taps
     if args.package_share:
         from productgen.cutout.packages import carton_prints
-        from productgen.cutout.training import realphoto_split
 
         sources.package_share = args.package_share
-        sources.prints = carton_prints(args.realphotos, realphoto_split(args.realphotos)[0])
+        sources.prints = carton_prints(args.realphotos, train_files)
     if args.shop_share:
         from productgen.cutout.network import load_cutout
         from productgen.cutout.packages import shop_photos
-        from productgen.cutout.training import realphoto_split
 
         finder = load_cutout(args.pseudo_labels_from or args.start_from or "cutout").fused()
-        sources.shops = shop_photos(finder, args.realphotos, realphoto_split(args.realphotos)[0])
+        sources.shops = shop_photos(finder, args.realphotos, train_files)
         sources.shop_share = args.shop_share
         print(f"shop photos: {len(sources.shops)}", file=sys.stderr)
     if args.pseudo_labels_from:
         from productgen.cutout.data import pseudo_labels
         from productgen.cutout.network import load_cutout
-        from productgen.cutout.training import realphoto_split
 
-        if not args.realphotos:
-            raise ValueError("--pseudo-labels-from needs --realphotos (the photos to label)")
-        train_files, _ = realphoto_split(args.realphotos)  # the held-out senders are never labelled
-        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos, train_files,
+        labelled_names = set()
+        if args.real_masks:
+            from productgen.cutout.real_masks import read_rows
+
+            labelled_names = {row["file"] for row in read_rows(args.real_masks)}
+        sources.real = pseudo_labels(load_cutout(args.pseudo_labels_from).fused(), args.realphotos,
+                                     [name for name in train_files if name not in labelled_names],
                                      cleaned=args.pseudo_labels_cleaned)
         sources.real_share = args.real_share
         if args.real_product_share:
@@ -78,6 +92,11 @@ def command_train_cutout(args) -> None:
             sources.real_products = [product for product in map(cut_product, sources.real) if product is not None]
             sources.real_product_share = args.real_product_share
         print(f"pseudo-labels: {len(sources.real)} of {len(train_files)} real photos", file=sys.stderr)
+    if labelled:  # our own masks: sure labels, seen ``--real-mask-repeats`` times as often as a pseudo-label
+        sources.real = sources.real + labelled * args.real_mask_repeats
+        sources.real_share = args.real_share
+        print(f"our real masks: {len(labelled)} photos x {args.real_mask_repeats}", file=sys.stderr)
+    sources.hanger_share = args.hanger_share
     print(f"data: {len(sources.products)} products, {len(sources.surfaces)} surfaces, "
           f"{len(sources.corners)} real-photo corners", file=sys.stderr)
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]),
@@ -89,7 +108,10 @@ def command_train_cutout(args) -> None:
                      "carton_prints": len(sources.prints), "worn_left_out": bool(args.skip_worn),
                      "shop_photos": len(sources.shops), "shop_share": sources.shop_share,
                      "native_share": sources.native_share, "real_products": len(sources.real_products),
-                     "real_product_share": sources.real_product_share, "tap_share": args.taps}}
+                     "real_product_share": sources.real_product_share, "tap_share": args.taps,
+                     "real_masks": len(labelled), "real_mask_repeats": args.real_mask_repeats if labelled else 0,
+                     "realphotos_left_out_for_held_out_masks": bool(args.real_masks),
+                     "hanger_share": args.hanger_share}}
 
     def progress(record):
         print(f"step {record['step']}: loss {record['loss']:.4f} ({record['seconds']} s)", file=sys.stderr,
@@ -183,6 +205,13 @@ def add_cutout_commands(commands) -> None:
     cut.add_argument("--real-product-share", type=float, default=0.0,
                      help="share of the composites' products cut from the pseudo-labelled real photos (a garment "
                           "laid flat in room light) instead of the catalogue's (needs --pseudo-labels-from)")
+    cut.add_argument("--real-masks", help="our own masks of real photos (data/real_masks): the train part joins "
+                                           "the real photos; every photo of a held-out mask's sender or product is "
+                                           "left out of the pseudo-labels, corners and shop photos")
+    cut.add_argument("--real-mask-repeats", type=int, default=3,
+                     help="how many times each of our masks counts among the pseudo-labelled photos")
+    cut.add_argument("--hanger-share", type=float, default=0.0,
+                     help="share of composites hung on a drawn hanger's hook (not product)")
     add_run_options(cut, "continue from the checkpoint in --out", 3.0, "the composites")
     cut.add_argument("--start-from", help="begin from this cut-out model's weights (folder or name under weights/; "
                                            "a fresh optimizer), e.g. to train the shipped model further")

@@ -57,6 +57,13 @@ def cutout_card(model_dir: str | Path, quality: str, notes: str = "", limitation
         data_lines[2] += (" The middles of the train products' grocery photos also print some of the drawn packages "
                           "(`--package-share`)" + (", and the same photos are the shop behind some of them "
                                                    "(`--shop-share`)" if shares.get("shop_share") else "") + ".")
+    if shares.get("real_masks"):
+        data_lines.append(
+            f"Our own masks of {shares['real_masks']} real photos of the train senders (`data/real_masks`, made with "
+            "this project's taps and brush and checked by eye; `data/README.md`), each seen "
+            f"{shares.get('real_mask_repeats', 1)} times as often as a pseudo-label. Every photo of a sender or "
+            "grocery product with a held-out mask is left out of the pseudo-labels, corners and shop photos, so "
+            "the held-out masks' IoU below is of photos and senders never trained on.")
     sections = {
         "Intended use": bullets(
             "**For**: cutting a product out of its photo (garments, shoes, bags, a boxed product held up or laid "

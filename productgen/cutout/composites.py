@@ -12,19 +12,20 @@ import cv2
 import numpy as np
 
 from productgen.cutout.data import Product, drawn_product
-from productgen.cutout.effects import camera, finger, shadow
+from productgen.cutout.effects import camera, finger, hanger, shadow
 from productgen.cutout.packages import held_package
 
 
 def _surface(rng: np.random.Generator, side: int, surfaces, corners, product_colour,
-             native_share: float = 0.0) -> np.ndarray:
+             native_share: float = 0.0, flat: bool = True) -> np.ndarray:
     """A ``side`` square of surface: a ``backgrounds/`` texture, a real photo's corner stretched to the whole
-    picture, or a flat colour; ``native_share`` of them a real photo's corner at its own scale (``_mirrored``:
-    a rug's or a bedspread's print as sharp and as large as around a product in a phone photo)."""
+    picture, or (unless not ``flat``, when there are textures) a flat colour; ``native_share`` of them a real
+    photo's corner at its own scale (``_mirrored``: a rug's or a bedspread's print as sharp and as large as around
+    a product in a phone photo)."""
     if native_share and corners and rng.random() < native_share:
         picture = _mirrored(rng, corners[rng.integers(len(corners))], side)
         return np.clip(picture * rng.uniform(0.75, 1.25, 3) * rng.uniform(0.7, 1.2), 0, 255)
-    kind = rng.random()
+    kind = rng.random() * (1.0 if flat or not (surfaces and corners) else 0.75)
     if kind < 0.45 and surfaces:
         texture = surfaces[rng.integers(len(surfaces))]
         if rng.random() < 0.25:
@@ -128,7 +129,7 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
               layered_share: float = 0.0, package_share: float = 0.0, prints: list[np.ndarray] | None = None,
               shops: list | None = None, shop_share: float = 0.0, native_share: float = 0.0,
               real_products: list[Product] | None = None, real_product_share: float = 0.0,
-              second_share: float = 0.15):
+              second_share: float = 0.15, hanger_share: float = 0.0):
     """One training picture: (uint8 RGB (side, side, 3), float32 alpha (side, side)). ``real_share`` of them
     are pseudo-labelled real photos (``real``); ``package_share`` are packages held up in front of a shop shelf
     (:func:`productgen.cutout.packages.held_package`, printed with ``prints`` too; ``shop_share`` of those on a
@@ -136,7 +137,8 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
     products are drawn objects; ``layered_share`` of the others lie on a second surface (:func:`_layer`);
     ``native_share`` of the surfaces are real photos' corners at their own scale (:func:`_surface`);
     ``real_product_share`` of the products are real photos' products (``real_products``, :func:`cut_product`);
-    ``second_share`` of the pictures hold a second product (the mask holds both)."""
+    ``second_share`` of the pictures hold a second product (the mask holds both); ``hanger_share`` of them hang
+    on a drawn hanger's hook (:func:`effects.hanger`, not product)."""
     if real and rng.random() < real_share:
         return real_example(rng, real[rng.integers(len(real))], side)
     if package_share and rng.random() < package_share:
@@ -163,6 +165,8 @@ def composite(rng: np.random.Generator, products: list[Product], surfaces, corne
         target = np.maximum(target * (1 - alpha), alpha)
     if rng.random() < 0.15:
         picture, target = finger(rng, picture, target)
+    if hanger_share and rng.random() < hanger_share:  # no draw without hangers: the benchmark sets stay as they were
+        picture, target = hanger(rng, picture, target)
     return camera(rng, picture), target
 
 

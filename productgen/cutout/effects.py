@@ -1,5 +1,5 @@
-"""What a phone camera does to a composite: soft shadows, a finger over the product, uneven light, colour casts,
-blur, noise and JPEG."""
+"""What a phone camera does to a composite: soft shadows, a finger over the product, the hanger a garment hangs
+on, uneven light, colour casts, blur, noise and JPEG."""
 from __future__ import annotations
 
 import cv2
@@ -34,6 +34,36 @@ def finger(rng: np.random.Generator, picture: np.ndarray, alpha: np.ndarray):
     shade = cv2.GaussianBlur(rng.normal(1, 0.05, alpha.shape).astype(np.float32), (0, 0), 3)[:, :, None]
     picture = picture * (1 - occluder[:, :, None]) + skin * shade * occluder[:, :, None]
     return picture, alpha * (1 - occluder)
+
+
+def hanger(rng: np.random.Generator, picture: np.ndarray, alpha: np.ndarray):
+    """The hook of a hanger (wire, wood or plastic) rising from the top of the product, with the hanger's bar
+    along its shoulders seen at the neck: it is not product (real garments on hangers are photographed so)."""
+    ys, xs = np.nonzero(alpha > 0.5)
+    if len(xs) == 0:
+        return picture, alpha
+    side = alpha.shape[0]
+    top = int(ys.min())
+    centre = int(np.median(xs[ys <= top + max(2, (ys.max() - top) // 20)]))
+    width = int(xs.max() - xs.min())
+    thick = max(1, int(side * rng.uniform(0.004, 0.012)))
+    rise = int(side * rng.uniform(0.05, 0.14))
+    drawn = np.zeros_like(alpha)
+    radius = max(3, rise // 3)
+    stem_top = max(0, top - rise + radius)
+    cv2.line(drawn, (centre, top + int(width * 0.04)), (centre, stem_top), 1.0, thick)
+    cv2.ellipse(drawn, (centre + radius, stem_top), (radius, radius), 0, 180, 360, 1.0, thick)
+    if rng.random() < 0.5:  # the bar seen inside the neck
+        span = int(width * rng.uniform(0.08, 0.18))
+        cv2.line(drawn, (centre - span, top + int(width * 0.06)), (centre + span, top + int(width * 0.06)), 1.0,
+                 thick)
+    drawn = cv2.GaussianBlur(drawn, (0, 0), 0.6)
+    kind = rng.random()
+    colour = rng.uniform(150, 200, 3) if kind < 0.4 else np.array([rng.uniform(110, 180), rng.uniform(70, 120),
+                                                                   rng.uniform(30, 70)]) if kind < 0.7 else \
+        rng.uniform(0, 60, 3) if kind < 0.9 else rng.uniform(220, 250, 3)
+    picture = picture * (1 - drawn[:, :, None]) + colour * drawn[:, :, None]
+    return picture, alpha * (1 - drawn)
 
 
 def camera(rng: np.random.Generator, picture: np.ndarray) -> np.ndarray:

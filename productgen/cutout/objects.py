@@ -220,14 +220,17 @@ def choose(probability: np.ndarray, view: np.ndarray, points=None, removes=None,
                   missed)
 
 
-def weigh_taps(tapped: np.ndarray, plain: np.ndarray, view: np.ndarray, removing: bool):
+def weigh_taps(tapped: np.ndarray, plain: np.ndarray, view: np.ndarray, removes=None):
     """A network that reads taps, with taps (``tapped``) against without (``plain``), both maps of ``view``'s size:
-    (the map to use, the objects the taps took away, a note or None). A remove tap never takes the whole product
-    (when the taps leave under a tenth of it, the answer without taps stands, with REMOVE_KEPT); an object of the
-    answer without taps that the taps took (more than half of it gone) is dropped, described as :func:`choose`
-    describes the objects it drops, so the report names it."""
+    (the map to use, the objects the taps took away, a note or None). ``removes``: the remove taps, as (x, y) shares.
+    A remove tap never takes the whole product (when the taps leave under a tenth of it, the answer without taps
+    stands, with REMOVE_KEPT). An object of the answer without taps that a keep tap took with it goes with the kept
+    one as :func:`choose` keeps it (rule 4: the other shoe of a pair, a piece within its box) unless a remove tap
+    is on it: the network learned "this object" from taps on separate products, and a pair is one. Any other
+    object the taps took (more than half of it gone) is dropped, described as :func:`choose` describes the objects
+    it drops, so the report names it."""
     product, before = tapped >= 0.5, plain >= 0.5
-    if removing and before.any() and product.sum() < 0.1 * before.sum():
+    if removes and before.any() and product.sum() < 0.1 * before.sum():
         return plain, [], REMOVE_KEPT
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(before.view(np.uint8), connectivity=8)
     if count < 2:
@@ -239,6 +242,12 @@ def weigh_taps(tapped: np.ndarray, plain: np.ndarray, view: np.ndarray, removing
     kept = [piece for piece in pieces if piece.label not in gone]
     if not gone or not kept:
         return tapped, [], None
+    struck = set(_tapped(labels, objects, removes, 0)) if removes else set()
+    back = {piece.label for piece in pieces if piece.label in gone and piece.label not in struck
+            and any(_goes_with(piece, other) for other in kept)}
+    if back:
+        tapped = np.where(np.isin(labels, list(back)), np.maximum(tapped, plain), tapped).astype(tapped.dtype)
+        gone -= back
     return tapped, [_describe(piece, kept, labels.shape, labels == piece.label) for piece in pieces
                     if piece.label in gone], None
 

@@ -259,7 +259,7 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True, keep_poin
     small = predict_small(model, view, points, removes)
     taken, tap_note = [], None
     if model.config.tap_channels and (points or removes):  # what the taps took away is named, as choose() does
-        small, taken, tap_note = weigh_taps(small, predict_small(model, view), view, bool(removes))
+        small, taken, tap_note = weigh_taps(small, predict_small(model, view), view, removes)
     choice = choose(small, view, points, removes, main=main_only) if main_only or points or removes else None
     if choice is not None and choice.dropped:
         small = np.where(choice.keep, small, 0.0).astype(small.dtype)

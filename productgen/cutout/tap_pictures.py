@@ -15,14 +15,16 @@ from productgen.cutout.taps import inside_point, outside_point, tap_maps
 
 # -- drawn rooms --------------------------------------------------------------------------------------------
 
-def _texture(rng: np.random.Generator, side: int, surfaces, corners) -> np.ndarray:
-    """A ``side`` square of wood, cloth or paint for a piece of furniture or a wall."""
+def _texture(rng: np.random.Generator, side: int, surfaces, corners, wall: bool = False) -> np.ndarray:
+    """A ``side`` square of wood, cloth or paint for a piece of furniture or a wall. Only a wall may be flat
+    paint, and then a light one: flat-coloured furniture taught run 12 that a plain box is background, and it
+    punched holes in plain products."""
     from productgen.cutout.composites import _surface
 
-    if rng.random() < 0.3:
-        colour = rng.uniform(40, 240, 3) if rng.random() < 0.6 else rng.uniform(200, 250) * np.ones(3)
+    if wall and rng.random() < 0.3:
+        colour = rng.uniform(190, 250) * np.ones(3) + rng.uniform(-12, 12, 3)
         return np.clip(np.ones((side, side, 3), np.float32) * colour + rng.normal(0, 3, (side, side, 1)), 0, 255)
-    return _surface(rng, side, surfaces, corners, np.full(3, 128.0))
+    return _surface(rng, side, surfaces, corners, np.full(3, 128.0), flat=False)
 
 
 def room(rng: np.random.Generator, side: int, surfaces, corners) -> np.ndarray:
@@ -32,7 +34,7 @@ def room(rng: np.random.Generator, side: int, surfaces, corners) -> np.ndarray:
     from productgen.cutout.composites import _surface
 
     horizon = int(side * rng.uniform(0.15, 0.65))
-    wall = _texture(rng, side, surfaces, corners)
+    wall = _texture(rng, side, surfaces, corners, wall=True)
     wall = wall * np.linspace(rng.uniform(0.8, 1.0), rng.uniform(0.9, 1.1), side, dtype=np.float32)[None, :, None]
     floor = _surface(rng, side, surfaces, corners, np.full(3, 128.0))
     squeeze = rng.uniform(0.15, 0.4) * side

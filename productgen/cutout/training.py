@@ -100,20 +100,23 @@ class CompositeSources:
     real_products: list = field(default_factory=list)  # ``real`` cut down to their products (``cut_product``)
     real_product_share: float = 0.0  # share of the composites' products taken from ``real_products``
     tap_share: float = 0.0  # pictures with simulated taps (``cutout.taps``), for a network that reads taps
+    hanger_share: float = 0.0  # composites hung on a drawn hanger's hook (``effects.hanger``)
 
     @classmethod
     def load(cls, products_dir, backgrounds_dir, realphotos_dir, validation: bool,
              product_ids: set[str] | None = None, limit: int | None = None,
-             skip_worn: bool = False) -> "CompositeSources":
+             skip_worn: bool = False, realphoto_files: list[str] | None = None) -> "CompositeSources":
         """Train sources (catalogue minus ``product_ids``) or validation ones (only ``product_ids``); with
-        ``skip_worn``, without the clothes worn by a model (``load_products``)."""
+        ``skip_worn``, without the clothes worn by a model (``load_products``); ``realphoto_files``, when
+        given, are the real photos whose corners are surfaces (otherwise the split's)."""
         products = load_products(products_dir, ids=product_ids if validation else None,
                                  exclude=None if validation else product_ids, limit=limit, skip_worn=skip_worn)
         surfaces = load_surfaces(backgrounds_dir, validation)
         corners = []
         if realphotos_dir:
             train, held = realphoto_split(realphotos_dir)
-            corners = realphoto_corners(realphotos_dir, held if validation else train, limit)
+            corners = realphoto_corners(realphotos_dir, realphoto_files if realphoto_files is not None else
+                                        held if validation else train, limit)
         if not products:
             raise ValueError(f"no usable catalogue photos in {products_dir}")
         return cls(products, surfaces, corners)
@@ -133,7 +136,8 @@ class CompositeSources:
         return {"real": self.real, "real_share": self.real_share, "shape_share": self.shape_share,
                 "layered_share": self.layered_share, "package_share": self.package_share, "prints": self.prints,
                 "shops": self.shops, "shop_share": self.shop_share, "native_share": self.native_share,
-                "real_products": self.real_products, "real_product_share": self.real_product_share, **changes}
+                "real_products": self.real_products, "real_product_share": self.real_product_share,
+                "hanger_share": self.hanger_share, **changes}
 
 
 def train_cutout(sources: CompositeSources, out_dir: str | Path, options: CutoutTrainOptions,

@@ -55,7 +55,8 @@ def test_bad_input_is_one_line_naming_what_to_fix_with_exit_code_2(command, tmp_
 
 
 @pytest.mark.parametrize("extra, named", [(["--shop-share", "0.5"], ("--package-share", "--shop-share")),
-                                           (["--grow", "0", "1", "2", "2"], ("--grow", "--start-from"))])
+                                           (["--grow", "0", "1", "2", "2"], ("--grow", "--start-from")),
+                                           (["--real-masks", "data/real_masks"], ("--real-masks", "--realphotos"))])
 def test_an_option_missing_its_partner_is_refused_before_any_data_is_read(extra, named, tmp_path, capsys):
     gone = "/nonexistent-productgen"
     args = ["train-cutout", "--products", gone, "--backgrounds", gone, "--out", str(tmp_path / "cu"),

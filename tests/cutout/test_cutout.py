@@ -601,6 +601,9 @@ def test_card_counts_the_model_a_run_started_from(tmp_path):
     del training["started_from"]
     write_json(tmp_path / "config.json", {"kind": "cutout", "architecture": {}, "training": training})
     assert "- Steps: 100; time: 1.00 h (batch 16" in cutout_card(tmp_path, "").read_text()
+    training["data"] = {"products": 10, "real_masks": 258, "real_mask_repeats": 3}  # our own masks are credited
+    write_json(tmp_path / "config.json", {"kind": "cutout", "architecture": {}, "training": training})
+    assert "Our own masks of 258 real photos" in cutout_card(tmp_path, "").read_text()
 
 
 def test_self_training_labels_only_masks_the_verdict_would_pass(tmp_path):

@@ -74,12 +74,28 @@ def test_what_a_tap_reading_network_took_away_is_named_and_it_never_takes_the_wh
 
     plain, view, mug, candle, chest = desk_map()
     tapped = np.where(candle, plain, 0.0).astype(np.float32)  # a tap on the candle: the network keeps it alone
-    used, taken, note = weigh_taps(tapped, plain, view, removing=False)
-    assert used is tapped and note is None
+    used, taken, note = weigh_taps(tapped, plain, view)
+    assert np.array_equal(used, tapped) and note is None
     assert {(item.where, item.size) for item in taken} == {("at the right", "larger"), ("behind", "larger")}
     emptied = np.zeros_like(plain)  # a remove tap on the product that the network took too far
-    used, taken, note = weigh_taps(emptied, plain, view, removing=True)
+    used, taken, note = weigh_taps(emptied, plain, view, removes=[(0.5, 0.6)])
     assert used is plain and not taken and note == REMOVE_KEPT
+
+
+def test_a_tap_on_one_shoe_keeps_the_pair_unless_the_other_is_removed():
+    """A network that reads taps learned "this object" from taps on separate products: on one shoe of a pair it
+    keeps that shoe alone. The other shoe goes with it, as the main-object choice keeps it; a remove tap on the
+    other shoe still takes it."""
+    from productgen.cutout.objects import weigh_taps
+
+    plain, view = canvas()
+    left = put(plain, view, ("ellipse", 120, 170, 40, 70), (30, 30, 35))
+    right = put(plain, view, ("ellipse", 210, 170, 40, 70), (32, 30, 36))
+    tapped = np.where(left, plain, 0.0).astype(np.float32)  # a tap on the left shoe: the network keeps it alone
+    used, taken, note = weigh_taps(tapped, plain, view)
+    assert (used[left] >= 0.5).all() and (used[right] >= 0.5).all() and not taken and note is None
+    used, taken, note = weigh_taps(tapped, plain, view, removes=[(210 / SIZE, 170 / SIZE)])
+    assert (used[right] < 0.5).all() and [item.where for item in taken] == ["at the right"]
 
 
 def test_a_pair_of_shoes_and_a_cut_off_strap_stay_together():

@@ -136,3 +136,88 @@ def test_the_pipeline_hands_a_tap_to_the_network_where_it_is_on_the_photo():
     assert spy.seen[0].shape[1] == 3
     with pytest.raises(ValueError, match="remove-point 999,5 is outside the photo"):
         cutout(photo, spy, remove_points=[(999, 5)])
+
+
+def test_a_drawn_hanger_is_above_the_product_and_never_product():
+    from productgen.cutout.effects import hanger
+
+    side = 128
+    alpha = np.zeros((side, side), np.float32)
+    alpha[50:110, 34:94] = 1.0  # a garment whose top edge is at row 50
+    picture = np.full((side, side, 3), 200.0, np.float32)
+    hung, kept = hanger(np.random.default_rng(4), picture.copy(), alpha)
+    changed = np.abs(hung - picture).max(2) > 10
+    assert changed[:50].any(), "the hook rises above the product"
+    assert (kept[changed] < 0.5).all(), "where the hanger is drawn, nothing is product"
+    assert kept[70:110, 34:94].min() == 1.0, "the product below the neck is untouched"
+    empty = np.zeros((side, side), np.float32)
+    assert hanger(np.random.default_rng(4), picture, empty)[1] is empty
+
+
+def _realphotos_with_masks(tmp_path):
+    """A realphotos/ folder of four photos by three senders, and a real_masks/ folder with a held-out mask of
+    sender s1 and a train mask of s2."""
+    from PIL import Image
+
+    realphotos, masks = tmp_path / "realphotos", tmp_path / "masks"
+    (realphotos / "images" / "clothing").mkdir(parents=True)
+    masks.mkdir()
+    senders = {"a1": "s1", "a2": "s1", "b1": "s2", "c1": "s3"}
+    for name in senders:
+        Image.fromarray(np.full((40, 30, 3), 90, np.uint8)).save(realphotos / "images" / "clothing" / f"{name}.jpg")
+    mask = np.zeros((40, 30), np.uint8)
+    mask[10:30, 5:25] = 255
+    Image.fromarray(mask).save(masks / "m.png")
+    (realphotos / "clothing_senders.csv").write_text(
+        "file,sender_id\n" + "".join(f"images/clothing/{n}.jpg,{s}\n" for n, s in senders.items()))
+    (realphotos / "labels.csv").write_text(
+        "file,source,label,kids\n" + "".join(f"images/clothing/{n}.jpg,clothing,T-Shirt,False\n" for n in senders))
+    (masks / "real_masks.csv").write_text("file,mask,kind,split,tools,note\n"
+                                          "images/clothing/a1.jpg,m.png,T-Shirt,held_out,none,\n"
+                                          "images/clothing/b1.jpg,m.png,T-Shirt,train,none,\n")
+    return realphotos, masks, [f"images/clothing/{n}.jpg" for n in senders]
+
+
+def test_our_held_out_masks_keep_their_senders_out_of_training(tmp_path):
+    from productgen.cutout.real_masks import labelled_photos, without_held_out
+
+    realphotos, masks, files = _realphotos_with_masks(tmp_path)
+    # a2 was never labelled, but its sender's other photo is held out: it goes too
+    assert without_held_out(files, realphotos, masks) == ["images/clothing/b1.jpg", "images/clothing/c1.jpg"]
+    photos = labelled_photos(realphotos, masks, "train", longest=20)
+    assert len(photos) == 1 and photos[0].pixels.shape == (20, 15, 3)
+    assert photos[0].alpha[10, 7] > 0.9 and photos[0].alpha[1, 1] < 0.1
+    with pytest.raises(ValueError, match="real_masks.csv"):
+        labelled_photos(realphotos, tmp_path)
+
+
+@pytest.mark.slow
+def test_train_cutout_learns_from_our_masks_and_says_so_in_its_config(tmp_path):
+    from productgen.cli.main import main
+
+    products, backgrounds = tiny_sources(tmp_path)
+    realphotos, masks, _ = _realphotos_with_masks(tmp_path)
+    out = tmp_path / "run"
+    assert main(["train-cutout", "--products", str(products), "--backgrounds", str(backgrounds), "--realphotos",
+                 str(realphotos), "--real-masks", str(masks), "--real-mask-repeats", "2", "--hanger-share", "0.5",
+                 "--out", str(out), "--steps", "1", "--batch-size", "2", "--side", "64", "--input-side", "128",
+                 "--threads", "1"]) == 0
+    data = read_json(out / "config.json")["training"]["data"]
+    assert data["real_masks"] == 1 and data["real_mask_repeats"] == 2 and data["hanger_share"] == 0.5
+    assert data["realphotos_left_out_for_held_out_masks"] is True
+
+def test_drawn_furniture_is_never_a_flat_colour():
+    """Furniture is wood, cloth or a real surface, never one flat colour: flat-coloured furniture taught run 12 that
+    a plain box is background, and it punched holes in plain products. Only a wall may be flat paint."""
+    from productgen.cutout.composites import _surface
+    from productgen.cutout.tap_pictures import _texture
+
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[::4] = 200  # every texture given is striped: a flat colour is the only thing without stripes
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        furniture = _texture(rng, 64, [stripes], [stripes])
+        assert furniture.std(axis=(0, 1)).max() > 20
+    flats = sum(_surface(rng, 64, [stripes], [stripes], np.full(3, 128.0)).std(axis=(0, 1)).max() < 20
+                for _ in range(200))
+    assert flats > 20, "ordinary surfaces still are a flat colour at times"

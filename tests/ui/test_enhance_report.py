@@ -3,7 +3,9 @@ cut-out, it lists as many lines as it counts, it says what the cut-out dropped, 
 import re
 from types import SimpleNamespace
 
+import gradio as gr
 import numpy as np
+import pytest
 from PIL import Image
 
 from productgen.cutout.objects import Dropped
@@ -95,3 +97,28 @@ def test_a_stroke_that_runs_to_the_photos_edge_is_noted_and_one_inside_is_not():
     strokes, note = painted_strokes({"layers": [layer]}, "a.jpg", "a.jpg")
     assert strokes.remove[:, -1].any() and note == OUTSIDE_NOTE
     assert painted_strokes({"layers": [layer]}, "b.jpg", "a.jpg") == (None, None)  # painted on another photo
+
+
+class _Session:  # what Gradio passes as the request: its session
+    def __init__(self, session):
+        self.session_hash = session
+
+
+def test_an_answer_to_an_older_tap_is_not_shown_after_a_newer_one():
+    from ui.enhance_tab import clear_painting, enhance_photo
+    from ui.enhance_taps import tap_answer
+
+    view, me, other = Image.new("RGB", (200, 100)), _Session("me"), _Session("someone else")
+    first = tap(view, "mug.jpg", "keep", None, _Select(50, 50), me)
+    second = tap(view, "mug.jpg", "keep", first, _Select(150, 25), me)
+    assert len(second["taps"]) == 2 and second["seq"] > first["seq"]
+    theirs = tap(view, "mug.jpg", "keep", None, _Select(10, 10), other)
+    # the first tap's answers are skipped (before any file is read: there is none here); the newest is not
+    assert tap_answer(None, "mug.jpg", first, request=me) == gr.skip()
+    assert all(part == gr.skip() for part in enhance_photo(None, "mug.jpg", "{}", tapped=first, request=me))
+    with pytest.raises(gr.Error):  # the newest is answered (and here says that no photo was uploaded)
+        tap_answer(None, "mug.jpg", second, request=me)
+    with pytest.raises(gr.Error):  # another session's taps are its own
+        tap_answer(None, "mug.jpg", theirs, request=other)
+    cleared = clear_painting(me)[2]  # another photo: what was on its way for the last one is not shown
+    assert cleared["taps"] == [] and enhance_photo(None, "mug.jpg", "{}", tapped=second, request=me)[0] == gr.skip()
