@@ -25,21 +25,12 @@ def read_rows(masks_dir: str | Path = DEFAULT_FOLDER) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def photo_groups(realphotos_dir: str | Path) -> dict[str, str]:
-    """Each ``realphotos/`` file's group: its sender for clothing, its product for grocery (as the split)."""
-    folder = Path(realphotos_dir)
-    with open(folder / "clothing_senders.csv", newline="") as handle:
-        senders = {row["file"]: row["sender_id"] for row in csv.DictReader(handle)}
-    with open(folder / "labels.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {row["file"]: row["source"] + ":" + (senders.get(row["file"], "") if row["source"] == "clothing"
-                                                else row["label"]) for row in rows}
-
-
 def without_held_out(files: list[str], realphotos_dir: str | Path, masks_dir: str | Path = DEFAULT_FOLDER) -> list[str]:
     """``files`` less every photo whose sender (or grocery product) has a held-out mask: what a run that reports
     the held-out masks' IoU may train on in any form."""
-    groups = photo_groups(realphotos_dir)
+    from productgen.cutout.training import realphoto_groups
+
+    groups = realphoto_groups(realphotos_dir)
     held = {groups.get(row["file"]) for row in read_rows(masks_dir) if row["split"] == "held_out"}
     return [name for name in files if groups.get(name) not in held]
 

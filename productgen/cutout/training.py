@@ -50,19 +50,24 @@ class CutoutTrainOptions(RunOptions):
         return peak * min(1.0, (step + 1) / 200)
 
 
-def realphoto_split(folder: str | Path) -> tuple[list[str], list[str]]:
-    """(train, validation) files of ``realphotos/``: clothing split by ``sender_id``, grocery by product,
-    15% held out; the same on every machine."""
+def realphoto_groups(folder: str | Path) -> dict[str, str]:
+    """Each ``realphotos/`` file's group, in ``labels.csv``'s order: "clothing:<sender_id>" or
+    "grocery:<product>" (the split holds out whole groups)."""
     folder = Path(folder)
     with open(folder / "clothing_senders.csv", newline="") as handle:
         senders = {row["file"]: row["sender_id"] for row in csv.DictReader(handle)}
     with open(folder / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    return {row["file"]: f"{row['source']}:{senders.get(row['file']) if row['source'] == 'clothing' else row['label']}"
+            for row in rows}
+
+
+def realphoto_split(folder: str | Path) -> tuple[list[str], list[str]]:
+    """(train, validation) files of ``realphotos/``: clothing split by ``sender_id``, grocery by product,
+    15% held out; the same on every machine."""
     train, validation = [], []
-    for row in rows:
-        group = senders.get(row["file"]) if row["source"] == "clothing" else row["label"]
-        (validation if held_out(f"{row['source']}:{group}", REALPHOTOS_VAL_SHARE, "realphotos") else train).append(
-            row["file"])
+    for name, group in realphoto_groups(folder).items():
+        (validation if held_out(group, REALPHOTOS_VAL_SHARE, "realphotos") else train).append(name)
     return train, validation
 
 
