@@ -20,7 +20,7 @@ from productgen.cli.options import (
 
 def command_train_cutout(args) -> None:
     from productgen.cutout.network import CutoutConfig, parameter_count
-    from productgen.cutout.training import CompositeSources, CutoutTrainOptions, train_cutout
+    from productgen.cutout.training import CompositeSources, CutoutTrainOptions, realphoto_split, train_cutout
     from productgen.io.datasets import _read_ids
     from productgen.train.runbook import set_threads
 
@@ -42,8 +42,6 @@ def command_train_cutout(args) -> None:
     options = CutoutTrainOptions(batch_size=args.batch_size, side=args.side, lr=args.lr, lr_end=args.lr_end,
                                  minutes=args.minutes, steps=args.steps,
                                  checkpoint_minutes=args.checkpoint_minutes, seed=args.seed)
-    from productgen.cutout.training import realphoto_split
-
     # the held-out senders are never trained on
     train_files = realphoto_split(args.realphotos)[0] if args.realphotos else []
     labelled = []
