@@ -8,7 +8,7 @@ import torch
 from productgen.cutout.data import drawn_product
 from productgen.cutout.network import CutoutConfig, CutoutNet, load_cutout
 from productgen.cutout.pipeline import cutout
-from productgen.cutout.tap_pictures import room, tap_picture
+from productgen.cutout.tap_pictures import room, scene, tap_picture
 from productgen.cutout.taps import TAP_SIGMA, farthest_point, tap_maps
 from productgen.cutout.training import CompositeSources, CutoutTrainOptions, train_cutout
 from productgen.store.weights import read_json
@@ -76,6 +76,21 @@ def test_training_taps_agree_with_their_masks():
         counts["keep"] += len(keep)
         counts["remove"] += len(remove)
     assert counts["keep"] > 20 and counts["remove"] > 5
+
+
+def test_in_training_scenes_objects_lie_apart_and_nothing_on_the_product():
+    sources = _sources()
+    covered = 0
+    for seed in range(30):
+        _, apart = scene(np.random.default_rng(seed), sources, 96, apart=True)
+        solid = apart[0] >= 0.99  # the product is whole: no other object shows where it lies
+        assert all(other[solid].max(initial=0) < 0.01 for other in apart[1:])
+        for index, alpha in enumerate(apart):  # each object whole but for a small overlap
+            others = np.max([a for k, a in enumerate(apart) if k != index] + [np.zeros_like(alpha)], 0)
+            assert ((others > 0.5) & (alpha > 0.5)).sum() <= 0.05 * max(1, (alpha > 0.5).sum()) + 1
+        _, as_drawn = scene(np.random.default_rng(seed), sources, 96)
+        covered += any((other[as_drawn[0] > 0] > 0.5).any() for other in as_drawn[1:])
+    assert covered > 0  # without it, objects do lie on one another (the benchmark's scenes)
 
 
 def test_a_drawn_room_has_a_wall_a_floor_and_furniture():
