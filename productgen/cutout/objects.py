@@ -42,6 +42,7 @@ SAME_COLOUR = 0.7
 NEAR = 0.25  # a gap under this share of the product's size is near (the real pairs: 0.01 and 0.06)
 TOUCH = 0.02  # boxes this close (share of the product's size) overlap: pieces of one thing, whatever their colours
 TAP_REACH = 0.05  # share of the photo's longer side
+TAP_FLOOR = 0.05  # a keep tap keeps what the tapped answer gives at least this, in the object under it (keeps_whole)
 
 TAP_MISSED = "the tap is on no object, so the main object was chosen"
 REMOVE_KEPT = "the remove tap is on the product itself, so nothing was dropped there"
@@ -218,6 +219,25 @@ def choose(probability: np.ndarray, view: np.ndarray, points=None, removes=None,
     kept_pieces = [pieces[label] for label in kept]
     return Choice(keep, [_describe(piece, kept_pieces, labels.shape, labels == piece.label) for piece in gone],
                   missed)
+
+
+def keeps_whole(tapped: np.ndarray, plain: np.ndarray, keeps, floor: float | None = None) -> np.ndarray:
+    """A keep tap keeps the whole object under it: within the object of the answer without taps (``plain``) that
+    a keep tap (``keeps``, (x, y) shares) is on, every pixel the answer with taps (``tapped``) does not rule out
+    (at least ``floor``, TAP_FLOOR by default) is kept as the answer without taps has it. A network trained on
+    taps learnt to keep the patch of colour around a tap (a T-shirt's print, one stripe of a polo) and to leave
+    the rest of the product half-kept; what it is sure is not product (furniture the answer without taps joined
+    to the product) stays out."""
+    floor = TAP_FLOOR if floor is None else floor
+    if not keeps or floor >= 0.5:
+        return tapped
+    count, labels = cv2.connectedComponents((plain >= 0.5).view(np.uint8), connectivity=8)
+    height, width = plain.shape
+    under = {int(labels[min(height - 1, int(y * height)), min(width - 1, int(x * width))]) for x, y in keeps} - {0}
+    if not under:
+        return tapped
+    whole = np.isin(labels, list(under)) & (tapped >= floor)
+    return np.where(whole, np.maximum(tapped, plain), tapped).astype(tapped.dtype)
 
 
 def weigh_taps(tapped: np.ndarray, plain: np.ndarray, view: np.ndarray, removes=None):

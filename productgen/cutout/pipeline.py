@@ -16,7 +16,7 @@ from torch.nn import functional as F
 
 from productgen.cutout.colour_fix import COLOUR_CUT_DOUBT, at_size, colour_cut, colour_edge, drop_specks
 from productgen.cutout.network import CutoutNet, cached_cutout
-from productgen.cutout.objects import Dropped, choose, photo_points, weigh_taps
+from productgen.cutout.objects import Dropped, choose, keeps_whole, photo_points, weigh_taps
 from productgen.io.images import as_pixels
 
 REFINE_SIDE = 4096
@@ -259,7 +259,8 @@ def cutout(image, model: CutoutNet | None = None, refine: bool = True, keep_poin
     small = predict_small(model, view, points, removes)
     taken, tap_note = [], None
     if model.config.tap_channels and (points or removes):  # what the taps took away is named, as choose() does
-        small, taken, tap_note = weigh_taps(small, predict_small(model, view), view, removes)
+        plain = predict_small(model, view)
+        small, taken, tap_note = weigh_taps(keeps_whole(small, plain, points), plain, view, removes)
     choice = choose(small, view, points, removes, main=main_only) if main_only or points or removes else None
     if choice is not None and choice.dropped:
         small = np.where(choice.keep, small, 0.0).astype(small.dtype)

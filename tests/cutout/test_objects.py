@@ -290,3 +290,21 @@ def test_the_enhance_command_takes_taps_too(tmp_path, capsys):
     tapped, plain = (tmp_path / "tapped.csv").read_text(), (tmp_path / "plain.csv").read_text()
     assert "dropped" in plain and "at the left" in plain  # no tap: the mug is kept, the candle at the left named
     assert "at the left" not in tapped  # the tap kept the candle: what was dropped is elsewhere
+
+
+def test_a_keep_tap_keeps_the_whole_object_but_not_what_the_tapped_answer_rules_out():
+    from productgen.cutout.objects import keeps_whole
+
+    plain = np.zeros((100, 100), np.float32)
+    plain[20:80, 20:60] = 0.95  # a T-shirt ...
+    plain[20:80, 60:90] = 0.9  # ... joined to a chest behind it in the answer without taps
+    tapped = np.zeros_like(plain)
+    tapped[20:80, 20:60] = 0.3  # the tapped answer half keeps the T-shirt ...
+    tapped[40:55, 30:50] = 0.97  # ... and is sure only of the print under the tap
+    tapped[20:80, 60:90] = 0.02  # and sure the chest is not product
+    whole = keeps_whole(tapped, plain, [(0.4, 0.47)], floor=0.15)
+    assert (whole[20:80, 20:60] >= 0.9).all() and (whole[20:80, 60:90] < 0.5).all()
+    assert whole.dtype == tapped.dtype
+    assert keeps_whole(tapped, plain, [(0.4, 0.47)], floor=0.5) is tapped  # the floor at 0.5: off
+    assert keeps_whole(tapped, plain, [(0.05, 0.05)], floor=0.15) is tapped  # a tap on no object
+    assert keeps_whole(tapped, plain, [], floor=0.15) is tapped
