@@ -111,7 +111,10 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
     from productgen.enhance import studio
 
     skip = (gr.skip(),) * 7
-    if ORDER.overtaken(tapped, request):  # a newer tap's Enhance follows
+    # only an Enhance of this photo's taps can be overtaken: one of a new photo whose taps state is still the old
+    # photo's (the change of photo renumbers it a moment after the click was sent) is the merchant's newest action
+    ours = isinstance(tapped, dict) and tapped.get("photo") == name
+    if ours and ORDER.overtaken(tapped, request):  # a newer tap's Enhance follows
         return skip
     try:
         recipe = read_recipe(recipe_json)
@@ -126,7 +129,7 @@ def enhance_photo(files, name: str | None, recipe_json: str, painting=None, pain
                                           remove_points=taps.remove)
     except USER_ERRORS as error:
         raise as_user_error(error, request) from error
-    if ORDER.overtaken(tapped, request):  # a newer tap came while this one was enhanced: its answer follows
+    if ours and ORDER.overtaken(tapped, request):  # a newer tap came while this one was enhanced: its answer follows
         return skip
     # said only when the busy app chose Lanczos (a product too large for the model gets Lanczos anyway)
     gave_way = quick is not recipe and result.enlarged_by == "lanczos"

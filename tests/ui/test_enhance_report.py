@@ -122,3 +122,14 @@ def test_an_answer_to_an_older_tap_is_not_shown_after_a_newer_one():
         tap_answer(None, "mug.jpg", theirs, request=other)
     cleared = clear_painting(me)[2]  # another photo: what was on its way for the last one is not shown
     assert cleared["taps"] == [] and enhance_photo(None, "mug.jpg", "{}", tapped=second, request=me)[0] == gr.skip()
+
+
+def test_an_enhance_of_a_new_photo_is_not_skipped_while_its_taps_state_is_the_old_photo_s():
+    from ui.enhance_tab import clear_painting, enhance_photo
+
+    view, me = Image.new("RGB", (200, 100)), _Session("a new photo")
+    old = tap(view, "mug.jpg", "keep", None, _Select(50, 50), me)
+    clear_painting(me)  # the new photo renumbers the taps after the click on Enhance was sent with the old state
+    for sent in (None, old, {"photo": None, "taps": [], "seq": 0}):
+        with pytest.raises(gr.Error):  # answered (here: no photo was uploaded), not skipped
+            enhance_photo(None, "shirt.jpg", "{}", tapped=sent, request=me)
