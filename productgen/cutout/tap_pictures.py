@@ -86,6 +86,7 @@ def room(rng: np.random.Generator, side: int, surfaces, corners) -> np.ndarray:
 
 APART_TRIES, APART_OVERLAP = 8, 0.05  # training scenes: places tried for an object; its share others may cover
 
+
 def scene(rng: np.random.Generator, sources, side: int, apart: bool = False):
     """Several objects on one surface or in a drawn room: (picture float32, [visible alpha of each object]), the
     product (the first, largest) first. With ``apart`` (training) the objects lie apart, as on a desk, each
