@@ -609,7 +609,8 @@ def test_card_counts_the_model_a_run_started_from(tmp_path):
 def test_self_training_labels_only_masks_the_verdict_would_pass(tmp_path):
     from productgen.cutout.data import pseudo_labels
 
-    clean, _ = product_on_texture(2, 320)
+    # a shape the shipped model cuts out surely (seed 2 was one before tap run 14b, which is unsure of its corners)
+    clean, _ = product_on_texture(4, 320)
     cut_off = np.roll(clean, 150, axis=1)  # the product runs off the photo's edge
     for name, pixels in (("clean.png", clean), ("cut_off.png", cut_off)):
         Image.fromarray(pixels).save(tmp_path / name)

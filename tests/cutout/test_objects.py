@@ -82,6 +82,28 @@ def test_what_a_tap_reading_network_took_away_is_named_and_it_never_takes_the_wh
     assert used is plain and not taken and note == REMOVE_KEPT
 
 
+def test_a_remove_tap_on_one_of_several_objects_takes_the_whole_object_even_if_the_network_left_it():
+    """A network that reads taps may answer a remove tap on a mug beside a candle with a hole around the tap only:
+    the mug still goes, whole, and is named; a keep tap on it too keeps it."""
+    from productgen.cutout.objects import weigh_taps
+
+    plain, view, mug, candle, chest = desk_map()
+    on_mug = (160 / SIZE, 185 / SIZE)
+    hole = np.zeros(plain.shape, np.uint8)
+    cv2.circle(hole, (160, 185), 10, 1, -1)
+    tapped = np.where(hole > 0, 0.0, plain).astype(np.float32)  # the network kept the mug around its hole
+    used, taken, note = weigh_taps(tapped, plain, view, removes=[on_mug])
+    assert (used[mug] < 0.5).all() and (used[candle] >= 0.5).all() and note is None
+    assert any(item.region[mug].all() for item in taken)  # the report names the mug
+    used, taken, note = weigh_taps(tapped, plain, view, removes=[on_mug], keeps=[on_mug])
+    assert (used[mug & (hole == 0)] >= 0.5).all() and not any(item.region[mug].any() for item in taken)
+    alone, alone_view = canvas()
+    cup = put(alone, alone_view, ("ellipse", 160, 160, 60, 60), (200, 40, 40))
+    holed = np.where(hole > 0, 0.0, alone).astype(np.float32)  # the only object: the network's answer stands
+    used, taken, note = weigh_taps(holed, alone, alone_view, removes=[(160 / SIZE, 185 / SIZE)])
+    assert np.array_equal(used, holed) and not taken and (used[cup] >= 0.5).mean() > 0.9
+
+
 def test_a_tap_on_one_shoe_keeps_the_pair_unless_the_other_is_removed():
     """A network that reads taps learned "this object" from taps on separate products: on one shoe of a pair it
     keeps that shoe alone. The other shoe goes with it, as the main-object choice keeps it; a remove tap on the

@@ -192,7 +192,9 @@ def mug_with_a_box_against_it(size: int = 400):
     box)."""
     from .test_cutout import textured_surface
 
-    pixels = textured_surface(5, size).copy()
+    # a floor on which the shipped model keeps the box with the mug (on surface 5, which tap run 14b tells apart from
+    # the box, it keeps 69% of the box, and the test below would not test a removal)
+    pixels = textured_surface(1, size).copy()
     mug, box = np.zeros((size, size), np.uint8), np.zeros((size, size), np.uint8)
     cv2.ellipse(mug, (200, 220), (70, 100), 0, 0, 360, 1, -1)
     cv2.rectangle(box, (262, 120), (330, 200), 1, -1)
