@@ -137,6 +137,7 @@ def _rank_worker(rank: int, world: int, port: int, folder: str, out: str) -> Non
     torch.save({k: v.clone() for k, v in run.generator.state_dict().items()}, f"{out}/rank{rank}.pt")
     import torch.distributed as dist
 
+    dist.barrier()  # neither rank tears the group down while the other still uses it (a gloo abort, seen once in CI)
     dist.destroy_process_group()
 
 
