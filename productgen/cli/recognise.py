@@ -32,12 +32,13 @@ def command_train_classifier(args) -> None:
     refuse_to_replace(args.out, args.resume, args.overwrite or continuing)  # --start-from in place keeps a backup
     started = time.monotonic()
     extra = tuple(c for c in (args.gender_column, args.colour_column) if c)
-    data = read_data(args, extra_columns=extra)
+    data = read_data(args, args.size, extra_columns=extra)
     genders = data.extra.get(args.gender_column) if args.gender_column else None
     colours = data.extra.get(args.colour_column) if args.colour_column else None
     colour_names = sorted(c for c, n in Counter(colours or []).items() if n >= args.min_per_colour and c != "NA")
     config = ClassifierConfig(categories=data.categories, genders=sorted({g for g in genders or [] if g}),
-                              colours=colour_names, widths=tuple(args.widths), extra_blocks=tuple(args.extra_blocks))
+                              colours=colour_names, widths=tuple(args.widths), extra_blocks=tuple(args.extra_blocks),
+                              image_size=args.size)
     init = load_classifier(args.start_from) if args.start_from else None
     info = {"command": "python -m productgen " + " ".join(sys.argv[1:]), "data": data.summary(),
             "epochs": args.epochs, "lr": args.lr, "init": args.start_from, "threads": torch.get_num_threads()}
@@ -48,7 +49,7 @@ def command_train_classifier(args) -> None:
     if args.holdout:
         args.only_ids, args.exclude_ids, args.min_per_category = args.holdout, None, 1
         args.categories = data.categories
-        held_out = read_data(args)
+        held_out = read_data(args, args.size)
         info["held_out"] = accuracy_report(model, held_out)
         info["held_out_top16"] = accuracy_report(model, held_out, data.categories[:16])
         print(f"held-out: {info['held_out']}\nheld-out, 16 most common types: {info['held_out_top16']}")
@@ -218,7 +219,7 @@ def add_recognise_commands(commands) -> None:
     classify.add_argument("--cache", help="with --realphotos: file of the cut-out photos, made on the first run "
                           "(default: runs/recognise-cache-SIZE.pt)")
     classify.add_argument("--size", type=int, default=64, choices=[64, 96, 128],
-                          help="with --realphotos: the side in pixels the classifier sees (default 64)")
+                          help="the side in pixels the classifier sees (default 64)")
     classify.add_argument("--real-repeats", type=int, default=1,
                           help="with --realphotos: show each real photo this many times per epoch (default 1)")
     classify.add_argument("--unknown-share", type=float, default=0.1,
